@@ -1,0 +1,73 @@
+"""Stage ``prepare``: keep one language and one system's entity types; write ``data/prepared/<system>/``.
+
+Usage: ``python -m pipeline.prepare A``. Everything is vectorised over Arrow/NumPy buffers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipeline.atomic import atomic_path
+from pipeline.data import PREPARED_DIR
+from pipeline.download import RAW_DIR
+from pipeline.labels import labels_for_types, remap_table
+from pipeline.params import load_params
+from pipeline.sources import SPLITS
+from pipeline.stage import run_stage, system_argument
+from pipeline.validation import DataError, list_offsets
+
+logger = logging.getLogger(__name__)
+
+
+def filter_language(table: pa.Table, language: str, source: str) -> pa.Table:
+    """Rows whose ``lang`` equals ``language``; an error if there are none."""
+    kept = table.filter(pc.equal(table["lang"], language))
+    if kept.num_rows == 0:
+        found = sorted(pc.unique(table["lang"]).to_pylist()) if table.num_rows else []
+        raise DataError(f"{source}: no rows with lang == {language!r} (languages present: {found})")
+    return kept
+
+
+def remap_tags(tags: pa.ChunkedArray | pa.ListArray, lookup: np.ndarray) -> pa.ListArray:
+    """Map every MultiNERD tag id through ``lookup`` (see :func:`pipeline.labels.remap_table`)."""
+    if isinstance(tags, pa.ChunkedArray):
+        tags = tags.combine_chunks()
+    flat = tags.flatten().to_numpy(zero_copy_only=False)
+    values = pa.array(lookup[flat].astype(np.int8))
+    return pa.ListArray.from_arrays(pa.array(list_offsets(tags), pa.int32()), values)
+
+
+def prepare_split(table: pa.Table, language: str, types: list[str], source: str) -> pa.Table:
+    """One split for one system: the language's rows, tags re-indexed to the system's label list."""
+    kept = filter_language(table, language, source)
+    return pa.table({"tokens": kept["tokens"], "ner_tags": remap_tags(kept["ner_tags"], remap_table(types))})
+
+
+def main() -> None:
+    system = system_argument("prepare")
+    params = load_params()
+    language = params["prepare"]["language"]
+    types = params["systems"][system]["types"]
+    target = PREPARED_DIR / system
+    with atomic_path(target) as tmp:
+        tmp.mkdir()
+        for split in SPLITS:
+            path = RAW_DIR / f"{split}.parquet"
+            prepared = prepare_split(pq.read_table(path), language, types, str(path))
+            pq.write_table(prepared, tmp / f"{split}.parquet")
+            logger.info("system %s %s: %d %s rows", system, split, prepared.num_rows, language)
+        labels = labels_for_types(types)
+        label_file = {"labels": labels, "types": [label[2:] for label in labels[1::2]]}
+        (tmp / "labels.json").write_text(json.dumps(label_file, indent=2) + "\n", encoding="utf-8")
+    logger.info("wrote %s", target)
+
+
+if __name__ == "__main__":
+    run_stage(main)

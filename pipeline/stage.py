@@ -1,0 +1,30 @@
+"""Shared entry point of the stage scripts: logging setup and one-line errors for expected failures."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from pipeline.params import SYSTEMS, ParamError
+from pipeline.sources import HubUnreachableError
+from pipeline.validation import DataError
+
+EXPECTED_ERRORS = (ParamError, DataError, HubUnreachableError, FileNotFoundError)
+
+
+def run_stage(main: Callable[[], None]) -> None:
+    """Run a stage's ``main``; report an expected error as one line on stderr and exit with status 1."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        main()
+    except EXPECTED_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+def system_argument(stage: str) -> str:
+    """The system named on the command line of ``python -m pipeline.<stage> SYSTEM``."""
+    if len(sys.argv) != 2 or sys.argv[1] not in SYSTEMS:
+        raise ParamError(f"usage: python -m pipeline.{stage} SYSTEM, with SYSTEM one of {', '.join(SYSTEMS)}")
+    return sys.argv[1]

@@ -1,0 +1,110 @@
+"""End to end: ``dvc repro`` on a copy of the repository with a tiny random encoder, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+TYPES_B = {"PER", "ORG", "LOC", "DIS", "ANIM"}
+
+
+def run(command: list[str], cwd: Path) -> str:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "DVC_NO_ANALYTICS": "1", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+    return result.stdout + result.stderr
+
+
+def copy_repository(target: Path) -> None:
+    """Copy the files git would check out (tracked and new, not ignored) and commit them in a fresh repo."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, listed):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    subprocess.run(["git", "init", "-q"], cwd=target, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=target, check=True)
+    subprocess.run([*git, "commit", "-qm", "copy"], cwd=target, check=True)
+
+
+def stages_run(output: str) -> set[str]:
+    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
+    root = tmp_path_factory.mktemp("repo")
+    copy_repository(root)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["model"]["name"] = str(tiny_encoder)
+    params["train"]["epochs"] = 1
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    output = run(["dvc", "repro"], root)
+    assert stages_run(output) == {"download", "prepare@A", "prepare@B", "train@A", "train@B",
+                                  "evaluate@A", "evaluate@B", "plots"}
+    return root
+
+
+def test_models_load_with_stock_span_marker(repo: Path):
+    from span_marker import SpanMarkerModel
+
+    for system, types in (("A", 15), ("B", 5)):
+        model = SpanMarkerModel.from_pretrained(str(repo / "models" / system))
+        assert len(model.config.id2label) == types + 1  # entity types plus O
+        assert isinstance(model.predict(["Anna", "lives", "in", "Oslo", "."]), list)
+
+
+def test_metrics_files_hold_sane_values(repo: Path):
+    for system in ("A", "B"):
+        metrics = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
+        for key in ("precision", "recall", "f1", "accuracy"):
+            assert 0.0 <= metrics[f"test_overall_{key}"] <= 1.0
+        assert metrics["epoch"] == pytest.approx(1.0)
+        per_type = {key[5:]: value for key, value in metrics.items() if isinstance(value, dict)}
+        assert per_type, "no per-type scores"
+        for scores in per_type.values():
+            assert set(scores) == {"precision", "recall", "f1", "number"}
+        gold_types = {name for name, scores in per_type.items() if scores["number"] > 0}
+        if system == "B":
+            assert set(per_type) <= TYPES_B and gold_types == TYPES_B
+        else:
+            assert len(gold_types) == 15
+
+
+def test_figures_and_plot_data_exist(repo: Path):
+    figures = repo / "reports" / "figures"
+    for name in ("label_distribution_train", "label_distribution_validation", "label_distribution_test",
+                 "per_type_f1"):
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    counts = (repo / "reports" / "plots" / "label_distribution_train.csv").read_text().splitlines()
+    assert counts[0] == "label,count" and len(counts) == 31  # header + 30 B-/I- labels
+    values = [int(line.split(",")[1]) for line in counts[1:]]
+    assert values == sorted(values, reverse=True)
+    assert (repo / "reports" / "training" / "A" / "plots" / "metrics" / "train" / "loss.tsv").is_file()
+
+
+def test_metrics_show_lists_both_systems(repo: Path):
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).strip().splitlines()[-1])
+    files = next(iter(shown.values()))["data"]
+    assert {"reports/metrics/A.json", "reports/metrics/B.json"} <= set(files)
+
+
+def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
+    assert stages_run(run(["dvc", "repro"], repo)) == set()
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["systems"]["B"]["train"] = {"learning_rate": 1.0e-4}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert stages_run(run(["dvc", "repro"], repo)) == {"train@B", "evaluate@B", "plots"}

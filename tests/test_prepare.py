@@ -1,0 +1,65 @@
+import pyarrow as pa
+import pytest
+
+from pipeline.labels import MULTINERD_LABELS, labels_for_types
+from pipeline.prepare import filter_language, prepare_split
+from pipeline.validation import RAW_SCHEMA, DataError
+
+B_TYPES = ["PER", "ORG", "LOC", "DIS", "ANIM"]
+ID = {label: index for index, label in enumerate(MULTINERD_LABELS)}
+
+
+def raw(rows: list[tuple[list[str], list[str], str]]) -> pa.Table:
+    """A raw table from (tokens, BIO tag names, lang) rows."""
+    return pa.table({
+        "tokens": [tokens for tokens, _, _ in rows],
+        "ner_tags": [[ID[tag] for tag in tags] for _, tags, _ in rows],
+        "lang": [lang for _, _, lang in rows],
+    }, schema=RAW_SCHEMA)
+
+
+def names(table: pa.Table, types: list[str]) -> list[list[str]]:
+    labels = labels_for_types(types)
+    return [[labels[tag] for tag in sentence] for sentence in table["ner_tags"].to_pylist()]
+
+
+def test_filter_keeps_only_the_language_in_order():
+    table = raw([(["a"], ["O"], "de"), (["b"], ["O"], "en"), (["c"], ["O"], "fr"), (["d"], ["O"], "en")])
+    kept = filter_language(table, "en", "raw.parquet")
+    assert kept["tokens"].to_pylist() == [["b"], ["d"]]
+
+
+def test_split_without_the_language_is_an_error_naming_the_source():
+    with pytest.raises(DataError, match=r"raw/test.parquet: no rows with lang == 'en'.*\['de'\]"):
+        filter_language(raw([(["a"], ["O"], "de")]), "en", "raw/test.parquet")
+
+
+def test_system_b_remap_edge_cases():
+    rows = [
+        ([], [], "en"),                                                     # empty sentence
+        (["just", "words"], ["O", "O"], "en"),                              # all O
+        (["Paris", "is", "Anna", "Berg"], ["B-LOC", "O", "B-PER", "I-PER"], "en"),  # entities at both ends
+        (["ate", "apple", "pie", "flu"], ["O", "B-FOOD", "I-FOOD", "B-DIS"], "en"),  # I- of a dropped type
+        (["Star", "Wars", "Day"], ["B-MEDIA", "I-MEDIA", "I-MEDIA"], "en"),  # dropped type at the end
+        (["Hund"], ["B-ANIM"], "de"),                                        # other language: removed
+    ]
+    prepared = prepare_split(raw(rows), "en", B_TYPES, "raw.parquet")
+    assert prepared.column_names == ["tokens", "ner_tags"]
+    assert prepared["tokens"].to_pylist() == [tokens for tokens, _, lang in rows if lang == "en"]
+    assert names(prepared, B_TYPES) == [
+        [], ["O", "O"], ["B-LOC", "O", "B-PER", "I-PER"], ["O", "O", "O", "B-DIS"], ["O", "O", "O"]]
+    # Ids index System B's own 11-label list: B-DIS is 9 there, not MultiNERD's 13.
+    assert prepared["ner_tags"].to_pylist()[3] == [0, 0, 0, 9]
+
+
+def test_system_a_keeps_every_tag():
+    rows = [(["x", "y", "z"], ["B-BIO", "I-BIO", "B-VEHI"], "en"), (["Anna"], ["B-PER"], "en")]
+    prepared = prepare_split(raw(rows), "en", list(dict.fromkeys(t[2:] for t in MULTINERD_LABELS[1:])), "r")
+    assert prepared["ner_tags"].to_pylist() == [[ID["B-BIO"], ID["I-BIO"], ID["B-VEHI"]], [ID["B-PER"]]]
+
+
+def test_prepare_works_on_sliced_chunked_input():
+    table = raw([(["a", "b"], ["B-PER", "I-PER"], "en")] * 3 + [(["c"], ["B-FOOD"], "en")] * 2)
+    chunked = pa.concat_tables([table.slice(0, 2), table.slice(2)])
+    prepared = prepare_split(chunked.slice(1), "en", B_TYPES, "r")
+    assert names(prepared, B_TYPES) == [["B-PER", "I-PER"]] * 2 + [["O"]] * 2
