@@ -2,7 +2,8 @@
 
 Usage: ``python -m pipeline.evaluate A``. Writes ``reports/metrics/<system>.json`` with the key layout of
 the original project's ``test_results`` files: ``test_<TYPE>`` (precision/recall/f1/number) and
-``test_overall_{precision,recall,f1,accuracy}``, plus the epochs that actually ran.
+``test_overall_{precision,recall,f1,accuracy}``, plus the epochs that actually ran; and the predicted
+tags of every test sentence to ``data/predictions/<system>.parquet`` for the error analysis.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets import Dataset
 from span_marker import SpanMarkerModel
 
-from pipeline.atomic import write_json
+from pipeline.atomic import atomic_path, write_json
 from pipeline.data import load_labels, load_split
 from pipeline.metrics import entity_scores
 from pipeline.params import load_params
@@ -24,6 +28,7 @@ from pipeline.train import MODELS_DIR, TRAIN_RESULTS_FILE
 
 logger = logging.getLogger(__name__)
 METRICS_DIR = Path("reports/metrics")
+PREDICTIONS_DIR = Path("data/predictions")
 
 
 def tags_from_entities(entities: list[dict[str, Any]], num_words: int) -> list[str]:
@@ -48,24 +53,49 @@ def gold_tags(ner_tags: list[list[int]], labels: list[str]) -> list[list[str]]:
     return [[labels[tag] for tag in sentence] for sentence in ner_tags]
 
 
+def restrict_tags(sequences: list[list[str]], types: set[str] | frozenset[str]) -> list[list[str]]:
+    """The same tag sequences with every entity whose type is not in ``types`` turned into ``O``."""
+    return [[tag if tag == "O" or tag[2:] in types else "O" for tag in tags] for tags in sequences]
+
+
+def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_size: int,
+                types: set[str] | None = None) -> tuple[dict[str, Any], list[list[str]], list[list[str]]]:
+    """Test metrics (``test_`` keys, runtime, throughput), gold tags and predicted tags of ``model``.
+
+    With ``types``, entities of other types are turned into ``O`` in gold and predictions before scoring.
+    """
+    sentences = [list(words) for words in test["tokens"]]
+    start = time.perf_counter()
+    predicted = predict_tags(model, sentences, batch_size)
+    runtime = time.perf_counter() - start
+    gold = gold_tags(list(test["ner_tags"]), labels)
+    if types is not None:
+        gold, predicted = restrict_tags(gold, types), restrict_tags(predicted, types)
+    metrics = {f"test_{key}": value for key, value in entity_scores(gold, predicted).items()}
+    metrics.update(test_runtime=round(runtime, 3), test_samples_per_second=round(len(sentences) / runtime, 3))
+    return metrics, gold, predicted
+
+
+def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicted: list[list[str]]) -> None:
+    """Tokens with gold and predicted BIO tags, one row per test sentence."""
+    table = pa.table({"tokens": test.data.table["tokens"], "gold": gold, "predicted": predicted})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
 def main() -> None:
     system = system_argument("evaluate")
     params = load_params()
     labels = load_labels(system)
     test = load_split(system, "test")
     model = SpanMarkerModel.from_pretrained(str(MODELS_DIR / system))
-    sentences = [list(words) for words in test["tokens"]]
-    start = time.perf_counter()
-    predicted = predict_tags(model, sentences, params["evaluate"]["batch_size"])
-    runtime = time.perf_counter() - start
-    scores = entity_scores(gold_tags(list(test["ner_tags"]), labels), predicted)
+    metrics, gold, predicted = score_model(model, test, labels, params["evaluate"]["batch_size"])
     train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
-    metrics = {f"test_{key}": value for key, value in scores.items()}
-    metrics.update(epoch=train_results["epoch"], test_runtime=round(runtime, 3),
-                   test_samples_per_second=round(len(sentences) / runtime, 3))
+    metrics["epoch"] = train_results["epoch"]
+    write_predictions(PREDICTIONS_DIR / f"{system}.parquet", test, gold, predicted)
     write_json(METRICS_DIR / f"{system}.json", metrics)
-    logger.info("system %s: test F1 %.4f (P %.4f, R %.4f) on %d sentences", system, scores["overall_f1"],
-                scores["overall_precision"], scores["overall_recall"], len(sentences))
+    logger.info("system %s: test F1 %.4f (P %.4f, R %.4f) on %d sentences", system, metrics["test_overall_f1"],
+                metrics["test_overall_precision"], metrics["test_overall_recall"], len(gold))
 
 
 if __name__ == "__main__":

@@ -47,10 +47,19 @@ def per_type_f1(metrics: dict[str, object]) -> dict[str, float]:
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    """Atomically write a CSV file with a header row."""
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def save_figure(fig: plt.Figure, path: Path) -> None:
+    """Atomically save a figure as PNG and close it."""
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
 
 
 def plot_distribution(counts: dict[str, int], split: str, path: Path) -> None:
@@ -60,9 +69,7 @@ def plot_distribution(counts: dict[str, int], split: str, path: Path) -> None:
     ax.set_xlabel("Label")
     ax.set_ylabel("Count")
     ax.tick_params(axis="x", labelrotation=90)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_per_type_f1(scores: dict[str, dict[str, float]], path: Path) -> None:
@@ -79,25 +86,20 @@ def plot_per_type_f1(scores: dict[str, dict[str, float]], path: Path) -> None:
     ax.set_ylabel("Test F1")
     ax.set_title("Per-type test F1 (types a system does not have are left blank)")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main() -> None:
     labels = load_labels(DISTRIBUTION_SYSTEM)
     scores = {system: per_type_f1(json.loads((METRICS_DIR / f"{system}.json").read_text(encoding="utf-8")))
               for system in SYSTEMS}
-    with atomic_path(FIGURES_DIR) as figures, atomic_path(PLOTS_DIR) as plots:
-        figures.mkdir()
-        plots.mkdir()
-        for split in SPLITS:
-            counts = label_counts(PREPARED_DIR / DISTRIBUTION_SYSTEM / f"{split}.parquet", labels)
-            plot_distribution(counts, split, figures / f"label_distribution_{split}.png")
-            write_csv(plots / f"label_distribution_{split}.csv", ["label", "count"], [list(i) for i in counts.items()])
-        plot_per_type_f1(scores, figures / "per_type_f1.png")
-        for system, per_system in scores.items():
-            write_csv(plots / f"per_type_f1_{system}.csv", ["type", "f1"], [[t, f] for t, f in per_system.items()])
+    for split in SPLITS:
+        counts = label_counts(PREPARED_DIR / DISTRIBUTION_SYSTEM / f"{split}.parquet", labels)
+        plot_distribution(counts, split, FIGURES_DIR / f"label_distribution_{split}.png")
+        write_csv(PLOTS_DIR / f"label_distribution_{split}.csv", ["label", "count"], [list(i) for i in counts.items()])
+    plot_per_type_f1(scores, FIGURES_DIR / "per_type_f1.png")
+    for system, per_system in scores.items():
+        write_csv(PLOTS_DIR / f"per_type_f1_{system}.csv", ["type", "f1"], [[t, f] for t, f in per_system.items()])
     logger.info("wrote %s and %s", FIGURES_DIR, PLOTS_DIR)
 
 

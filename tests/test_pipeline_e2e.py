@@ -53,8 +53,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
     params["train"]["epochs"] = 1
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     output = run(["dvc", "repro"], root)
-    assert stages_run(output) == {"download", "prepare@A", "prepare@B", "train@A", "train@B",
-                                  "evaluate@A", "evaluate@B", "plots"}
+    assert stages_run(output) == {"download", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A",
+                                  "evaluate@B", "baseline@A", "baseline@B", "plots", "analyze", "report"}
     return root
 
 
@@ -87,7 +87,7 @@ def test_metrics_files_hold_sane_values(repo: Path):
 def test_figures_and_plot_data_exist(repo: Path):
     figures = repo / "reports" / "figures"
     for name in ("label_distribution_train", "label_distribution_validation", "label_distribution_test",
-                 "per_type_f1"):
+                 "per_type_f1", "confusion_A", "confusion_B", "long_tail_f1", "training_curves"):
         assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     counts = (repo / "reports" / "plots" / "label_distribution_train.csv").read_text().splitlines()
     assert counts[0] == "label,count" and len(counts) == 31  # header + 30 B-/I- labels
@@ -107,4 +107,20 @@ def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["systems"]["B"]["train"] = {"learning_rate": 1.0e-4}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    assert stages_run(run(["dvc", "repro"], repo)) == {"train@B", "evaluate@B", "plots"}
+    assert stages_run(run(["dvc", "repro"], repo)) == {"train@B", "evaluate@B", "plots", "analyze", "report"}
+
+
+def test_a_vs_b_baseline_and_report(repo: Path):
+    a_vs_b = json.loads((repo / "reports" / "metrics" / "A_vs_B.json").read_text())
+    assert set(a_vs_b) == {"A_on_B_types", "B"}
+    for scores in a_vs_b.values():
+        assert set(scores) - {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} <= TYPES_B
+    b_metrics = json.loads((repo / "reports" / "metrics" / "B.json").read_text())
+    assert a_vs_b["B"]["overall_f1"] == pytest.approx(b_metrics["test_overall_f1"])
+    baseline = json.loads((repo / "reports" / "metrics" / "baseline_A.json").read_text())
+    assert baseline["available"] is False  # the tiny encoder is not a SpanMarker model
+    report = (repo / "reports" / "README.md").read_text()
+    assert f"{100 * b_metrics['test_overall_f1']:.2f}%" in report
+    assert "plain encoder" in report and "System A vs System B" in report
+    for figure in ("confusion_A.png", "long_tail_f1.png", "training_curves.png", "label_distribution_train.png"):
+        assert f"figures/{figure}" in report and (repo / "reports" / "figures" / figure).is_file()
