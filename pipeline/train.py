@@ -1,10 +1,16 @@
 """Stage ``train``: fine-tune one system with SpanMarker's Trainer and save it to ``models/<system>/``.
 
 Usage: ``python -m pipeline.train A``. Training curves go to ``reports/training/<system>/`` via dvclive.
+Every ``train.checkpoint_steps`` optimizer steps a checkpoint is written to ``checkpoints/<system>/``; a run
+interrupted (killed, preempted) resumes from the last complete checkpoint when started again with the same
+parameters and data. Checkpoints of other parameters or data are discarded, and all are removed once the
+model is saved.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -14,8 +20,8 @@ from span_marker import Trainer
 from transformers import TrainingArguments, set_seed
 from transformers.integrations import DVCLiveCallback
 
-from pipeline.atomic import atomic_path, write_json
-from pipeline.data import load_labels, load_split
+from pipeline.atomic import atomic_path, remove, write_json
+from pipeline.data import PREPARED_DIR, load_labels, load_split
 from pipeline.metrics import use_offline_seqeval
 from pipeline.modeling import build_model
 from pipeline.params import load_params, train_params
@@ -51,12 +57,40 @@ def training_arguments(hp: dict[str, Any], output_dir: Path) -> TrainingArgument
         tf32=True if hp["tf32"] else None,
         dataloader_num_workers=hp["dataloader_num_workers"],
         eval_strategy="epoch",
-        save_strategy="no",
+        save_strategy="steps" if hp["checkpoint_steps"] else "no",
+        save_steps=hp["checkpoint_steps"] or 500,
+        save_total_limit=2,
         logging_strategy="steps",
         logging_steps=hp["logging_steps"],
         report_to="none",
         disable_tqdm=False,
     )
+
+
+def fingerprint(params: dict[str, Any], system: str) -> str:
+    """Hash of everything that decides a system's training: model and train parameters, types and data."""
+    digest = hashlib.sha256(json.dumps([params["model"], train_params(params, system),
+                                        params["systems"][system]["types"]], sort_keys=True).encode())
+    for path in sorted((PREPARED_DIR / system).iterdir()):
+        digest.update(path.name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def resume_checkpoint(directory: Path, run_fingerprint: str) -> Path | None:
+    """The last complete checkpoint of an interrupted run with the same fingerprint, if any.
+
+    Checkpoints left by a run with another fingerprint are removed. A checkpoint counts as complete once
+    its ``trainer_state.json`` exists, which the Trainer writes after the weights and optimizer state.
+    """
+    marker = directory / "fingerprint.txt"
+    if marker.is_file() and marker.read_text(encoding="utf-8") == run_fingerprint:
+        complete = [path for path in directory.glob("checkpoint-*") if (path / "trainer_state.json").is_file()]
+        return max(complete, key=lambda path: int(path.name.split("-")[-1]), default=None)
+    remove(directory)
+    directory.mkdir(parents=True)
+    marker.write_text(run_fingerprint, encoding="utf-8")
+    return None
 
 
 def main() -> None:
@@ -68,19 +102,27 @@ def main() -> None:
     model = build_model(params["model"], labels)
     use_offline_seqeval()
 
-    live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False)
+    checkpoints = CHECKPOINTS_DIR / system
+    checkpoint = resume_checkpoint(checkpoints, fingerprint(params, system))
+    live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False,
+                resume=checkpoint is not None)
     trainer = Trainer(
         model=model,
-        args=training_arguments(hp, CHECKPOINTS_DIR / system),
+        args=training_arguments(hp, checkpoints),
         train_dataset=load_split(system, "train"),
         eval_dataset=load_split(system, "validation"),
         callbacks=[DVCLiveCallback(live=live)],
     )
     logger.info("training system %s (%d labels) from %s", system, len(labels), params["model"]["name"])
-    result = trainer.train()
+    if checkpoint is not None:
+        logger.info("resuming the interrupted run from %s", checkpoint)
+    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    metrics = {**result.metrics, "global_step": result.global_step,
+               "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0}
     with atomic_path(MODELS_DIR / system) as tmp:
         trainer.save_model(str(tmp))
-        write_json(tmp / TRAIN_RESULTS_FILE, result.metrics)
+        write_json(tmp / TRAIN_RESULTS_FILE, metrics)
+    remove(checkpoints)
     logger.info("saved %s", MODELS_DIR / system)
 
 
