@@ -16,6 +16,7 @@ TRAIN_KEYS = (
     "epochs", "learning_rate", "batch_size", "eval_batch_size", "gradient_accumulation_steps", "warmup_ratio",
     "lr_scheduler_type", "adam_beta1", "adam_beta2", "adam_epsilon", "weight_decay", "seed", "logging_steps",
     "bf16", "fp16", "tf32", "dataloader_num_workers", "checkpoint_steps",
+    "processes",
 )
 
 
@@ -103,7 +104,7 @@ def validate(params: dict[str, Any]) -> None:
         for key, minimum in (("epochs", 1), ("batch_size", 1), ("eval_batch_size", 1),
                              ("gradient_accumulation_steps", 1), ("logging_steps", 1),
                              ("dataloader_num_workers", 0), ("seed", 0),
-                             ("checkpoint_steps", 0)):
+                             ("checkpoint_steps", 0), ("processes", 1)):
             _int_at_least(name(key), train[key], minimum)
         for key, low, high, low_open in (("learning_rate", 0.0, 1.0, True), ("warmup_ratio", 0.0, 1.0, False),
                                          ("weight_decay", 0.0, 1.0, False), ("adam_beta1", 0.0, 1.0, False),

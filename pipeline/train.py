@@ -12,9 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import torch
 from dvclive import Live
 from span_marker import Trainer
 from transformers import TrainingArguments, set_seed
@@ -64,6 +68,8 @@ def training_arguments(hp: dict[str, Any], output_dir: Path) -> TrainingArgument
         logging_steps=hp["logging_steps"],
         report_to="none",
         disable_tqdm=False,
+        use_cpu=not torch.cuda.is_available(),
+        ddp_backend=None if torch.cuda.is_available() else "gloo",
     )
 
 
@@ -77,53 +83,94 @@ def fingerprint(params: dict[str, Any], system: str) -> str:
     return digest.hexdigest()
 
 
-def resume_checkpoint(directory: Path, run_fingerprint: str) -> Path | None:
-    """The last complete checkpoint of an interrupted run with the same fingerprint, if any.
+def latest_checkpoint(directory: Path, run_fingerprint: str) -> Path | None:
+    """The last complete checkpoint left by an interrupted run with the same fingerprint, if any.
 
-    Checkpoints left by a run with another fingerprint are removed. A checkpoint counts as complete once
-    its ``trainer_state.json`` exists, which the Trainer writes after the weights and optimizer state.
+    A checkpoint counts as complete once its ``trainer_state.json`` exists, which the Trainer writes after
+    the weights and optimizer state.
     """
     marker = directory / "fingerprint.txt"
+    if not marker.is_file() or marker.read_text(encoding="utf-8") != run_fingerprint:
+        return None
+    complete = [path for path in directory.glob("checkpoint-*") if (path / "trainer_state.json").is_file()]
+    return max(complete, key=lambda path: int(path.name.split("-")[-1]), default=None)
+
+
+def reset_stale_checkpoints(directory: Path, run_fingerprint: str) -> None:
+    """Remove checkpoints written for other parameters or data, and mark the folder with this run's."""
+    marker = directory / "fingerprint.txt"
     if marker.is_file() and marker.read_text(encoding="utf-8") == run_fingerprint:
-        complete = [path for path in directory.glob("checkpoint-*") if (path / "trainer_state.json").is_file()]
-        return max(complete, key=lambda path: int(path.name.split("-")[-1]), default=None)
+        return
     remove(directory)
     directory.mkdir(parents=True)
     marker.write_text(run_fingerprint, encoding="utf-8")
-    return None
 
 
-def main() -> None:
-    system = system_argument("train")
-    params = load_params()
+def is_distributed_worker() -> bool:
+    """Whether this process was started by ``torchrun`` (or ``accelerate launch``) as one of several."""
+    return "LOCAL_RANK" in os.environ
+
+
+def launch_workers(system: str, processes: int) -> None:
+    """Run the training on this machine as ``processes`` DDP workers with ``torchrun``."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
+               "-m", "pipeline.train", system]
+    logger.info("launching %d training processes: %s", processes, " ".join(command))
+    completed = subprocess.run(command, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(completed.returncode)
+
+
+def train(system: str, params: dict[str, Any], checkpoint: Path | None) -> None:
+    """Fine-tune one system (in this process, or as one DDP worker) and save it from the main process."""
     hp = train_params(params, system)
     set_seed(hp["seed"])
     labels = load_labels(system)
     model = build_model(params["model"], labels)
     use_offline_seqeval()
-
     checkpoints = CHECKPOINTS_DIR / system
-    checkpoint = resume_checkpoint(checkpoints, fingerprint(params, system))
-    live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False,
-                resume=checkpoint is not None)
+    main_process = int(os.environ.get("RANK", "0")) == 0
+    callbacks = []
+    if main_process:
+        live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False,
+                    resume=checkpoint is not None)
+        callbacks.append(DVCLiveCallback(live=live))
     trainer = Trainer(
         model=model,
         args=training_arguments(hp, checkpoints),
         train_dataset=load_split(system, "train"),
         eval_dataset=load_split(system, "validation"),
-        callbacks=[DVCLiveCallback(live=live)],
+        callbacks=callbacks,
     )
     logger.info("training system %s (%d labels) from %s", system, len(labels), params["model"]["name"])
     if checkpoint is not None:
         logger.info("resuming the interrupted run from %s", checkpoint)
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    metrics = {**result.metrics, "global_step": result.global_step,
+    if not trainer.is_world_process_zero():
+        return
+    metrics = {**result.metrics, "global_step": result.global_step, "processes": trainer.args.world_size,
                "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0}
     with atomic_path(MODELS_DIR / system) as tmp:
         trainer.save_model(str(tmp))
         write_json(tmp / TRAIN_RESULTS_FILE, metrics)
     remove(checkpoints)
     logger.info("saved %s", MODELS_DIR / system)
+
+
+def main() -> None:
+    system = system_argument("train")
+    params = load_params()
+    checkpoints = CHECKPOINTS_DIR / system
+    run_fingerprint = fingerprint(params, system)
+    if is_distributed_worker():
+        train(system, params, latest_checkpoint(checkpoints, run_fingerprint))
+        return
+    reset_stale_checkpoints(checkpoints, run_fingerprint)
+    processes = train_params(params, system)["processes"]
+    if processes > 1:
+        launch_workers(system, processes)
+    else:
+        train(system, params, latest_checkpoint(checkpoints, run_fingerprint))
 
 
 if __name__ == "__main__":

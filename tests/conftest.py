@@ -33,3 +33,36 @@ def make_tiny_encoder(directory: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_encoder(tmp_path_factory.mktemp("tiny_encoder"))
+
+
+def start_stage(args: list[str], cwd: Path):
+    """Start ``python -m <args>`` in ``cwd`` with the repository importable and the Hub off."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    return subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def finish(process) -> str:
+    """Wait for a stage started with :func:`start_stage`; fail the test with its output if it failed."""
+    output, _ = process.communicate(timeout=900)
+    assert process.returncode == 0, output[-4000:]
+    return output
+
+
+def prepared_workdir(directory: Path, encoder: Path, **train: object) -> Path:
+    """A run folder with the sample, params (``encoder``, ``train`` overrides) and System B's prepared data."""
+    import shutil
+
+    import yaml
+
+    shutil.copytree(REPO_ROOT / "data" / "sample", directory / "data" / "sample")
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    params["model"]["name"] = str(encoder)
+    params["train"].update(train)
+    (directory / "params.yaml").write_text(yaml.safe_dump(params))
+    finish(start_stage(["pipeline.download"], directory))
+    finish(start_stage(["pipeline.prepare", "B"], directory))
+    return directory

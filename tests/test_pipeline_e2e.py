@@ -102,6 +102,15 @@ def test_metrics_show_lists_both_systems(repo: Path):
     assert {"reports/metrics/A.json", "reports/metrics/B.json"} <= set(files)
 
 
+def test_same_seed_gives_identical_metrics(repo: Path):
+    before = {name: (repo / name).read_bytes() for name in ("reports/metrics/B.json", "data/predictions/B.parquet")}
+    output = run(["dvc", "repro", "--force", "evaluate@B"], repo)
+    assert {"train@B", "evaluate@B"} <= stages_run(output)
+    for name, content in before.items():
+        assert (repo / name).read_bytes() == content, f"{name} changed between two runs with the same seed"
+    run(["dvc", "repro"], repo)  # the training curves carry timestamps: bring the analysis up to date
+
+
 def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert stages_run(run(["dvc", "repro"], repo)) == set()
     params = yaml.safe_load((repo / "params.yaml").read_text())
@@ -124,3 +133,23 @@ def test_a_vs_b_baseline_and_report(repo: Path):
     assert "plain encoder" in report and "System A vs System B" in report
     for figure in ("confusion_A.png", "long_tail_f1.png", "training_curves.png", "label_distribution_train.png"):
         assert f"figures/{figure}" in report and (repo / "reports" / "figures" / figure).is_file()
+
+
+def test_team_remote_round_trip(repo: Path, tmp_path: Path):
+    """Clone A pushes to a DVC remote; a fresh clone B pulls and has nothing to rebuild."""
+    remote = tmp_path / "dvc-remote"
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    run(["dvc", "remote", "add", "-d", "team", str(remote)], repo)
+    run(["git", "add", "-A"], repo)
+    run([*git, "commit", "-qm", "results and team remote"], repo)
+    run(["dvc", "push"], repo)
+
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
+    run(["dvc", "pull"], clone)
+    status = json.loads(run(["dvc", "status", "--json"], clone).strip().splitlines()[-1])
+    assert status == {}
+    for relative in ("models/A/model.safetensors", "models/B/model.safetensors", "reports/metrics/A.json",
+                     "reports/metrics/B.json", "data/prepared/B/test.parquet", "reports/figures/per_type_f1.png"):
+        assert (clone / relative).read_bytes() == (repo / relative).read_bytes(), relative
+    assert stages_run(run(["dvc", "repro"], clone)) == set()

@@ -1,0 +1,21 @@
+"""Training as two DDP processes (torchrun, gloo on CPU) completes and saves a loadable model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import finish, prepared_workdir, start_stage
+
+
+def test_two_process_training(tmp_path: Path, tiny_encoder: Path):
+    from span_marker import SpanMarkerModel
+
+    workdir = prepared_workdir(tmp_path, tiny_encoder, epochs=1, processes=2, checkpoint_steps=0)
+    output = finish(start_stage(["pipeline.train", "B"], workdir))
+    assert "launching 2 training processes" in output
+    results = json.loads((workdir / "models" / "B" / "train_results.json").read_text())
+    assert results["processes"] == 2
+    assert results["epoch"] == 1.0
+    model = SpanMarkerModel.from_pretrained(str(workdir / "models" / "B"))
+    assert set(model.config.label2id) == {"O", "PER", "ORG", "LOC", "ANIM", "DIS"}
