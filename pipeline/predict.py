@@ -1,0 +1,305 @@
+"""Tag new sentences with a trained SpanMarker model and write the entities as JSON lines.
+
+Usage, from the repository root:
+
+    python -m pipeline.predict "Angela Merkel visited Paris." "Leonardo painted the Mona Lisa."
+    python -m pipeline.predict --model B --file sentences.txt --output predictions.jsonl
+    python -m pipeline.predict --model path/to/span_marker_model --jsonl test_en.jsonl
+    cat sentences.txt | python -m pipeline.predict --file -
+
+--model A or B (default A) loads models/A or models/B; any other value is a model folder.
+The input is exactly one of:
+
+* TEXT arguments, one sentence each, or --file PATH, one sentence per line; blank ones are skipped.
+  Such text is split into words by WORD_PATTERN: runs of letters and digits, kept together across inner
+  hyphens (two-year) and, in numbers, inner points and commas (3.5, 1,000); a possessive 's; and every
+  other non-space character as a word of its own (punctuation). Text in other scripts or tokenisations
+  is best given pre-tokenised with --jsonl.
+* --jsonl PATH: one JSON object per line with a "tokens" list of strings, tagged as given. Its other keys
+  (an id, gold tags) are copied into the output record; "text" and "entities" are replaced.
+
+PATH - reads standard input. Each sentence gives one output line, on stdout or, with --output PATH,
+written to that file atomically:
+
+    {"text": "Angela Merkel visited Paris.", "entities": [{"text": "Angela Merkel", "type": "PER",
+     "word_start": 0, "word_end": 2, "char_start": 0, "char_end": 13, "score": 0.98}, ...]}
+
+word_end and char_end are exclusive; the character offsets index "text", which for --jsonl input is the
+tokens joined by single spaces (the record then also holds "tokens"). Words that the model's tokenizer
+turns into no token at all ("", zero-width or control characters) never start or end an entity, and
+words past the model's maximum input length are not tagged (a warning counts the sentences affected).
+Expected failures (missing model or input, malformed input) end with one "error: ..." line and status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import codecs
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import torch
+from span_marker import SpanMarkerModel
+from tqdm.auto import tqdm
+
+from pipeline.atomic import atomic_path
+from pipeline.modeling import is_span_marker_checkpoint
+from pipeline.params import SYSTEMS, ParamError
+from pipeline.stage import run_stage
+from pipeline.train import MODELS_DIR
+from pipeline.validation import DataError
+
+logger = logging.getLogger(__name__)
+PROG = "python -m pipeline.predict"
+STDIN = "-"
+WORD_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:-\w+)*|['’]s\b|[^\w\s]")
+"""Words of plain text input: numbers with inner ``.``/``,``; words with inner hyphens; possessive ``'s``;
+any other single non-space character."""
+SNIPPET_LENGTH = 60
+
+
+class InputError(DataError):
+    """Input sentences that cannot be read or parsed; the message names the source and line."""
+
+
+class ModelError(DataError):
+    """A model folder that does not hold a loadable SpanMarker model."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence to tag: its text, its words with their ``(start, end)`` character offsets in the text,
+    and the fields its output record starts with (``--jsonl`` input: the passed-through keys and tokens)."""
+
+    text: str
+    words: list[str]
+    offsets: list[tuple[int, int]]
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one-line ``ParamError``s, reported by ``run_stage``."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ParamError(f"{message} (see {PROG} --help)")
+
+
+def positive_int(value: str) -> int:
+    """``--batch-size``: an integer of at least 1."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options, with exactly one kind of input and an ``--output`` that is not a folder."""
+    parser = _ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to tag, one per argument")
+    parser.add_argument("--file", metavar="PATH", help="UTF-8 text file, one sentence per line (- for stdin)")
+    parser.add_argument("--jsonl", metavar="PATH",
+                        help='UTF-8 JSON lines, each an object with a "tokens" list of strings (- for stdin)')
+    parser.add_argument("--model", default="A",
+                        help="A or B for models/A or models/B, or the path of a SpanMarker model folder "
+                             "(default: %(default)s)")
+    parser.add_argument("--output", metavar="PATH", help="write the JSON lines to this file instead of stdout")
+    parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
+                        help="sentences per prediction batch (default: %(default)s)")
+    args = parser.parse_args(argv)
+    given = [kind for kind, present in (("TEXT", bool(args.texts)), ("--file", args.file is not None),
+                                        ("--jsonl", args.jsonl is not None)) if present]
+    if not given:
+        parser.error("no input: give TEXT arguments, --file PATH or --jsonl PATH")
+    if len(given) > 1:
+        parser.error(f"give only one kind of input, not {' and '.join(given)}")
+    if args.output is not None and Path(args.output).is_dir():
+        parser.error(f"--output {args.output} is a folder; give the path of a file")
+    return args
+
+
+def split_words(text: str) -> Sentence:
+    """The sentence of plain ``text``, split into words by ``WORD_PATTERN``."""
+    matches = list(WORD_PATTERN.finditer(text))
+    return Sentence(text, [match.group() for match in matches], [match.span() for match in matches])
+
+
+def join_tokens(tokens: list[str], fields: dict[str, Any]) -> Sentence:
+    """The sentence of pre-tokenised ``tokens``: its text is the tokens joined by single spaces."""
+    offsets, start = [], 0
+    for token in tokens:
+        offsets.append((start, start + len(token)))
+        start += len(token) + 1
+    return Sentence(" ".join(tokens), list(tokens), offsets, {**fields, "tokens": list(tokens)})
+
+
+def source_name(path: str) -> str:
+    return "<stdin>" if path == STDIN else path
+
+
+def read_lines(path: str) -> list[tuple[int, str]]:
+    """The non-blank lines of a UTF-8 file (``-``: standard input) with their 1-based line numbers."""
+    if path != STDIN and not Path(path).exists():
+        raise FileNotFoundError(f"{path}: input file not found")
+    try:
+        data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(f"{source_name(path)}: cannot read the input: {error.strerror or error}") from error
+    lines = []
+    for number, raw in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError(f"{source_name(path)}: line {number}: not valid UTF-8 "
+                             f"(byte 0x{raw[error.start]:02x} at byte offset {error.start})") from error
+        if line.strip():
+            lines.append((number, line))
+    return lines
+
+
+def snippet(value: Any) -> str:
+    """A JSON value shortened for an error message."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= SNIPPET_LENGTH else text[:SNIPPET_LENGTH] + "..."
+
+
+def parse_jsonl_line(line: str, where: str) -> Sentence:
+    """The sentence of one JSON object with a ``tokens`` list of strings; ``where`` names file and line."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{where}: not valid JSON: {error.msg} at column {error.colno}") from error
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object, found {snippet(record)}")
+    if "tokens" not in record:
+        raise InputError(f'{where}: the object has no "tokens" list of strings (keys: {snippet(sorted(record))})')
+    tokens = record.pop("tokens")
+    if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
+        raise InputError(f'{where}: "tokens" must be a list of strings, found {snippet(tokens)}')
+    return join_tokens(tokens, record)
+
+
+def read_sentences(args: argparse.Namespace) -> list[Sentence]:
+    """The sentences of the one input the command line gives; at least one."""
+    if args.file is not None:
+        source = source_name(args.file)
+        sentences = [split_words(line.strip()) for _, line in read_lines(args.file)]
+    elif args.jsonl is not None:
+        source = source_name(args.jsonl)
+        sentences = [parse_jsonl_line(line, f"{source}: line {number}") for number, line in read_lines(args.jsonl)]
+    else:
+        source = "TEXT arguments"
+        sentences = [split_words(text.strip()) for text in args.texts if text.strip()]
+    if not sentences:
+        raise InputError(f"{source}: no sentences to tag (the input is empty or blank)")
+    return sentences
+
+
+def model_path(name: str) -> Path:
+    """``models/<name>`` for a system name, else ``name`` as a path."""
+    return MODELS_DIR / name if name in SYSTEMS else Path(name)
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def load_model(path: Path) -> SpanMarkerModel:
+    """The SpanMarker model saved in folder ``path``, on the GPU if there is one."""
+    if not path.exists():
+        raise FileNotFoundError(f"model folder {path} not found (`dvc repro` trains models/A and models/B, "
+                                "`dvc pull` downloads them)")
+    try:
+        is_span_marker = path.is_dir() and (path / "config.json").is_file() and is_span_marker_checkpoint(str(path))
+    except (OSError, ValueError):
+        is_span_marker = False
+    if not is_span_marker:
+        raise ModelError(f"{path} is not a SpanMarker model folder (no config.json of a SpanMarker model)")
+    try:
+        model = SpanMarkerModel.from_pretrained(str(path))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{path}: cannot load the SpanMarker model: {first_line(error)}") from error
+    if torch.cuda.is_available():
+        model = model.cuda()
+    logger.info("loaded SpanMarker model %s with entity types %s", path,
+                sorted(label for index, label in model.config.id2label.items() if index != model.config.outside_id))
+    return model
+
+
+def subword_word_ids(model: SpanMarkerModel, batch: list[Sentence]) -> list[list[int | None]]:
+    """For each sentence, the word index of each of its sub-word tokens (special tokens left out)."""
+    encoding = model.tokenizer.tokenizer([sentence.words for sentence in batch], is_split_into_words=True,
+                                         add_special_tokens=False)
+    return [encoding.word_ids(index) for index in range(len(batch))]
+
+
+def predict_batch(model: SpanMarkerModel, batch: list[Sentence], word_ids: list[list[int | None]],
+                  batch_size: int) -> list[list[dict[str, Any]]]:
+    """SpanMarker's entities of each sentence (``label``, ``score``, ``word_start_index``, ``word_end_index``).
+
+    Only words with at least one sub-word token go to the model (SpanMarker 1.8.1 fails on the others);
+    the entities' word indices are mapped back to the sentence's own words.
+    """
+    kept = [sorted({index for index in ids if index is not None}) for ids in word_ids]
+    inputs = [[sentence.words[index] for index in indices] for sentence, indices in zip(batch, kept) if indices]
+    predictions = iter(model.predict(inputs, batch_size=batch_size) if inputs else [])
+    return [[{"label": entity["label"], "score": entity["score"],
+              "word_start_index": indices[entity["word_start_index"]],
+              "word_end_index": indices[entity["word_end_index"] - 1] + 1} for entity in next(predictions)]
+            if indices else [] for indices in kept]
+
+
+def sentence_record(sentence: Sentence, entities: list[dict[str, Any]]) -> dict[str, Any]:
+    """The output record of a sentence and its SpanMarker entities (word indices into ``sentence.words``)."""
+    spans = []
+    for entity in entities:
+        word_start, word_end = entity["word_start_index"], entity["word_end_index"]
+        char_start, char_end = sentence.offsets[word_start][0], sentence.offsets[word_end - 1][1]
+        spans.append({"text": sentence.text[char_start:char_end], "type": entity["label"],
+                      "word_start": word_start, "word_end": word_end,
+                      "char_start": char_start, "char_end": char_end, "score": entity["score"]})
+    return {**sentence.fields, "text": sentence.text, "entities": spans}
+
+
+def predict_records(model: SpanMarkerModel, sentences: list[Sentence], batch_size: int) -> Iterator[dict[str, Any]]:
+    """The output records of ``sentences``, in order, predicted ``batch_size`` sentences at a time."""
+    batches = [sentences[start:start + batch_size] for start in range(0, len(sentences), batch_size)]
+    max_tokens = model.tokenizer.model_max_length - model.tokenizer.tokenizer.num_special_tokens_to_add()
+    too_long = 0
+    for batch in tqdm(batches, desc="Predicting", unit="batch", disable=len(batches) < 2, file=sys.stderr):
+        word_ids = subword_word_ids(model, batch)
+        too_long += sum(len(ids) > max_tokens for ids in word_ids)
+        for sentence, entities in zip(batch, predict_batch(model, batch, word_ids, batch_size)):
+            yield sentence_record(sentence, entities)
+    if too_long:
+        logger.warning("%d of %d sentences are longer than the model's input of %d sub-word tokens: "
+                       "their words past it are not tagged", too_long, len(sentences), max_tokens)
+
+
+def write_records(records: Iterable[dict[str, Any]], output: str | None) -> int:
+    """Write ``records`` as JSON lines to stdout, or atomically to the file ``output``; return how many."""
+    count = 0
+    if output is None:
+        for count, record in enumerate(records, start=1):
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return count
+    with atomic_path(output) as tmp, tmp.open("w", encoding="utf-8") as handle:
+        for count, record in enumerate(records, start=1):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return count
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    sentences = read_sentences(args)
+    model = load_model(model_path(args.model))
+    count = write_records(predict_records(model, sentences, args.batch_size), args.output)
+    logger.info("tagged %d sentences%s", count, f"; wrote {args.output}" if args.output else "")
+
+
+if __name__ == "__main__":
+    run_stage(main)

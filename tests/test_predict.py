@@ -1,0 +1,265 @@
+"""``python -m pipeline.predict``: word and character offsets, the three input kinds, output, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import predict
+from pipeline.stage import run_stage
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+SENTENCES = ["Angela Merkel visited Paris, the French capital.", "Leonardo da Vinci's Mona Lisa hangs in the Louvre."]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tiny_encoder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SpanMarker model with random weights (seeded), saved as the train stage saves one."""
+    from transformers import set_seed
+
+    from pipeline.modeling import build_model
+
+    set_seed(0)
+    params = {"name": str(tiny_encoder), "revision": None, "model_max_length": 32, "marker_max_length": 32,
+              "entity_max_length": 4}
+    directory = tmp_path_factory.mktemp("span_marker_model")
+    build_model(params, LABELS).save_pretrained(directory)
+    return directory
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of ``python -m pipeline.predict ARGS``, run in this process."""
+    try:
+        run_stage(lambda: predict.main(args))
+        status = 0
+    except SystemExit as exit_:
+        status = exit_.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def records_of(jsonl: str) -> list[dict]:
+    return [json.loads(line) for line in jsonl.splitlines()]
+
+
+def check_text_record(record: dict) -> None:
+    """Each entity of a plain-text record is the text between its character offsets, and its words."""
+    words = predict.split_words(record["text"]).words
+    for entity in record["entities"]:
+        assert record["text"][entity["char_start"]:entity["char_end"]] == entity["text"]
+        assert re.sub(r"\s", "", entity["text"]) == "".join(words[entity["word_start"]:entity["word_end"]])
+        assert entity["type"] in {"PER", "LOC"}
+        assert 0 <= entity["word_start"] < entity["word_end"] <= entity["word_start"] + 4
+        assert 0.0 < entity["score"] <= 1.0
+
+
+def check_token_record(record: dict) -> None:
+    """Each entity of a token record is its tokens joined by spaces, at its character offsets."""
+    assert record["text"] == " ".join(record["tokens"])
+    for entity in record["entities"]:
+        assert record["text"][entity["char_start"]:entity["char_end"]] == entity["text"]
+        assert " ".join(record["tokens"][entity["word_start"]:entity["word_end"]]) == entity["text"]
+        assert entity["type"] in {"PER", "LOC"}
+
+
+# --- word splitting and record building, with hand-made SpanMarker entities --------------------------------
+
+
+def test_split_words_keeps_character_offsets():
+    text = "Obama's two-year plan cost $3.5 billion (1,000 jobs)."
+    sentence = predict.split_words(text)
+    assert sentence.words == ["Obama", "'s", "two-year", "plan", "cost", "$", "3.5", "billion", "(", "1,000",
+                              "jobs", ")", "."]
+    assert [text[start:end] for start, end in sentence.offsets] == sentence.words
+    assert sentence.fields == {}
+
+
+def test_text_record_offsets_from_word_indices():
+    sentence = predict.split_words("Dr. Angela  Merkel met Jean-Luc in St. Louis.")
+    entities = [{"label": "PER", "score": 0.9, "word_start_index": 2, "word_end_index": 4},
+                {"label": "LOC", "score": 0.8, "word_start_index": 7, "word_end_index": 10}]
+    record = predict.sentence_record(sentence, entities)
+    assert record == {"text": "Dr. Angela  Merkel met Jean-Luc in St. Louis.", "entities": [
+        {"text": "Angela  Merkel", "type": "PER", "word_start": 2, "word_end": 4, "char_start": 4, "char_end": 18,
+         "score": 0.9},
+        {"text": "St. Louis", "type": "LOC", "word_start": 7, "word_end": 10, "char_start": 35, "char_end": 44,
+         "score": 0.8}]}
+
+
+def test_token_record_offsets_and_passed_through_fields():
+    sentence = predict.parse_jsonl_line(
+        json.dumps({"id": "s1", "tokens": ["In", "New York", "", "City", "."], "text": "old", "entities": []}),
+        "in.jsonl: line 1")
+    record = predict.sentence_record(sentence, [{"label": "LOC", "score": 0.5, "word_start_index": 1,
+                                                 "word_end_index": 4}])
+    assert record == {"id": "s1", "tokens": ["In", "New York", "", "City", "."], "text": "In New York  City .",
+                      "entities": [{"text": "New York  City", "type": "LOC", "word_start": 1, "word_end": 4,
+                                    "char_start": 3, "char_end": 17, "score": 0.5}]}
+
+
+# --- the three input kinds through main, with a random SpanMarker model ------------------------------------
+
+
+def test_text_arguments(model_dir, capsys):
+    status, out, err = run_cli(["--model", str(model_dir), SENTENCES[0], "  ", f" {SENTENCES[1]} "], capsys)
+    assert status == 0, err
+    records = records_of(out)
+    assert [record["text"] for record in records] == SENTENCES
+    assert all(set(record) == {"text", "entities"} for record in records)
+    assert any(record["entities"] for record in records), "the random model predicts no entity"
+    for record in records:
+        check_text_record(record)
+
+
+def test_file_input_written_atomically_to_output(model_dir, tmp_path, capsys):
+    source = tmp_path / "sentences.txt"
+    source.write_bytes(("\ufeff" + SENTENCES[0] + "\r\n\r\n   \n  " + SENTENCES[1] + "\t").encode("utf-8"))
+    output = tmp_path / "out" / "predictions.jsonl"
+    status, out, err = run_cli(["--model", str(model_dir), "--file", str(source), "--output", str(output)], capsys)
+    assert status == 0, err
+    assert out == ""
+    records = records_of(output.read_text(encoding="utf-8"))
+    assert [record["text"] for record in records] == SENTENCES
+    for record in records:
+        check_text_record(record)
+    assert sorted(path.name for path in output.parent.iterdir()) == ["predictions.jsonl"]
+
+
+def test_jsonl_input_passes_keys_through(model_dir, tmp_path, capsys):
+    rows = [{"id": 7, "lang": "en", "tokens": ["Angela", "Merkel", "visited", "Paris", "."]},
+            {"id": 8, "tokens": []},
+            {"id": 9, "tokens": ["\u200b", "", " "]},
+            {"id": 10, "tokens": ["Rome", "\u200b", "is", "", "in", "Italy", "\x00", "."]}]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(row) for row in rows) + "\n\n", encoding="utf-8")
+    status, out, err = run_cli(["--model", str(model_dir), "--jsonl", str(source)], capsys)
+    assert status == 0, err
+    records = records_of(out)
+    assert [{key: record[key] for key in row} for record, row in zip(records, rows)] == rows
+    assert len(records) == len(rows)
+    assert records[1]["entities"] == [] and records[2]["entities"] == []
+    assert records[0]["entities"] and records[3]["entities"], "the random model predicts no entity"
+    for record in records:
+        check_token_record(record)
+    untokenisable = {1, 3, 6}
+    assert not {index for entity in records[3]["entities"]
+                for index in (entity["word_start"], entity["word_end"] - 1)} & untokenisable
+
+
+def test_stdin_and_batches_give_the_same_records(model_dir, monkeypatch, capsys):
+    lines = SENTENCES * 2 + ["Berlin"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("\n".join(lines).encode("utf-8"))))
+    status, out, err = run_cli(["--model", str(model_dir), "--file", "-", "--batch-size", "2"], capsys)
+    assert status == 0, err
+    assert "3/3" in err  # the progress bar over three batches
+    status, out_one_batch, err_one_batch = run_cli(["--model", str(model_dir), *lines], capsys)
+    assert status == 0 and "Predicting" not in err_one_batch
+    batched, single = records_of(out), records_of(out_one_batch)
+    assert [record["text"] for record in batched] == lines
+    for left, right in zip(batched, single, strict=True):
+        assert [{**entity, "score": pytest.approx(entity["score"], abs=1e-5)} for entity in left["entities"]] \
+            == right["entities"]
+
+
+def test_warns_about_sentences_longer_than_the_model_input(model_dir, capsys, caplog):
+    status, out, _ = run_cli(["--model", str(model_dir), " ".join(f"word{index}" for index in range(40))], capsys)
+    assert status == 0
+    assert max(entity["word_end"] for entity in records_of(out)[0]["entities"]) < 40
+    assert "1 of 1 sentences are longer than the model's input" in caplog.text
+
+
+# --- expected errors: status 1 and one line on stderr -------------------------------------------------------
+
+
+M = ["--model", "{model}"]
+ERROR_CASES = {  # arguments, files to create in {tmp}, parts of the error line; all formatted with the paths
+    "missing model": (["--model", "{tmp}/nope", "Hi"], {},
+                      ["model folder {tmp}/nope not found", "dvc repro", "dvc pull"]),
+    "plain encoder is no SpanMarker model": (["--model", "{encoder}", "Hi"], {},
+                                             ["{encoder} is not a SpanMarker model folder"]),
+    "empty folder is no SpanMarker model": (["--model", "{tmp}", "Hi"], {}, ["{tmp} is not a SpanMarker model"]),
+    "missing input file": ([*M, "--file", "{tmp}/none.txt"], {}, ["{tmp}/none.txt: input file not found"]),
+    "input file is a folder": ([*M, "--jsonl", "{tmp}"], {}, ["{tmp}: cannot read the input"]),
+    "empty file": ([*M, "--file", "{tmp}/e.txt"], {"e.txt": b" \n\n\t\n"}, ["e.txt: no sentences to tag"]),
+    "empty jsonl": ([*M, "--jsonl", "{tmp}/e.jsonl"], {"e.jsonl": b""}, ["e.jsonl: no sentences to tag"]),
+    "blank text arguments": ([*M, " ", ""], {}, ["TEXT arguments: no sentences to tag"]),
+    "not UTF-8": ([*M, "--file", "{tmp}/l.txt"], {"l.txt": b"Hi\nCaf\xe9 Paris\n"},
+                  ["l.txt: line 2: not valid UTF-8", "0xe9"]),
+    "not UTF-8 jsonl": ([*M, "--jsonl", "{tmp}/l.jsonl"], {"l.jsonl": b'{"tokens": ["\xff"]}\n'},
+                        ["l.jsonl: line 1: not valid UTF-8"]),
+    "malformed jsonl": ([*M, "--jsonl", "{tmp}/m.jsonl"], {"m.jsonl": b'{"tokens": ["a"]}\n\n{"tokens": [\n'},
+                        ["m.jsonl: line 3: not valid JSON"]),
+    "jsonl line not an object": ([*M, "--jsonl", "{tmp}/o.jsonl"], {"o.jsonl": b'["Paris"]\n'},
+                                 ["o.jsonl: line 1: expected a JSON object", '["Paris"]']),
+    "jsonl line without tokens": ([*M, "--jsonl", "{tmp}/t.jsonl"], {"t.jsonl": b'{"words": ["a"]}\n'},
+                                  ['t.jsonl: line 1: the object has no "tokens"', "words"]),
+    "tokens not strings": ([*M, "--jsonl", "{tmp}/s.jsonl"], {"s.jsonl": b'{"tokens": ["a"]}\n{"tokens": [1]}\n'},
+                           ['s.jsonl: line 2: "tokens" must be a list of strings', "[1]"]),
+    "tokens a string": ([*M, "--jsonl", "{tmp}/s.jsonl"], {"s.jsonl": b'{"tokens": "a b"}\n'},
+                        ['s.jsonl: line 1: "tokens" must be a list of strings', '"a b"']),
+    "no input": (M, {}, ["no input"]),
+    "two input kinds": ([*M, "--file", "a.txt", "--jsonl", "b.jsonl"], {},
+                        ["only one kind of input", "--file and --jsonl"]),
+    "text and file": ([*M, "Hi", "--file", "a.txt"], {}, ["TEXT and --file"]),
+    "batch size 0": ([*M, "--batch-size", "0", "Hi"], {}, ["--batch-size", "'0'"]),
+    "output is a folder": ([*M, "--output", "{tmp}", "Hi"], {}, ["--output {tmp} is a folder"]),
+}
+
+
+@pytest.mark.parametrize("case", ERROR_CASES)
+def test_expected_errors_are_one_line(case, model_dir, tiny_encoder, tmp_path, capsys):
+    args, files, expected = ERROR_CASES[case]
+    tmp = tmp_path / "case"
+    tmp.mkdir()
+    for name, data in files.items():
+        (tmp / name).write_bytes(data)
+    paths = {"tmp": tmp, "model": model_dir, "encoder": tiny_encoder}
+    status, out, err = run_cli([arg.format(**paths) for arg in args], capsys)
+    assert status == 1
+    assert out == ""
+    assert err.startswith("error: ") and err.endswith("\n") and err.count("\n") == 1, err
+    for part in expected:
+        assert part.format(**paths) in err
+    assert tmp.is_dir() and sorted(path.name for path in tmp.iterdir()) == sorted(files)  # nothing written
+
+
+def test_system_name_means_models_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run_cli(["--model", "B", "Hi"], capsys)
+    assert status == 1
+    assert "model folder models/B not found" in err
+
+
+# --- the real command ---------------------------------------------------------------------------------------
+
+
+def run_module(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "pipeline.predict", *args], cwd=REPO_ROOT, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_command_line(model_dir, tiny_encoder, tmp_path):
+    output = tmp_path / "predictions.jsonl"
+    rows = [{"id": index, "tokens": sentence.split()} for index, sentence in enumerate(SENTENCES)]
+    done = run_module(["--model", str(model_dir), "--jsonl", "-", "--output", str(output)],
+                      "\n".join(json.dumps(row) for row in rows))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    records = records_of(output.read_text(encoding="utf-8"))
+    assert [(record["id"], record["tokens"]) for record in records] == [(row["id"], row["tokens"]) for row in rows]
+    for record in records:
+        check_token_record(record)
+
+    failed = run_module(["--model", str(tiny_encoder), "Hi"])
+    assert failed.returncode == 1
+    assert failed.stderr == f"error: {tiny_encoder} is not a SpanMarker model folder " \
+                            "(no config.json of a SpanMarker model)\n"
