@@ -1,0 +1,277 @@
+"""Span-level error analysis of BIO tag sequences: what kind of mistake each gold and predicted entity is.
+
+Entities are read with seqeval's own ``get_entities`` (lenient, CoNLL-style: an ``I-`` tag after ``O`` or after
+another type starts a new entity), so the entities here are exactly the ones ``pipeline.metrics.entity_scores``
+scores. Every function is pure except :func:`plot_confusion` and :func:`plot_long_tail`, which write a PNG.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
+from seqeval.metrics.sequence_labeling import get_entities  # noqa: E402
+
+OUTSIDE = "O"
+"""The type of the missing side of a pair: the prediction of a missed entity, the gold of a spurious one."""
+KINDS = ("exact", "boundary", "missed", "spurious")
+"""Pair kinds, in the order rows are sorted."""
+
+Entity = tuple[str, int, int]
+"""``(type, first token, last token)`` of one entity, both ends inclusive, as ``get_entities`` gives it."""
+Pair = tuple[str, str, str]
+"""``(kind, gold type, predicted type)`` of one matched, missed or spurious entity."""
+
+
+def sentence_entities(tags: Sequence[str]) -> list[Entity]:
+    """Entities of one sentence's BIO tags, read by seqeval's lenient default; an error for the type ``O``."""
+    entities = [(entity_type, start, end) for entity_type, start, end in get_entities(list(tags))]
+    if any(entity_type == OUTSIDE for entity_type, _, _ in entities):
+        raise ValueError(f"entity type {OUTSIDE!r} is reserved for the missing side of a pair: {list(tags)}")
+    return entities
+
+
+def overlap(a: Entity, b: Entity) -> int:
+    """Number of tokens two entities share."""
+    return max(0, min(a[2], b[2]) - max(a[1], b[1]) + 1)
+
+
+def match_sentence(reference: Sequence[str], prediction: Sequence[str]) -> list[Pair]:
+    """Pair the gold and predicted entities of one sentence (rules in :func:`span_confusion`).
+
+    Returns one pair per gold entity, in gold order, then one ``spurious`` pair per unpaired prediction, in order.
+    """
+    if len(reference) != len(prediction):
+        raise ValueError(f"a sentence has {len(reference)} gold tags but {len(prediction)} predicted tags")
+    gold, predicted = sentence_entities(reference), sentence_entities(prediction)
+    span_index = {(start, end): index for index, (_, start, end) in enumerate(predicted)}
+    partner: dict[int, tuple[str, int]] = {}  # gold index -> (kind, predicted index)
+    for g, (_, start, end) in enumerate(gold):
+        if (start, end) in span_index:  # entities of one sequence are disjoint, so the exact span is unique
+            partner[g] = ("exact", span_index[(start, end)])
+    taken = {p for _, p in partner.values()}
+    candidates = sorted((-overlap(gold[g], predicted[p]), gold[g][1], predicted[p][1], g, p)
+                        for g in range(len(gold)) if g not in partner
+                        for p in range(len(predicted)) if p not in taken and overlap(gold[g], predicted[p]) > 0)
+    for _, _, _, g, p in candidates:
+        if g not in partner and p not in taken:
+            partner[g] = ("boundary", p)
+            taken.add(p)
+    pairs = [(partner[g][0], gold[g][0], predicted[partner[g][1]][0]) if g in partner
+             else ("missed", gold[g][0], OUTSIDE) for g in range(len(gold))]
+    return pairs + [("spurious", OUTSIDE, predicted[p][0]) for p in range(len(predicted)) if p not in taken]
+
+
+def _row_key(row: dict[str, Any]) -> tuple[int, str, str]:
+    return KINDS.index(row["kind"]), row["gold"], row["predicted"]
+
+
+def span_confusion(references: Sequence[Sequence[str]], predictions: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+    """Count ``(kind, gold type, predicted type)`` pairs of span-level matching over all sentences.
+
+    Per sentence, with entities read by seqeval's ``get_entities`` (lenient IOB2 reading):
+
+    1. *exact*: a gold entity and a predicted entity with the same first and last token are paired. Same type:
+       correct; different types: a type error.
+    2. *boundary*: every gold entity still unpaired is paired with the still-unpaired predicted entity that
+       overlaps it in the most tokens. Pairs are made greedily, largest overlap first, ties broken by the earlier
+       gold entity, then the earlier predicted entity; so each gold entity gets the most-overlapping prediction
+       not taken by a larger overlap. Its types may be the same or different: a boundary error either way.
+    3. *missed*: a gold entity overlapping no unpaired prediction; its predicted type is ``"O"``.
+    4. *spurious*: a predicted entity left unpaired; its gold type is ``"O"``.
+
+    Each gold entity and each predicted entity is in exactly one pair. Returns rows
+    ``{"kind", "gold", "predicted", "count"}``, sorted by kind (in :data:`KINDS` order), gold, predicted type.
+    An error if the corpora have different numbers of sentences or a sentence has different lengths.
+    """
+    if len(references) != len(predictions):
+        raise ValueError(f"{len(references)} gold sentences but {len(predictions)} predicted sentences")
+    counts: Counter[Pair] = Counter()
+    for reference, prediction in zip(references, predictions):
+        counts.update(match_sentence(reference, prediction))
+    rows = [{"kind": kind, "gold": gold, "predicted": predicted, "count": count}
+            for (kind, gold, predicted), count in counts.items()]
+    return sorted(rows, key=_row_key)
+
+
+def is_error(row: dict[str, Any]) -> bool:
+    """Whether a row counts mistakes: everything but exact spans of the right type."""
+    return not (row["kind"] == "exact" and row["gold"] == row["predicted"])
+
+
+def _check_row(row: dict[str, Any]) -> None:
+    kind, gold, predicted, count = row["kind"], row["gold"], row["predicted"], row["count"]
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r} in {row}")
+    if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 0:
+        raise ValueError(f"count must be a non-negative integer: {row}")
+    if (gold == OUTSIDE) != (kind == "spurious") or (predicted == OUTSIDE) != (kind == "missed"):
+        raise ValueError(f"only spurious rows have gold {OUTSIDE!r} and only missed rows predicted {OUTSIDE!r}: {row}")
+
+
+def error_summary(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Counts of each kind of outcome, and the gold and predicted entity totals.
+
+    ``correct`` + ``type_errors`` + ``boundary_errors`` + ``missed`` == ``gold_entities`` and ``correct`` +
+    ``type_errors`` + ``boundary_errors`` + ``spurious`` == ``predicted_entities`` (exact + boundary + spurious);
+    ``boundary_errors`` == ``boundary_same_type`` + ``boundary_other_type``. An error for a malformed row.
+    """
+    rows = list(rows)
+    for row in rows:
+        _check_row(row)
+
+    def total(kind: str, same_type: bool | None = None) -> int:
+        return sum(int(row["count"]) for row in rows if row["kind"] == kind
+                   and (same_type is None or (row["gold"] == row["predicted"]) == same_type))
+
+    summary = {
+        "gold_entities": sum(int(row["count"]) for row in rows if row["gold"] != OUTSIDE),
+        "predicted_entities": sum(int(row["count"]) for row in rows if row["predicted"] != OUTSIDE),
+        "correct": total("exact", same_type=True),
+        "type_errors": total("exact", same_type=False),
+        "boundary_errors": total("boundary"),
+        "boundary_same_type": total("boundary", same_type=True),
+        "boundary_other_type": total("boundary", same_type=False),
+        "missed": total("missed"),
+        "spurious": total("spurious"),
+    }
+    matched = summary["correct"] + summary["type_errors"] + summary["boundary_errors"]
+    if matched + summary["missed"] != summary["gold_entities"]:
+        raise ValueError(f"correct + type + boundary errors + missed != gold entities: {summary}")
+    if matched + summary["spurious"] != summary["predicted_entities"]:
+        raise ValueError(f"exact + boundary + spurious != predicted entities: {summary}")
+    return summary
+
+
+def top_confusions(rows: Iterable[dict[str, Any]], n: int = 10) -> list[dict[str, Any]]:
+    """The ``n`` most frequent error rows (every row but exact spans of the right type), zero counts left out.
+
+    Ordered by count (descending), then kind (in :data:`KINDS` order), gold, predicted type. Each row gains
+    ``share_of_errors`` (its count over all errors) and ``per_gold_entity`` (its count over all gold entities;
+    0.0 without gold entities).
+    """
+    if n < 0:
+        raise ValueError(f"n must be non-negative, not {n}")
+    rows = list(rows)
+    summary = error_summary(rows)
+    errors = [row for row in rows if is_error(row) and row["count"] > 0]
+    n_errors, n_gold = sum(int(row["count"]) for row in errors), summary["gold_entities"]
+    errors.sort(key=lambda row: (-row["count"], *_row_key(row)))
+    return [{"kind": row["kind"], "gold": row["gold"], "predicted": row["predicted"], "count": int(row["count"]),
+             "share_of_errors": row["count"] / n_errors, "per_gold_entity": row["count"] / n_gold if n_gold else 0.0}
+            for row in errors[:n]]
+
+
+def confusion_matrix(rows: Iterable[dict[str, Any]], kinds: Iterable[str], types: Sequence[str]) -> np.ndarray:
+    """Counts of the rows of the given kinds, gold type × predicted type.
+
+    Rows and columns follow ``types`` with ``"O"`` appended: the last row holds spurious predictions, the last
+    column missed gold entities. An error for a type that is not in ``types``.
+    """
+    kinds = set(kinds)
+    if unknown := kinds - set(KINDS):
+        raise ValueError(f"unknown kinds {sorted(unknown)}; expected some of {KINDS}")
+    if OUTSIDE in types or len(set(types)) != len(types):
+        raise ValueError(f"types must be distinct and must not include {OUTSIDE!r}: {list(types)}")
+    index = {entity_type: position for position, entity_type in enumerate([*types, OUTSIDE])}
+    matrix = np.zeros((len(index), len(index)), dtype=np.int64)
+    for row in rows:
+        if row["kind"] not in kinds:
+            continue
+        if row["gold"] not in index or row["predicted"] not in index:
+            raise ValueError(f"type not in {list(types)}: {row}")
+        matrix[index[row["gold"]], index[row["predicted"]]] += int(row["count"])
+    return matrix
+
+
+def axis_types(rows: Iterable[dict[str, Any]], types: Sequence[str]) -> list[str]:
+    """``types`` followed by any other type found in ``rows`` (sorted), so a plot leaves nothing out."""
+    seen = {row[side] for row in rows for side in ("gold", "predicted")} - {OUTSIDE}
+    return [*types, *sorted(seen - set(types))]
+
+
+def _save_png(fig: plt.Figure, path: str | Path) -> None:
+    """Save a figure as PNG (whatever the file name, e.g. an atomic temporary path) and close it."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110, format="png")
+    finally:
+        plt.close(fig)
+
+
+def _heatmap(ax: plt.Axes, matrix: np.ndarray, labels: list[str], norm: LogNorm, title: str) -> Any:
+    """Draw counts on a log colour scale, zero cells blank, every non-zero cell annotated."""
+    image = ax.imshow(np.ma.masked_equal(matrix, 0), cmap="Blues", norm=norm)
+    for (i, j), value in np.ndenumerate(matrix):
+        if value:
+            ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
+                    color="white" if norm(value) > 0.6 else "black")
+    ax.set_xticks(range(len(labels)), labels, rotation=90)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("Predicted type")
+    ax.set_ylabel("Gold type")
+    ax.set_title(title, fontsize=10)
+    return image
+
+
+def plot_confusion(rows: list[dict[str, Any]], types: Sequence[str], path: str | Path, title: str) -> None:
+    """Two heatmaps side by side, gold × predicted type, shared log colour scale, counts annotated; a PNG.
+
+    Left: exact-span pairs (diagonal correct, off-diagonal type errors), with the ``O`` column for missed
+    gold entities and the ``O`` row for spurious predictions. Right: boundary pairs. Together the two panels
+    hold every gold and every predicted entity once. Types in ``rows`` missing from ``types`` are appended.
+    """
+    types = axis_types(rows, types)
+    labels = [*types, OUTSIDE]
+    exact = confusion_matrix(rows, ("exact", "missed", "spurious"), types)
+    boundary = confusion_matrix(rows, ("boundary",), types)[:-1, :-1]
+    norm = LogNorm(vmin=1, vmax=max(2, int(exact.max(initial=0)), int(boundary.max(initial=0))))
+    side = max(4.0, 0.4 * len(labels) + 2.0)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(2 * side + 1.5, side), layout="constrained")
+    image = _heatmap(left, exact, labels, norm,
+                     "Exact spans (diagonal: correct, else type error)\nO column: missed, O row: spurious")
+    _heatmap(right, boundary, labels[:-1], norm, "Boundary errors (overlapping spans)")
+    fig.colorbar(image, ax=[left, right], shrink=0.8, label="Entities (log scale)")
+    fig.suptitle(title)
+    _save_png(fig, path)
+
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def plot_long_tail(f1_by_system: dict[str, dict[str, float]], train_counts: dict[str, int], path: str | Path) -> None:
+    """Per-type test F1 (y) against the type's number of training entities (x, log scale); a PNG.
+
+    One marker style per system, every point labelled with its type (above the point for the first, third, ...
+    system, below it for the others, so a type two systems share stays legible). Types without a positive training count
+    cannot sit on a log axis; they are left out and named below the plot.
+    """
+    fig, ax = plt.subplots(figsize=(9, 5))
+    left_out: set[str] = set()
+    for position, (system, per_type) in enumerate(f1_by_system.items()):
+        shown = sorted(t for t in per_type if train_counts.get(t, 0) > 0)
+        left_out |= set(per_type) - set(shown)
+        x, y = [train_counts[t] for t in shown], [per_type[t] for t in shown]
+        ax.scatter(x, y, marker=MARKERS[position % len(MARKERS)], s=40, alpha=0.8, label=f"System {system}")
+        for entity_type, xi, yi in zip(shown, x, y):
+            ax.annotate(entity_type, (xi, yi), xytext=(4, 3 if position % 2 == 0 else -9),  # systems apart
+                        textcoords="offset points", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("Entities of the type in the training set (log scale)")
+    ax.set_ylabel("Test F1")
+    ax.set_title("Per-type test F1 against training frequency")
+    if f1_by_system:
+        ax.legend()
+    if left_out:
+        fig.text(0.01, 0.01, f"Not shown (no training entities): {', '.join(sorted(left_out))}", fontsize=7)
+    fig.tight_layout(rect=(0, 0.03 if left_out else 0, 1, 1))
+    _save_png(fig, path)
