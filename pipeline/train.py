@@ -69,7 +69,7 @@ def training_arguments(hp: dict[str, Any], output_dir: Path) -> TrainingArgument
         report_to="none",
         disable_tqdm=False,
         use_cpu=not torch.cuda.is_available(),
-        ddp_backend=None if torch.cuda.is_available() else "gloo",
+        ddp_backend="gloo" if is_distributed_worker() and not torch.cuda.is_available() else None,
     )
 
 

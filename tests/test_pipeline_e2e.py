@@ -114,9 +114,13 @@ def test_same_seed_gives_identical_metrics(repo: Path):
 def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert stages_run(run(["dvc", "repro"], repo)) == set()
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["systems"]["B"]["train"] = {"learning_rate": 1.0e-4}
+    params["systems"]["B"]["train"] = {"learning_rate": 3.0e-4}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    assert stages_run(run(["dvc", "repro"], repo)) == {"train@B", "evaluate@B", "plots", "analyze", "report"}
+    ran = stages_run(run(["dvc", "repro"], repo))
+    assert {"train@B", "evaluate@B"} <= ran
+    # Nothing of System A, and nothing upstream of training, runs again. (plots, analyze and report run when
+    # B's outputs changed; with the tiny model they may not.)
+    assert ran <= {"train@B", "evaluate@B", "plots", "analyze", "report"}
 
 
 def test_a_vs_b_baseline_and_report(repo: Path):

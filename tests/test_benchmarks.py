@@ -1,0 +1,99 @@
+"""Fast checks of the benchmark scripts: the MultiNERD stand-in generator and the prepare comparison."""
+
+import importlib.util
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+import pytest
+
+from pipeline.sources import load_local
+from pipeline.validation import list_offsets, repair_bio
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+SCALE = 2e-4
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def standin():
+    return load_script("make_standin")
+
+
+@pytest.fixture(scope="module")
+def tiny(standin, tmp_path_factory):
+    out = tmp_path_factory.mktemp("standin")
+    standin.generate(out, seed=3, scale=SCALE, chunk_rows=16, quiet=True)  # several chunks per file
+    return out
+
+
+def test_full_scale_row_counts(standin):
+    rows = standin.split_rows(1.0)
+    assert {split: sum(counts.values()) for split, counts in rows.items()} == {
+        "train": 2_678_400, "validation": 334_800, "test": 335_986}
+    assert {split: counts["en"] for split, counts in rows.items()} == {
+        "train": 262_560, "validation": 32_820, "test": 32_908}
+    for counts in rows.values():
+        others = [n for lang, n in counts.items() if lang != "en"]
+        assert max(others) - min(others) <= 1
+
+
+def test_tiny_standin_loads_with_the_right_proportions(standin, tiny, caplog):
+    with caplog.at_level(logging.WARNING):
+        splits = load_local(tiny)
+    assert not [r for r in caplog.records if "repaired" in r.getMessage()]  # valid BIO: nothing to repair
+    expected = standin.split_rows(SCALE)
+    for split, table in splits.items():
+        counts = {row["values"]: row["counts"] for row in pc.value_counts(table["lang"]).to_pylist()}
+        assert counts == expected[split]
+        for lang, n in counts.items():  # each language's share of the split, up to rounding
+            full = standin.split_rows(1.0)[split]
+            assert n == pytest.approx(full[lang] * SCALE, abs=0.5)
+        tags = table["ner_tags"].combine_chunks()
+        flat = tags.flatten().to_numpy().astype(np.int64)
+        assert not repair_bio(flat, list_offsets(tags))[1].any()
+        lengths = pc.list_value_length(table["tokens"]).to_numpy()
+        assert lengths.min() >= standin.LENGTH_MIN and 15 < lengths.mean() < 30
+    first = json.loads((tiny / "val" / "val_ru.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert list(first) == ["tokens", "ner_tags", "lang"] and first["lang"] == "ru"
+
+
+def test_standin_is_deterministic_for_a_seed(standin, tiny, tmp_path):
+    standin.generate(tmp_path / "same", seed=3, scale=SCALE, chunk_rows=16, quiet=True)
+    standin.generate(tmp_path / "other", seed=4, scale=SCALE, chunk_rows=16, quiet=True)
+    files = sorted(p.relative_to(tiny) for p in tiny.rglob("*.jsonl"))
+    assert len(files) == 30
+    assert all((tmp_path / "same" / f).read_bytes() == (tiny / f).read_bytes() for f in files)
+    assert any((tmp_path / "other" / f).read_bytes() != (tiny / f).read_bytes() for f in files)
+
+
+def test_bench_prepare_outputs_match_and_a_difference_is_caught(tiny):
+    bench = load_script("bench_prepare")
+    bench.main(["--data", str(tiny), "--only", "original", "--repeats", "1"])  # exits 1 if outputs differ
+    from pipeline.prepare import prepare_split
+
+    import pyarrow as pa
+
+    from pipeline.labels import MULTINERD_LABELS, labels_for_types
+
+    types = bench.system_types("B")
+    project = prepare_split(load_local(tiny)["train"], "en", types, "train")
+    tags = project["ner_tags"].combine_chunks()
+    to_multinerd = np.array([MULTINERD_LABELS.index(label) for label in labels_for_types(types)])
+    flat = to_multinerd[tags.flatten().to_numpy()]
+
+    def original_with(values):  # the original's output: MultiNERD ids
+        return project.set_column(1, "ner_tags", pa.ListArray.from_arrays(tags.offsets, pa.array(values)))
+
+    assert bench.compare(original_with(flat), project, types)["identical"]
+    flat[len(flat) // 2] = 13 if flat[len(flat) // 2] != 13 else 0
+    assert bench.compare(original_with(flat), project, types)["reason"].startswith("tags differ")
+    assert bench.compare(project.slice(1), project.slice(0, project.num_rows - 1), types)["identical"] is False
