@@ -22,11 +22,12 @@ import pyarrow.parquet as pq  # noqa: E402
 from pipeline.atomic import atomic_path, write_json  # noqa: E402
 from pipeline.data import PREPARED_DIR, load_labels  # noqa: E402
 from pipeline.errors import error_summary, plot_confusion, plot_long_tail, span_confusion, top_confusions  # noqa: E402
-from pipeline.evaluate import METRICS_DIR, PREDICTIONS_DIR, restrict_tags  # noqa: E402
+from pipeline.evaluate import METRICS_DIR, PREDICTIONS_DIR  # noqa: E402
 from pipeline.metrics import entity_scores  # noqa: E402
 from pipeline.params import SYSTEMS, load_params  # noqa: E402
 from pipeline.plots import FIGURES_DIR, per_type_f1, save_figure  # noqa: E402
 from pipeline.report import A_VS_B_FILE, ERRORS_FILE  # noqa: E402
+from pipeline.scoring import restrict_tags  # noqa: E402
 from pipeline.stage import run_stage  # noqa: E402
 from pipeline.train import TRAINING_REPORTS_DIR  # noqa: E402
 from pipeline.validation import DataError  # noqa: E402

@@ -15,9 +15,10 @@ from span_marker import SpanMarkerModel
 
 from pipeline.atomic import write_json
 from pipeline.data import load_labels, load_split
-from pipeline.evaluate import METRICS_DIR, score_model
+from pipeline.evaluate import METRICS_DIR
 from pipeline.modeling import is_span_marker_checkpoint, resolve_model_path
 from pipeline.params import load_params
+from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
 
 logger = logging.getLogger(__name__)

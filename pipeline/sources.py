@@ -57,7 +57,8 @@ def load_local(root: str | Path) -> dict[str, pa.Table]:
     splits = {}
     for split in SPLITS:
         files = split_files(root, split)
-        tables = [validate_table(read_file(path), str(path)) for path in tqdm(files, desc=f"Reading {split}", unit="file")]
+        with tqdm(files, desc=f"Reading {split}", unit="file", leave=False) as progress:
+            tables = [validate_table(read_file(path), str(path)) for path in progress]
         splits[split] = pa.concat_tables(tables)
     return splits
 

@@ -27,8 +27,10 @@ from transformers.integrations import DVCLiveCallback
 from pipeline.atomic import atomic_path, remove, write_json
 from pipeline.data import PREPARED_DIR, load_labels, load_split
 from pipeline.metrics import use_offline_seqeval
+from pipeline.model_card import render_card
 from pipeline.modeling import build_model
 from pipeline.params import load_params, train_params
+from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
 
 logger = logging.getLogger(__name__)
@@ -150,9 +152,13 @@ def train(system: str, params: dict[str, Any], checkpoint: Path | None) -> None:
         return
     metrics = {**result.metrics, "global_step": result.global_step, "processes": trainer.args.world_size,
                "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0}
+    test_metrics, _, _ = score_model(trainer.model, load_split(system, "test"), labels,
+                                     params["evaluate"]["batch_size"])
     with atomic_path(MODELS_DIR / system) as tmp:
         trainer.save_model(str(tmp))
         write_json(tmp / TRAIN_RESULTS_FILE, metrics)
+        (tmp / "README.md").write_text(render_card(system, params, labels, test_metrics, result.metrics["epoch"]),
+                                       encoding="utf-8")
     remove(checkpoints)
     logger.info("saved %s", MODELS_DIR / system)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.evaluate import gold_tags, tags_from_entities
+from pipeline.scoring import gold_tags, tags_from_entities
 from pipeline.metrics import OfflineSeqeval, entity_scores, use_offline_seqeval
 
 REFERENCES = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"]]

@@ -84,6 +84,17 @@ def test_metrics_files_hold_sane_values(repo: Path):
             assert len(gold_types) == 15
 
 
+def test_model_cards_match_the_metrics_files(repo: Path):
+    for system in ("A", "B"):
+        card = (repo / "models" / system / "README.md").read_text()
+        metrics = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
+        overall = (f"| **overall** | {metrics['test_overall_precision']:.4f} | {metrics['test_overall_recall']:.4f} | "
+                   f"{metrics['test_overall_f1']:.4f} | |")
+        assert overall in card
+        assert "embedded synthetic sample" in card and "library_name: span-marker" in card
+        assert "| learning_rate |" in card
+
+
 def test_figures_and_plot_data_exist(repo: Path):
     figures = repo / "reports" / "figures"
     for name in ("label_distribution_train", "label_distribution_validation", "label_distribution_test",
