@@ -125,7 +125,7 @@ def test_same_seed_gives_identical_metrics(repo: Path):
 def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert stages_run(run(["dvc", "repro"], repo)) == set()
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["systems"]["B"]["train"] = {"learning_rate": 3.0e-4}
+    params["systems"]["B"]["train"] = {"learning_rate": 1.0e-3}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     ran = stages_run(run(["dvc", "repro"], repo))
     assert {"train@B", "evaluate@B"} <= ran

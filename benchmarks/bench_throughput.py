@@ -1,0 +1,533 @@
+"""Training and prediction throughput of SpanMarker on the embedded sample: the project's settings vs stock.
+
+Both settings use the same encoder (all-MiniLM-L6-v2, ``model.name`` of ``params.yaml``), the same 31
+MultiNERD labels (System A) and the same English sentences of ``data/sample`` (train for training, test for
+prediction, val for the optional evaluation).
+
+- ``project``: ``params.yaml`` as it is: ``model_max_length``, ``marker_max_length``, ``entity_max_length``,
+  ``train.batch_size`` and ``evaluate.batch_size`` (the ``predict`` batch size of the pipeline). The model is
+  built with ``pipeline.modeling.build_model`` and the arguments with ``pipeline.train.training_arguments``.
+- ``stock``: ``SpanMarkerModel.from_pretrained(encoder, labels=...)`` with no length argument, i.e. SpanMarker's
+  own defaults: ``model_max_length`` = min(tokenizer's 512, SpanMarker's default 512) = 512,
+  ``marker_max_length`` = 128, ``entity_max_length`` = 8; train batch size 16 (the real run's
+  ``params.full.yaml``, without its gradient accumulation); everything else as in ``params.yaml``.
+
+Every sample SpanMarker builds is padded to ``model_max_length + 2 * marker_max_length`` tokens, so a step costs
+the same whatever the sentences; a sentence's candidate spans (about words x ``entity_max_length``) are spread
+over as many samples as needed. Hence both samples/s and sentences/s are reported (sentences/s = samples/s
+divided by the mean samples per sentence of the whole preprocessed train set).
+
+1. Training: SpanMarker's ``Trainer`` runs ``warmup + steps`` optimizer steps; the steps after the warm-up are
+   timed between ``on_step_end`` callbacks (data loading, collation, forward, backward, optimizer). The
+   preprocessing (label normalising, tokenising, spreading), which runs once before the first step, is timed
+   apart on the same data.
+2. Prediction: ``SpanMarkerModel.predict`` on the test sentences with the pipeline's batch size and with
+   SpanMarker's default (4), on the same (just trained) model; the predictions must be identical.
+3. ``--profile-dir DIR``: the runs of each setting execute under pyinstrument (``pip install pyinstrument``),
+   which writes a text and an HTML tree per run and prints where the time went by component.
+
+Usage (from the repository root; about 5 minutes on 2 shared cores)::
+
+    python benchmarks/bench_throughput.py [--json-out /tmp/bench_throughput.json]
+    python benchmarks/bench_throughput.py --settings project --evaluate --profile-dir /tmp/bench_profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `pipeline` importable
+
+import datasets  # noqa: E402
+import span_marker  # noqa: E402
+import tokenizers  # noqa: E402
+import torch  # noqa: E402
+import transformers  # noqa: E402
+import yaml  # noqa: E402
+from datasets import Dataset  # noqa: E402
+from span_marker import SpanMarkerModel, Trainer  # noqa: E402
+from transformers import TrainerCallback, TrainingArguments, set_seed  # noqa: E402
+from transformers.trainer_callback import PrinterCallback  # noqa: E402
+
+from pipeline.labels import MULTINERD_LABELS  # noqa: E402
+from pipeline.metrics import use_offline_seqeval  # noqa: E402
+from pipeline.modeling import build_model, resolve_model_path  # noqa: E402
+from pipeline.scoring import tags_from_entities  # noqa: E402
+from pipeline.train import training_arguments  # noqa: E402
+
+logger = logging.getLogger("bench_throughput")
+STOCK_PREDICT_BATCH_SIZE = 4  # SpanMarkerModel.predict's default batch_size
+STOCK_TRAIN_BATCH_SIZE = 16  # params.full.yaml (the real run)
+Entities = list[list[dict[str, Any]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """The lengths and batch sizes of one configuration; ``None`` lengths are SpanMarker's defaults."""
+
+    name: str
+    model_max_length: int | None
+    marker_max_length: int | None
+    entity_max_length: int | None
+    batch_size: int
+    predict_batch_size: int
+    steps: int
+    warmup_steps: int
+    predict_sentences: int | None
+
+
+@dataclasses.dataclass
+class Sentences:
+    """The English sample: train (tokens and tags), val (tokens and tags) and test (tokens)."""
+
+    train: Dataset
+    val: Dataset
+    test: list[list[str]]
+
+
+# --------------------------------------------------------------------------------------------------- setup
+
+
+def read_jsonl(path: Path) -> Dataset:
+    """``tokens`` and ``ner_tags`` of a MultiNERD-layout JSONL file (the ``lang`` column is dropped)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return Dataset.from_dict({"tokens": [row["tokens"] for row in rows],
+                              "ner_tags": [row["ner_tags"] for row in rows]})
+
+
+def load_sentences(sample: Path, language: str) -> Sentences:
+    """The sample's sentences of one language, System A labels (all 31 MultiNERD tags as they are)."""
+    test = read_jsonl(sample / "test" / f"test_{language}.jsonl")
+    return Sentences(train=read_jsonl(sample / "train" / f"train_{language}.jsonl"),
+                     val=read_jsonl(sample / "val" / f"val_{language}.jsonl"),
+                     test=[list(words) for words in test["tokens"]])
+
+
+def make_settings(params: dict[str, Any], args: argparse.Namespace) -> dict[str, Setting]:
+    """The ``project`` setting from ``params.yaml`` and SpanMarker's ``stock`` defaults."""
+    model = params["model"]
+    return {
+        "project": Setting("project", model["model_max_length"], model["marker_max_length"],
+                           model["entity_max_length"], params["train"]["batch_size"],
+                           params["evaluate"]["batch_size"], args.steps, args.warmup_steps,
+                           args.predict_sentences),
+        "stock": Setting("stock", None, None, None, STOCK_TRAIN_BATCH_SIZE, params["evaluate"]["batch_size"],
+                         args.stock_steps, args.stock_warmup_steps, args.stock_predict_sentences),
+    }
+
+
+def make_model(params: dict[str, Any], setting: Setting, seed: int) -> SpanMarkerModel:
+    """A fresh SpanMarker model on the project's encoder with ``setting``'s lengths (same seeded head)."""
+    set_seed(seed)
+    labels = list(MULTINERD_LABELS)
+    if setting.name == "project":
+        model_params = {**params["model"], "model_max_length": setting.model_max_length,
+                        "marker_max_length": setting.marker_max_length,
+                        "entity_max_length": setting.entity_max_length}
+        return build_model(model_params, labels)
+    path = resolve_model_path(params["model"]["name"])
+    return SpanMarkerModel.from_pretrained(path, revision=params["model"].get("revision"), labels=labels)
+
+
+def effective_lengths(model: SpanMarkerModel) -> dict[str, int]:
+    """The lengths the model really uses (``model_max_length`` after SpanMarker's capping)."""
+    model_max_length = model.tokenizer.model_max_length
+    marker_max_length = model.config.marker_max_length
+    return {"model_max_length": model_max_length, "marker_max_length": marker_max_length,
+            "entity_max_length": model.config.entity_max_length,
+            "tokens_per_sample": model_max_length + 2 * marker_max_length}
+
+
+def make_training_arguments(params: dict[str, Any], setting: Setting, output_dir: str) -> TrainingArguments:
+    """The pipeline's training arguments with ``setting``'s batch size, stopping after a fixed step count."""
+    hp = {**params["train"], "batch_size": setting.batch_size, "checkpoint_steps": 0}
+    args = training_arguments(hp, Path(output_dir))
+    return dataclasses.replace(args, max_steps=setting.warmup_steps + setting.steps, eval_strategy="no",
+                               save_strategy="no", logging_strategy="no", disable_tqdm=True)
+
+
+# -------------------------------------------------------------------------------------------- measurements
+
+
+class StepTimer(TrainerCallback):
+    """Wall-clock time at the start of training (after preprocessing) and at the end of every optimizer step."""
+
+    def __init__(self) -> None:
+        self.train_begin = 0.0
+        self.step_ends: list[float] = []
+
+    def on_train_begin(self, args: TrainingArguments, state: Any, control: Any, **kwargs: Any) -> None:
+        self.train_begin = time.perf_counter()
+
+    def on_step_end(self, args: TrainingArguments, state: Any, control: Any, **kwargs: Any) -> None:
+        self.step_ends.append(time.perf_counter())
+
+
+def preprocessing_stats(trainer: Trainer, train: Dataset) -> dict[str, Any]:
+    """Time SpanMarker's preprocessing of the train set and describe what the model sees per sample."""
+    model = trainer.model
+    lengths = effective_lengths(model)
+    start = time.perf_counter()
+    samples = trainer.preprocess_dataset(train, trainer.label_normalizer, trainer.tokenizer)
+    seconds = time.perf_counter() - start
+    normalised = train.map(trainer.label_normalizer, input_columns=("tokens", "ner_tags"), batched=True)
+    encoded = model.tokenizer({"tokens": list(train["tokens"])}, return_num_words=True)
+    untruncated = model.tokenizer.tokenizer(list(train["tokens"]), is_split_into_words=True)["input_ids"]
+    entities = [entity for sentence in normalised["ner_tags"] for entity in sentence]
+    reachable = sum(1 for sentence, num_words in zip(normalised["ner_tags"], encoded["num_words"])
+                    for _, start_word, end_word in sentence
+                    if end_word <= num_words and end_word - start_word <= lengths["entity_max_length"])
+    text_tokens = [len(ids) for ids in samples["input_ids"]]
+    num_spans = list(samples["num_spans"])
+    used = [tokens + 2 * spans for tokens, spans in zip(text_tokens, num_spans)]
+    return {
+        **lengths,
+        "sentences": len(train),
+        "samples": len(samples),
+        "samples_per_sentence": len(samples) / len(train),
+        "candidate_spans_per_sentence": statistics.fmean(encoded["num_spans"]),
+        "text_tokens_per_sample": statistics.fmean(text_tokens),
+        "marker_pairs_per_sample": statistics.fmean(num_spans),
+        "used_tokens_per_sample": statistics.fmean(used),
+        "padding_share": 1 - statistics.fmean(used) / lengths["tokens_per_sample"],
+        "sentences_truncated": sum(len(ids) > lengths["model_max_length"] for ids in untruncated),
+        "gold_entities": len(entities),
+        "gold_entities_unreachable": len(entities) - reachable,
+        "preprocess_seconds": seconds,
+        "preprocess_sentences_per_s": len(train) / seconds,
+    }
+
+
+def bench_training(model: SpanMarkerModel, params: dict[str, Any], setting: Setting, data: Sentences,
+                   output_dir: str) -> tuple[dict[str, Any], Trainer]:
+    """Samples/s and sentences/s of ``setting.steps`` optimizer steps after ``setting.warmup_steps``."""
+    use_offline_seqeval()
+    timer = StepTimer()
+    trainer = Trainer(model=model, args=make_training_arguments(params, setting, output_dir),
+                      train_dataset=data.train, eval_dataset=data.val, callbacks=[timer])
+    trainer.remove_callback(PrinterCallback)  # no metrics dicts on stdout
+    stats = preprocessing_stats(trainer, data.train)
+    steps_per_epoch = stats["samples"] // setting.batch_size
+    if setting.warmup_steps + setting.steps > steps_per_epoch:
+        raise SystemExit(f"{setting.name}: {setting.warmup_steps + setting.steps} steps do not fit in one "
+                         f"epoch of {steps_per_epoch} full batches; lower --steps")
+    start = time.perf_counter()
+    trainer.train()
+    total = time.perf_counter() - start
+    timed = timer.step_ends[setting.warmup_steps - 1:] if setting.warmup_steps else [start, *timer.step_ends]
+    seconds = timed[-1] - timed[0]
+    step_times = [later - earlier for earlier, later in zip(timed, timed[1:])]
+    samples_per_s = setting.steps * setting.batch_size / seconds
+    return {
+        **stats,
+        "batch_size": setting.batch_size,
+        "warmup_steps": setting.warmup_steps,
+        "timed_steps": setting.steps,
+        "timed_seconds": seconds,
+        "seconds_per_step_median": statistics.median(step_times),
+        "seconds_per_step_min": min(step_times),
+        "seconds_per_step_max": max(step_times),
+        "samples_per_s": samples_per_s,
+        "sentences_per_s": samples_per_s / stats["samples_per_sentence"],
+        "train_call_seconds": total,
+        "setup_seconds_before_training_loop": timer.train_begin - start,
+    }, trainer
+
+
+def bench_evaluation(trainer: Trainer, val: Dataset) -> dict[str, Any]:
+    """One ``Trainer.evaluate`` on the validation sentences (preprocessing, forward, seqeval scoring)."""
+    start = time.perf_counter()
+    metrics = trainer.evaluate(eval_dataset=val)
+    seconds = time.perf_counter() - start
+    return {"sentences": len(val), "seconds": seconds, "sentences_per_s": len(val) / seconds,
+            "overall_f1": metrics.get("eval_overall_f1")}
+
+
+def predict(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int) -> tuple[Entities, float]:
+    """``SpanMarkerModel.predict`` on pre-tokenised sentences and its wall-clock seconds."""
+    start = time.perf_counter()
+    entities = model.predict(sentences, batch_size=batch_size, show_progress_bar=False)
+    return entities, time.perf_counter() - start
+
+
+def compare_predictions(reference: Entities, other: Entities, sentences: list[list[str]]) -> dict[str, Any]:
+    """Whether two predictions give the same entities and BIO tags, and how far apart their scores are."""
+    def key(entity: dict[str, Any]) -> tuple[int, int, str]:
+        return entity["word_start_index"], entity["word_end_index"], entity["label"]
+
+    same_entities = all([key(e) for e in a] == [key(e) for e in b] for a, b in zip(reference, other))
+    same_tags = all(tags_from_entities(a, len(words)) == tags_from_entities(b, len(words))
+                    for a, b, words in zip(reference, other, sentences))
+    score_gaps = [abs(x["score"] - y["score"]) for a, b in zip(reference, other) for x, y in zip(a, b)]
+    return {"identical_entities": same_entities and len(reference) == len(other), "identical_tags": same_tags,
+            "max_score_difference": max(score_gaps, default=0.0)}
+
+
+def bench_prediction(model: SpanMarkerModel, setting: Setting, sentences: list[list[str]],
+                     repeats: int) -> dict[str, Any]:
+    """Sentences/s of ``predict`` with the pipeline's batch size and SpanMarker's default, same model."""
+    sentences = sentences[:setting.predict_sentences] if setting.predict_sentences else sentences
+    predict(model, sentences[:2], setting.predict_batch_size)  # warm-up: first-call allocations
+    batch_sizes = list(dict.fromkeys([setting.predict_batch_size, STOCK_PREDICT_BATCH_SIZE]))
+    runs: dict[int, dict[str, Any]] = {}
+    outputs: dict[int, Entities] = {}
+    for batch_size in batch_sizes:
+        times = []
+        for _ in range(repeats):
+            outputs[batch_size], seconds = predict(model, sentences, batch_size)
+            times.append(seconds)
+        runs[batch_size] = {"seconds_median": statistics.median(times), "seconds_all": times,
+                            "sentences_per_s": len(sentences) / statistics.median(times)}
+    reference = outputs[batch_sizes[0]]
+    result: dict[str, Any] = {
+        "sentences": len(sentences),
+        "predicted_entities": sum(len(entities) for entities in reference),
+        "by_batch_size": {str(batch_size): run for batch_size, run in runs.items()},
+    }
+    if len(batch_sizes) > 1:
+        result["ratio_pipeline_batch_vs_default_batch"] = (runs[batch_sizes[0]]["sentences_per_s"]
+                                                           / runs[batch_sizes[1]]["sentences_per_s"])
+        result["batch_size_check"] = compare_predictions(reference, outputs[batch_sizes[1]], sentences)
+    return result
+
+
+# ----------------------------------------------------------------------------------------------- profiling
+
+# (function name, path fragment) -> component. The time of a frame goes to the component of its nearest
+# enclosing frame that matches, so the collator inside the data loader counts as collation, not loading.
+COMPONENTS: tuple[tuple[str, str, str], ...] = (
+    ("forward", "span_marker/modeling.py", "model forward"),
+    ("backward", "torch/_tensor.py", "backward"),
+    ("backward", "torch/autograd/__init__.py", "backward"),
+    ("", "torch/optim/", "optimizer + lr scheduler"),
+    ("zero_grad", "torch/", "optimizer + lr scheduler"),
+    ("clip_grad_norm_", "", "gradient clipping"),
+    ("__call__", "span_marker/data_collator.py", "collation (SpanMarkerDataCollator)"),
+    ("__getitems__", "datasets/arrow_dataset.py", "data loader: reading rows (datasets)"),
+    ("__call__", "span_marker/label_normalizer.py", "preprocess: label normalising"),
+    ("__call__", "span_marker/tokenizer.py", "preprocess: tokenising + spans"),
+    ("spread_sample", "span_marker/trainer.py", "preprocess: spreading"),
+    ("map", "datasets/arrow_dataset.py", "preprocess: datasets.map overhead"),
+    ("compute_f1_via_seqeval", "span_marker/evaluation.py", "evaluation: compute_f1_via_seqeval (decode)"),
+    ("compute", "pipeline/metrics.py", "evaluation: seqeval scores"),
+    ("select", "datasets/arrow_dataset.py", "predict: dataset.select per batch"),
+    ("__getitem__", "datasets/arrow_dataset.py", "datasets: row/column reads"),
+    ("__iter__", "datasets/arrow_dataset.py", "datasets: row/column reads"),
+    ("from_dict", "datasets/arrow_dataset.py", "predict: building datasets"),
+    ("add_column", "datasets/arrow_dataset.py", "predict: building datasets"),
+    ("evaluation_loop", "transformers/trainer.py", "evaluation: loop (other)"),
+    ("predict", "span_marker/modeling.py", "predict: other (decoding, bookkeeping)"),
+)
+
+
+def component_of(frame: Any) -> str | None:
+    """The component a pyinstrument frame starts, if any."""
+    path = (frame.file_path or "").replace(os.sep, "/")
+    for function, fragment, component in COMPONENTS:
+        if (not function or frame.function == function) and fragment in path:
+            return component
+    return None
+
+
+def component_times(root: Any) -> dict[str, float]:
+    """Seconds per component: each frame's own time goes to its nearest enclosing component."""
+    totals: dict[str, float] = defaultdict(float)
+    stack = [(root, "other")]
+    while stack:
+        frame, current = stack.pop()
+        current = component_of(frame) or current
+        totals[current] += frame.time - sum(child.time for child in frame.children)
+        stack.extend((child, current) for child in frame.children)
+    return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+@contextmanager
+def profiled(profile_dir: Path | None, name: str, sink: dict[str, Any]) -> Iterator[None]:
+    """Run the block under pyinstrument when ``profile_dir`` is set; put its components in ``sink[name]``."""
+    if profile_dir is None:
+        yield
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.002)
+    profiler.start()
+    try:
+        yield
+    finally:
+        session = profiler.stop()
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    (profile_dir / f"{name}.txt").write_text(profiler.output_text(unicode=False, color=False), encoding="utf-8")
+    (profile_dir / f"{name}.html").write_text(profiler.output_html(), encoding="utf-8")
+    times = component_times(session.root_frame())
+    sink[name] = {"seconds": session.duration, "components": times}
+
+
+# ------------------------------------------------------------------------------------------------ reporting
+
+
+def machine() -> dict[str, Any]:
+    """CPU, core count, load and library versions."""
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                    if line.startswith("model name")), cpu)
+    return {"cpu": cpu, "nproc": len(os.sched_getaffinity(0)), "torch_threads": torch.get_num_threads(),
+            "load_average_start": os.getloadavg(), "python": platform.python_version(),
+            "torch": torch.__version__, "transformers": transformers.__version__,
+            "span_marker": span_marker.__version__, "datasets": datasets.__version__,
+            "tokenizers": tokenizers.__version__}
+
+
+def print_setting(name: str, result: dict[str, Any]) -> None:
+    train, pred = result["train"], result["predict"]
+    print(f"\n== {name}: model_max_length {train['model_max_length']}, marker_max_length "
+          f"{train['marker_max_length']}, entity_max_length {train['entity_max_length']}, "
+          f"train batch {train['batch_size']}")
+    print(f"  what the model sees: {train['tokens_per_sample']} tokens per sample, "
+          f"{train['samples_per_sentence']:.2f} samples per sentence ({train['samples']} from "
+          f"{train['sentences']}), {train['candidate_spans_per_sentence']:.1f} candidate spans per sentence, "
+          f"{train['text_tokens_per_sample']:.1f} text tokens + {train['marker_pairs_per_sample']:.1f} marker "
+          f"pairs per sample ({train['padding_share']:.0%} padding); {train['sentences_truncated']} sentences "
+          f"truncated, {train['gold_entities_unreachable']} of {train['gold_entities']} gold entities "
+          f"unreachable")
+    print(f"  preprocessing (normalise + tokenise + spread, once): {train['preprocess_seconds']:.2f} s "
+          f"({train['preprocess_sentences_per_s']:.0f} sentences/s)")
+    print(f"  training: {train['timed_steps']} steps after {train['warmup_steps']} in {train['timed_seconds']:.1f} s"
+          f" (median {train['seconds_per_step_median']:.2f} s/step, {train['seconds_per_step_min']:.2f}-"
+          f"{train['seconds_per_step_max']:.2f}): {train['samples_per_s']:.2f} samples/s, "
+          f"{train['sentences_per_s']:.2f} sentences/s")
+    if "evaluate" in result:
+        evaluation = result["evaluate"]
+        print(f"  evaluate ({evaluation['sentences']} val sentences): {evaluation['seconds']:.1f} s, "
+              f"{evaluation['sentences_per_s']:.2f} sentences/s")
+    for batch_size, run in pred["by_batch_size"].items():
+        times = ", ".join(f"{seconds:.2f}" for seconds in run["seconds_all"])
+        print(f"  predict, batch {batch_size}: {pred['sentences']} sentences, {run['sentences_per_s']:.2f} "
+              f"sentences/s (runs: {times} s)")
+    if "batch_size_check" in pred:
+        check = pred["batch_size_check"]
+        print(f"  predict batch {list(pred['by_batch_size'])[0]} / batch {list(pred['by_batch_size'])[1]}: "
+              f"{pred['ratio_pipeline_batch_vs_default_batch']:.2f}x; identical entities "
+              f"{check['identical_entities']}, identical tags {check['identical_tags']}, max score difference "
+              f"{check['max_score_difference']:.2e} ({pred['predicted_entities']} entities predicted)")
+
+
+def print_comparison(results: dict[str, Any]) -> None:
+    if not {"project", "stock"} <= results.keys():
+        return
+    project, stock = results["project"], results["stock"]
+    print("\n== project / stock")
+    for label, section, key in (("training samples/s", "train", "samples_per_s"),
+                                ("training sentences/s", "train", "sentences_per_s"),
+                                ("tokens per sample", "train", "tokens_per_sample"),
+                                ("samples per sentence", "train", "samples_per_sentence")):
+        print(f"  {label}: {project[section][key]:.2f} / {stock[section][key]:.2f} = "
+              f"{project[section][key] / stock[section][key]:.2f}x")
+    p_runs, s_runs = project["predict"]["by_batch_size"], stock["predict"]["by_batch_size"]
+    for batch_size in p_runs.keys() & s_runs.keys():
+        print(f"  predict sentences/s, batch {batch_size}: {p_runs[batch_size]['sentences_per_s']:.2f} / "
+              f"{s_runs[batch_size]['sentences_per_s']:.2f} = "
+              f"{p_runs[batch_size]['sentences_per_s'] / s_runs[batch_size]['sentences_per_s']:.2f}x")
+
+
+def print_profiles(profiles: dict[str, Any]) -> None:
+    for name, profile in profiles.items():
+        print(f"\n== profile {name}: {profile['seconds']:.1f} s")
+        for component, seconds in profile["components"].items():
+            if seconds >= 0.001 * profile["seconds"]:
+                print(f"  {seconds:8.2f} s {seconds / profile['seconds']:6.1%}  {component}")
+
+
+# ------------------------------------------------------------------------------------------------------ main
+
+
+def run_setting(params: dict[str, Any], setting: Setting, data: Sentences, args: argparse.Namespace,
+                profiles: dict[str, Any]) -> dict[str, Any]:
+    """Train ``setting`` for its steps, evaluate if asked, predict with the trained model; profile when asked."""
+    model = make_model(params, setting, args.seed)
+    result: dict[str, Any] = {"setting": dataclasses.asdict(setting)}
+    with tempfile.TemporaryDirectory(prefix="bench_throughput_") as output_dir:
+        with profiled(args.profile_dir, f"{setting.name}_train", profiles):
+            result["train"], trainer = bench_training(model, params, setting, data, output_dir)
+        if args.evaluate:
+            with profiled(args.profile_dir, f"{setting.name}_evaluate", profiles):
+                result["evaluate"] = bench_evaluation(trainer, data.val)
+    with profiled(args.profile_dir, f"{setting.name}_predict", profiles):
+        result["predict"] = bench_prediction(trainer.model, setting, data.test, args.predict_repeats)
+    return result
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="the project's parameters")
+    parser.add_argument("--sample", type=Path, default=REPO_ROOT / "data" / "sample", help="MultiNERD-layout data")
+    parser.add_argument("--language", default="en")
+    parser.add_argument("--settings", nargs="+", choices=("project", "stock"), default=["project", "stock"])
+    parser.add_argument("--steps", type=int, default=20, help="timed optimizer steps, project setting")
+    parser.add_argument("--warmup-steps", type=int, default=2, help="untimed first steps, project setting")
+    parser.add_argument("--stock-steps", type=int, default=3,
+                        help="timed optimizer steps, stock setting (a step takes about 15x longer)")
+    parser.add_argument("--stock-warmup-steps", type=int, default=1)
+    parser.add_argument("--predict-sentences", type=int, default=None,
+                        help="test sentences predicted, project setting (default: all)")
+    parser.add_argument("--stock-predict-sentences", type=int, default=32,
+                        help="test sentences predicted, stock setting (0: all)")
+    parser.add_argument("--predict-repeats", type=int, default=1, help="predict runs per batch size (median)")
+    parser.add_argument("--evaluate", action="store_true",
+                        help="also time one Trainer.evaluate on the validation sentences after training")
+    parser.add_argument("--profile-dir", type=Path, default=None,
+                        help="run under pyinstrument and write <setting>_{train,predict}.{txt,html} here")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch intra-op threads (default: torch's own choice, one per core)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json-out", type=Path, default=None)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("span_marker", "transformers", "datasets"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    datasets.disable_progress_bars()
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    params = yaml.safe_load(args.params.read_text(encoding="utf-8"))
+    settings = make_settings(params, args)
+    data = load_sentences(args.sample, args.language)
+    report: dict[str, Any] = {"machine": machine(), "model": params["model"]["name"], "results": {},
+                              "profiles": {}}
+    print(f"machine: {report['machine']}")
+    for name in args.settings:
+        report["results"][name] = run_setting(params, settings[name], data, args, report["profiles"])
+        print_setting(name, report["results"][name])
+    print_comparison(report["results"])
+    print_profiles(report["profiles"])
+    report["machine"]["load_average_end"] = os.getloadavg()
+    print(f"\nload average at start {report['machine']['load_average_start']}, at end "
+          f"{report['machine']['load_average_end']}")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+        print(f"wrote {args.json_out}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
