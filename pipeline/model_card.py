@@ -55,6 +55,7 @@ def render_card(system: str, params: dict[str, Any], labels: list[str], test_met
                  f"{test_metrics['test_overall_recall']:.4f} | {test_metrics['test_overall_f1']:.4f} | |")
     lines += ["", "Entity-level micro scores from `seqeval` on the test split, predictions decoded as SpanMarker "
               "does (highest-scoring non-overlapping spans).", "", "## Usage", "", "```python",
-              "from span_marker import SpanMarkerModel", "", f'model = SpanMarkerModel.from_pretrained("models/{system}")',
+              "from span_marker import SpanMarkerModel", "",
+              f'model = SpanMarkerModel.from_pretrained("models/{system}")',
               'model.predict("Amelia Earhart flew her Lockheed Vega 5B across the Atlantic to Paris.")', "```", ""]
     return "\n".join(lines)
