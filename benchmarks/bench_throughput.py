@@ -258,24 +258,57 @@ def bench_evaluation(trainer: Trainer, val: Dataset) -> dict[str, Any]:
             "overall_f1": metrics.get("eval_overall_f1")}
 
 
-def predict(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int) -> tuple[Entities, float]:
-    """``SpanMarkerModel.predict`` on pre-tokenised sentences and its wall-clock seconds."""
-    start = time.perf_counter()
-    entities = model.predict(sentences, batch_size=batch_size, show_progress_bar=False)
-    return entities, time.perf_counter() - start
+@dataclasses.dataclass
+class Prediction:
+    """What one ``predict`` call returned, the probabilities of every candidate span, and its duration."""
+
+    entities: Entities
+    probabilities: torch.Tensor  # (candidate spans of all sentences, labels), in input order
+    seconds: float
 
 
-def compare_predictions(reference: Entities, other: Entities, sentences: list[list[str]]) -> dict[str, Any]:
-    """Whether two predictions give the same entities and BIO tags, and how far apart their scores are."""
+def predict(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int) -> Prediction:
+    """``SpanMarkerModel.predict`` on pre-tokenised sentences, with its span probabilities caught by a hook."""
+    rows: list[torch.Tensor] = []
+
+    def keep_probabilities(module: torch.nn.Module, inputs: Any, output: Any) -> None:
+        probabilities = output.logits.detach().softmax(-1)
+        rows.extend(probabilities[i, :pairs] for i, pairs in enumerate(output.num_marker_pairs.tolist()))
+
+    handle = model.register_forward_hook(keep_probabilities)
+    try:
+        start = time.perf_counter()
+        entities = model.predict(sentences, batch_size=batch_size, show_progress_bar=False)
+        seconds = time.perf_counter() - start
+    finally:
+        handle.remove()
+    datasets.disable_progress_bars()  # predict(show_progress_bar=False) turns them back on when it ends
+    return Prediction(entities, torch.cat(rows), seconds)
+
+
+def compare_predictions(reference: Prediction, other: Prediction, sentences: list[list[str]]) -> dict[str, Any]:
+    """Whether two predictions agree: entities, BIO tags, every candidate span's label and probabilities."""
     def key(entity: dict[str, Any]) -> tuple[int, int, str]:
         return entity["word_start_index"], entity["word_end_index"], entity["label"]
 
-    same_entities = all([key(e) for e in a] == [key(e) for e in b] for a, b in zip(reference, other))
+    pairs = list(zip(reference.entities, other.entities))
+    same_entities = (len(reference.entities) == len(other.entities)
+                     and all([key(e) for e in a] == [key(e) for e in b] for a, b in pairs))
     same_tags = all(tags_from_entities(a, len(words)) == tags_from_entities(b, len(words))
-                    for a, b, words in zip(reference, other, sentences))
-    score_gaps = [abs(x["score"] - y["score"]) for a, b in zip(reference, other) for x, y in zip(a, b)]
-    return {"identical_entities": same_entities and len(reference) == len(other), "identical_tags": same_tags,
-            "max_score_difference": max(score_gaps, default=0.0)}
+                    for (a, b), words in zip(pairs, sentences))
+    score_gaps = [abs(x["score"] - y["score"]) for a, b in pairs for x, y in zip(a, b)]
+    same_shape = reference.probabilities.shape == other.probabilities.shape
+    return {
+        "identical_entities": same_entities,
+        "identical_tags": same_tags,
+        "max_entity_score_difference": max(score_gaps, default=0.0),
+        "candidate_spans": int(reference.probabilities.shape[0]),
+        "identical_span_labels": same_shape and bool(torch.equal(reference.probabilities.argmax(-1),
+                                                                 other.probabilities.argmax(-1))),
+        "max_span_probability_difference": (float((reference.probabilities - other.probabilities).abs().max())
+                                            if same_shape else float("nan")),
+        "non_outside_span_labels": int((reference.probabilities.argmax(-1) != 0).sum()),
+    }
 
 
 def bench_prediction(model: SpanMarkerModel, setting: Setting, sentences: list[list[str]],
@@ -285,18 +318,18 @@ def bench_prediction(model: SpanMarkerModel, setting: Setting, sentences: list[l
     predict(model, sentences[:2], setting.predict_batch_size)  # warm-up: first-call allocations
     batch_sizes = list(dict.fromkeys([setting.predict_batch_size, STOCK_PREDICT_BATCH_SIZE]))
     runs: dict[int, dict[str, Any]] = {}
-    outputs: dict[int, Entities] = {}
+    outputs: dict[int, Prediction] = {}
     for batch_size in batch_sizes:
         times = []
         for _ in range(repeats):
-            outputs[batch_size], seconds = predict(model, sentences, batch_size)
-            times.append(seconds)
+            outputs[batch_size] = predict(model, sentences, batch_size)
+            times.append(outputs[batch_size].seconds)
         runs[batch_size] = {"seconds_median": statistics.median(times), "seconds_all": times,
                             "sentences_per_s": len(sentences) / statistics.median(times)}
     reference = outputs[batch_sizes[0]]
     result: dict[str, Any] = {
         "sentences": len(sentences),
-        "predicted_entities": sum(len(entities) for entities in reference),
+        "predicted_entities": sum(len(entities) for entities in reference.entities),
         "by_batch_size": {str(batch_size): run for batch_size, run in runs.items()},
     }
     if len(batch_sizes) > 1:
@@ -394,8 +427,22 @@ def machine() -> dict[str, Any]:
             "tokenizers": tokenizers.__version__}
 
 
+def print_prediction(label: str, prediction: dict[str, Any]) -> None:
+    for batch_size, run in prediction["by_batch_size"].items():
+        times = ", ".join(f"{seconds:.2f}" for seconds in run["seconds_all"])
+        print(f"  {label}, batch {batch_size}: {prediction['sentences']} sentences, {run['sentences_per_s']:.2f} "
+              f"sentences/s (runs: {times} s)")
+    if "batch_size_check" in prediction:
+        check, (first, second) = prediction["batch_size_check"], list(prediction["by_batch_size"])
+        print(f"  {label}, batch {first} / batch {second}: {prediction['ratio_pipeline_batch_vs_default_batch']:.2f}x;"
+              f" identical entities {check['identical_entities']} ({prediction['predicted_entities']} predicted),"
+              f" identical tags {check['identical_tags']}, identical labels of all {check['candidate_spans']}"
+              f" candidate spans {check['identical_span_labels']} ({check['non_outside_span_labels']} not O),"
+              f" max probability difference {check['max_span_probability_difference']:.1e}")
+
+
 def print_setting(name: str, result: dict[str, Any]) -> None:
-    train, pred = result["train"], result["predict"]
+    train = result["train"]
     print(f"\n== {name}: model_max_length {train['model_max_length']}, marker_max_length "
           f"{train['marker_max_length']}, entity_max_length {train['entity_max_length']}, "
           f"train batch {train['batch_size']}")
@@ -416,16 +463,9 @@ def print_setting(name: str, result: dict[str, Any]) -> None:
         evaluation = result["evaluate"]
         print(f"  evaluate ({evaluation['sentences']} val sentences): {evaluation['seconds']:.1f} s, "
               f"{evaluation['sentences_per_s']:.2f} sentences/s")
-    for batch_size, run in pred["by_batch_size"].items():
-        times = ", ".join(f"{seconds:.2f}" for seconds in run["seconds_all"])
-        print(f"  predict, batch {batch_size}: {pred['sentences']} sentences, {run['sentences_per_s']:.2f} "
-              f"sentences/s (runs: {times} s)")
-    if "batch_size_check" in pred:
-        check = pred["batch_size_check"]
-        print(f"  predict batch {list(pred['by_batch_size'])[0]} / batch {list(pred['by_batch_size'])[1]}: "
-              f"{pred['ratio_pipeline_batch_vs_default_batch']:.2f}x; identical entities "
-              f"{check['identical_entities']}, identical tags {check['identical_tags']}, max score difference "
-              f"{check['max_score_difference']:.2e} ({pred['predicted_entities']} entities predicted)")
+    if "predict_untrained" in result:
+        print_prediction("predict (untrained head)", result["predict_untrained"])
+    print_prediction("predict (trained)", result["predict"])
 
 
 def print_comparison(results: dict[str, Any]) -> None:
@@ -462,6 +502,8 @@ def run_setting(params: dict[str, Any], setting: Setting, data: Sentences, args:
     """Train ``setting`` for its steps, evaluate if asked, predict with the trained model; profile when asked."""
     model = make_model(params, setting, args.seed)
     result: dict[str, Any] = {"setting": dataclasses.asdict(setting)}
+    if args.check_untrained:  # a random head predicts many entities: a sharper batch-size check
+        result["predict_untrained"] = bench_prediction(model, setting, data.test, 1)
     with tempfile.TemporaryDirectory(prefix="bench_throughput_") as output_dir:
         with profiled(args.profile_dir, f"{setting.name}_train", profiles):
             result["train"], trainer = bench_training(model, params, setting, data, output_dir)
@@ -489,6 +531,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--stock-predict-sentences", type=int, default=32,
                         help="test sentences predicted, stock setting (0: all)")
     parser.add_argument("--predict-repeats", type=int, default=1, help="predict runs per batch size (median)")
+    parser.add_argument("--no-check-untrained", dest="check_untrained", action="store_false",
+                        help="skip the batch-size check on the untrained model (random head, many entities)")
     parser.add_argument("--evaluate", action="store_true",
                         help="also time one Trainer.evaluate on the validation sentences after training")
     parser.add_argument("--profile-dir", type=Path, default=None,
