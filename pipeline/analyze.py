@@ -16,7 +16,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from pipeline.atomic import atomic_path, write_json  # noqa: E402
@@ -25,7 +24,7 @@ from pipeline.errors import error_summary, plot_confusion, plot_long_tail, span_
 from pipeline.evaluate import METRICS_DIR, PREDICTIONS_DIR  # noqa: E402
 from pipeline.metrics import entity_scores  # noqa: E402
 from pipeline.params import SYSTEMS, load_params  # noqa: E402
-from pipeline.plots import FIGURES_DIR, per_type_f1, save_figure  # noqa: E402
+from pipeline.plots import FIGURES_DIR, label_counts, per_type_f1, save_figure  # noqa: E402
 from pipeline.report import A_VS_B_FILE, ERRORS_FILE  # noqa: E402
 from pipeline.scoring import restrict_tags  # noqa: E402
 from pipeline.stage import run_stage  # noqa: E402
@@ -55,10 +54,8 @@ def compare_on_types(gold_a: list[list[str]], predicted_a: list[list[str]], gold
 
 def entity_counts(system: str, split: str = "train") -> dict[str, int]:
     """Number of entities (``B-`` tags) per type in a prepared split."""
-    labels = load_labels(system)
-    tags = pq.read_table(PREPARED_DIR / system / f"{split}.parquet", columns=["ner_tags"])["ner_tags"]
-    counts = np.bincount(tags.combine_chunks().flatten().to_numpy().astype(np.int64), minlength=len(labels))
-    return {label[2:]: int(counts[index]) for index, label in enumerate(labels) if label.startswith("B-")}
+    counts = label_counts(PREPARED_DIR / system / f"{split}.parquet", load_labels(system))
+    return {label[2:]: count for label, count in counts.items() if label.startswith("B-")}
 
 
 def read_curve(path: Path, column: str) -> tuple[list[float], list[float]]:

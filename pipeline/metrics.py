@@ -68,3 +68,9 @@ def use_offline_seqeval() -> None:
     import span_marker.evaluation
 
     span_marker.evaluation.evaluate = types.SimpleNamespace(load=_load)
+
+
+def per_type(metrics: dict[str, Any], prefix: str = "test_") -> dict[str, dict[str, Any]]:
+    """``{TYPE: {precision, recall, f1, number}}`` from a metrics dictionary's ``<prefix><TYPE>`` entries."""
+    return {key[len(prefix):]: value for key, value in metrics.items()
+            if key.startswith(prefix) and isinstance(value, dict)}

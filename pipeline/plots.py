@@ -21,6 +21,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from pipeline.atomic import atomic_path  # noqa: E402
 from pipeline.data import PREPARED_DIR, load_labels  # noqa: E402
 from pipeline.evaluate import METRICS_DIR  # noqa: E402
+from pipeline.metrics import per_type  # noqa: E402
 from pipeline.params import SYSTEMS  # noqa: E402
 from pipeline.sources import SPLITS  # noqa: E402
 from pipeline.stage import run_stage  # noqa: E402
@@ -42,8 +43,7 @@ def label_counts(path: Path, labels: list[str]) -> dict[str, int]:
 
 def per_type_f1(metrics: dict[str, object]) -> dict[str, float]:
     """``{type: f1}`` from a metrics file's ``test_<TYPE>`` entries."""
-    return {key[len("test_"):]: value["f1"] for key, value in metrics.items()
-            if key.startswith("test_") and isinstance(value, dict)}
+    return {entity_type: score["f1"] for entity_type, score in per_type(metrics).items()}
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:

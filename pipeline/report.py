@@ -15,6 +15,7 @@ import yaml
 
 from pipeline.atomic import atomic_path
 from pipeline.evaluate import METRICS_DIR
+from pipeline.metrics import per_type
 from pipeline.params import SYSTEMS, load_params, train_params
 from pipeline.stage import run_stage
 
@@ -29,12 +30,6 @@ INPUTS = ("pipeline", "dvc.yaml", "params.yaml", "data/sample", "requirements.tx
 
 def percent(value: float) -> str:
     return f"{100 * value:.2f}%"
-
-
-def per_type(metrics: dict[str, Any], prefix: str = "test_") -> dict[str, dict[str, float]]:
-    """``{TYPE: {precision, recall, f1, number}}`` from a metrics dictionary."""
-    return {key[len(prefix):]: value for key, value in metrics.items()
-            if key.startswith(prefix) and isinstance(value, dict)}
 
 
 def scores_table(metrics: dict[str, Any], prefix: str = "test_") -> list[str]:
