@@ -271,11 +271,10 @@ def predict(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int)
     """``SpanMarkerModel.predict`` on pre-tokenised sentences, with its span probabilities caught by a hook."""
     rows: list[torch.Tensor] = []
 
-    def keep_probabilities(module: torch.nn.Module, inputs: Any, output: Any) -> None:
-        probabilities = output.logits.detach().softmax(-1)
-        rows.extend(probabilities[i, :pairs] for i, pairs in enumerate(output.num_marker_pairs.tolist()))
+    def keep_logits(module: torch.nn.Module, inputs: Any, output: Any) -> None:  # views only: no copy, no math
+        rows.extend(output.logits[i, :pairs] for i, pairs in enumerate(output.num_marker_pairs.tolist()))
 
-    handle = model.register_forward_hook(keep_probabilities)
+    handle = model.register_forward_hook(keep_logits)
     try:
         start = time.perf_counter()
         entities = model.predict(sentences, batch_size=batch_size, show_progress_bar=False)
@@ -283,7 +282,7 @@ def predict(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int)
     finally:
         handle.remove()
     datasets.disable_progress_bars()  # predict(show_progress_bar=False) turns them back on when it ends
-    return Prediction(entities, torch.cat(rows), seconds)
+    return Prediction(entities, torch.cat(rows).softmax(-1), seconds)
 
 
 def compare_predictions(reference: Prediction, other: Prediction, sentences: list[list[str]]) -> dict[str, Any]:
