@@ -1,34 +1,39 @@
 """Training and prediction throughput of SpanMarker on the embedded sample: the project's settings vs stock.
 
 Both settings use the same encoder (all-MiniLM-L6-v2, ``model.name`` of ``params.yaml``), the same 31
-MultiNERD labels (System A) and the same English sentences of ``data/sample`` (train for training, test for
-prediction, val for the optional evaluation).
+MultiNERD labels (System A), the same seeded classifier head, the same English sentences of ``data/sample``
+(train for training, test for prediction, val for ``--evaluate``) and the pipeline's training arguments
+(``pipeline.train.training_arguments``: optimizer ``adamw_torch``, learning rate, warm-up, seed, ...).
 
-- ``project``: ``params.yaml`` as it is: ``model_max_length``, ``marker_max_length``, ``entity_max_length``,
-  ``train.batch_size`` and ``evaluate.batch_size`` (the ``predict`` batch size of the pipeline). The model is
-  built with ``pipeline.modeling.build_model`` and the arguments with ``pipeline.train.training_arguments``.
+- ``project``: ``params.yaml`` as it is: ``model_max_length``, ``marker_max_length``, ``entity_max_length``
+  (the model comes from ``pipeline.modeling.build_model``), ``train.batch_size``, and ``evaluate.batch_size``
+  as the ``predict`` batch size.
 - ``stock``: ``SpanMarkerModel.from_pretrained(encoder, labels=...)`` with no length argument, i.e. SpanMarker's
   own defaults: ``model_max_length`` = min(tokenizer's 512, SpanMarker's default 512) = 512,
   ``marker_max_length`` = 128, ``entity_max_length`` = 8; train batch size 16 (the real run's
-  ``params.full.yaml``, without its gradient accumulation); everything else as in ``params.yaml``.
+  ``params.full.yaml``, without its gradient accumulation of 2); the rest as in ``params.yaml``.
 
-Every sample SpanMarker builds is padded to ``model_max_length + 2 * marker_max_length`` tokens, so a step costs
-the same whatever the sentences; a sentence's candidate spans (about words x ``entity_max_length``) are spread
-over as many samples as needed. Hence both samples/s and sentences/s are reported (sentences/s = samples/s
-divided by the mean samples per sentence of the whole preprocessed train set).
+Every sample is padded to ``model_max_length + 2 * marker_max_length`` tokens, so every step costs the same
+whatever the sentences; a sentence's candidate spans (words x ``entity_max_length``, less the overhang) are spread
+over as many samples as needed, each holding (padded length - text tokens) // 2 marker pairs. Hence samples/s and
+sentences/s (= samples/s divided by the mean samples per sentence of the preprocessed train set) are both given.
 
-1. Training: SpanMarker's ``Trainer`` runs ``warmup + steps`` optimizer steps; the steps after the warm-up are
-   timed between ``on_step_end`` callbacks (data loading, collation, forward, backward, optimizer). The
-   preprocessing (label normalising, tokenising, spreading), which runs once before the first step, is timed
-   apart on the same data.
+1. Training: SpanMarker's ``Trainer`` runs ``warm-up + timed`` optimizer steps (``max_steps``, no evaluation, no
+   checkpoint); the timed steps are measured between ``on_step_end`` callbacks and include data loading,
+   collation, forward, backward, clipping and the optimizer. The preprocessing (label normalising, tokenising,
+   spreading), which runs once before the first step, is timed apart on the same data.
 2. Prediction: ``SpanMarkerModel.predict`` on the test sentences with the pipeline's batch size and with
-   SpanMarker's default (4), on the same (just trained) model; the predictions must be identical.
-3. ``--profile-dir DIR``: the runs of each setting execute under pyinstrument (``pip install pyinstrument``),
-   which writes a text and an HTML tree per run and prints where the time went by component.
+   SpanMarker's default (4), taking turns, on the same model: once on the untrained model (its random head
+   predicts many entities) and ``--predict-repeats`` times on the trained one. A forward hook keeps the label
+   probabilities of every candidate span, so the check covers every span, not only the predicted entities. The
+   script exits with status 1 if entities, tags or span labels differ between the batch sizes.
+3. ``--profile-dir DIR``: training, evaluation and prediction of each setting run under pyinstrument
+   (``pip install pyinstrument``), which writes a text and an HTML tree per run; the script prints the time per
+   component (forward, attention, backward, optimizer, collation, tokenising, ``dataset.select``, seqeval, ...).
 
-Usage (from the repository root; about 5 minutes on 2 shared cores)::
+Usage (from the repository root; about 4 minutes on 2 idle cores)::
 
-    python benchmarks/bench_throughput.py [--json-out /tmp/bench_throughput.json]
+    python benchmarks/bench_throughput.py --evaluate [--json-out /tmp/bench_throughput.json]
     python benchmarks/bench_throughput.py --settings project --evaluate --profile-dir /tmp/bench_profile
 """
 
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import logging
 import os
@@ -46,31 +52,31 @@ import tempfile
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `pipeline` importable
 
-import datasets  # noqa: E402
-import span_marker  # noqa: E402
-import tokenizers  # noqa: E402
-import torch  # noqa: E402
-import transformers  # noqa: E402
-import yaml  # noqa: E402
-from datasets import Dataset  # noqa: E402
-from span_marker import SpanMarkerModel, Trainer  # noqa: E402
-from transformers import TrainerCallback, TrainingArguments, set_seed  # noqa: E402
-from transformers.trainer_callback import PrinterCallback  # noqa: E402
+import datasets
+import span_marker
+import tokenizers
+import torch
+import transformers
+import yaml
+from datasets import Dataset
+from span_marker import SpanMarkerModel, Trainer
+from transformers import TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_callback import PrinterCallback
 
-from pipeline.labels import MULTINERD_LABELS  # noqa: E402
-from pipeline.metrics import use_offline_seqeval  # noqa: E402
-from pipeline.modeling import build_model, resolve_model_path  # noqa: E402
-from pipeline.scoring import tags_from_entities  # noqa: E402
-from pipeline.train import training_arguments  # noqa: E402
+from pipeline.labels import MULTINERD_LABELS
+from pipeline.metrics import use_offline_seqeval
+from pipeline.modeling import build_model, resolve_model_path
+from pipeline.scoring import tags_from_entities
+from pipeline.train import training_arguments
 
-logger = logging.getLogger("bench_throughput")
 STOCK_PREDICT_BATCH_SIZE = 4  # SpanMarkerModel.predict's default batch_size
 STOCK_TRAIN_BATCH_SIZE = 16  # params.full.yaml (the real run)
 Entities = list[list[dict[str, Any]]]
@@ -231,7 +237,7 @@ def bench_training(model: SpanMarkerModel, params: dict[str, Any], setting: Sett
     total = time.perf_counter() - start
     timed = timer.step_ends[setting.warmup_steps - 1:] if setting.warmup_steps else [start, *timer.step_ends]
     seconds = timed[-1] - timed[0]
-    step_times = [later - earlier for earlier, later in zip(timed, timed[1:])]
+    step_times = [later - earlier for earlier, later in itertools.pairwise(timed)]
     samples_per_s = setting.steps * setting.batch_size / seconds
     return {
         **stats,
@@ -316,15 +322,15 @@ def bench_prediction(model: SpanMarkerModel, setting: Setting, sentences: list[l
     sentences = sentences[:setting.predict_sentences] if setting.predict_sentences else sentences
     predict(model, sentences[:2], setting.predict_batch_size)  # warm-up: first-call allocations
     batch_sizes = list(dict.fromkeys([setting.predict_batch_size, STOCK_PREDICT_BATCH_SIZE]))
-    runs: dict[int, dict[str, Any]] = {}
+    times: dict[int, list[float]] = {batch_size: [] for batch_size in batch_sizes}
     outputs: dict[int, Prediction] = {}
-    for batch_size in batch_sizes:
-        times = []
-        for _ in range(repeats):
+    for _ in range(repeats):  # the batch sizes take turns, so a slow spell of the machine hits both
+        for batch_size in batch_sizes:
             outputs[batch_size] = predict(model, sentences, batch_size)
-            times.append(outputs[batch_size].seconds)
-        runs[batch_size] = {"seconds_median": statistics.median(times), "seconds_all": times,
-                            "sentences_per_s": len(sentences) / statistics.median(times)}
+            times[batch_size].append(outputs[batch_size].seconds)
+    runs = {batch_size: {"seconds_median": statistics.median(seconds), "seconds_all": seconds,
+                         "sentences_per_s": len(sentences) / statistics.median(seconds)}
+            for batch_size, seconds in times.items()}
     reference = outputs[batch_sizes[0]]
     result: dict[str, Any] = {
         "sentences": len(sentences),
@@ -340,38 +346,44 @@ def bench_prediction(model: SpanMarkerModel, setting: Setting, sentences: list[l
 
 # ----------------------------------------------------------------------------------------------- profiling
 
-# (function name, path fragment) -> component. The time of a frame goes to the component of its nearest
-# enclosing frame that matches, so the collator inside the data loader counts as collation, not loading.
-COMPONENTS: tuple[tuple[str, str, str], ...] = (
-    ("forward", "span_marker/modeling.py", "model forward"),
-    ("backward", "torch/_tensor.py", "backward"),
-    ("backward", "torch/autograd/__init__.py", "backward"),
-    ("", "torch/optim/", "optimizer + lr scheduler"),
-    ("zero_grad", "torch/", "optimizer + lr scheduler"),
-    ("clip_grad_norm_", "", "gradient clipping"),
-    ("__call__", "span_marker/data_collator.py", "collation (SpanMarkerDataCollator)"),
-    ("__getitems__", "datasets/arrow_dataset.py", "data loader: reading rows (datasets)"),
-    ("__call__", "span_marker/label_normalizer.py", "preprocess: label normalising"),
-    ("__call__", "span_marker/tokenizer.py", "preprocess: tokenising + spans"),
-    ("spread_sample", "span_marker/trainer.py", "preprocess: spreading"),
-    ("map", "datasets/arrow_dataset.py", "preprocess: datasets.map overhead"),
-    ("compute_f1_via_seqeval", "span_marker/evaluation.py", "evaluation: compute_f1_via_seqeval (decode)"),
-    ("compute", "pipeline/metrics.py", "evaluation: seqeval scores"),
-    ("select", "datasets/arrow_dataset.py", "predict: dataset.select per batch"),
-    ("__getitem__", "datasets/arrow_dataset.py", "datasets: row/column reads"),
-    ("__iter__", "datasets/arrow_dataset.py", "datasets: row/column reads"),
-    ("from_dict", "datasets/arrow_dataset.py", "predict: building datasets"),
-    ("add_column", "datasets/arrow_dataset.py", "predict: building datasets"),
-    ("evaluation_loop", "transformers/trainer.py", "evaluation: loop (other)"),
-    ("predict", "span_marker/modeling.py", "predict: other (decoding, bookkeeping)"),
+# (function name, path fragment, component, required enclosing component prefix). The time of a frame goes to
+# the component of its nearest enclosing frame that matches, so the collator inside the data loader counts as
+# collation, not loading. An empty function name matches any function; an empty fragment any file.
+FORWARD = "model forward"
+COMPONENTS: tuple[tuple[str, str, str, str], ...] = (
+    ("scaled_dot_product_attention", "", f"{FORWARD}: attention (SDPA)", FORWARD),
+    ("get_extended_attention_mask", "transformers/", f"{FORWARD}: attention mask", FORWARD),
+    ("<listcomp>", "span_marker/modeling.py", f"{FORWARD}: SpanMarker marker gather + pad", FORWARD),
+    ("stack", "", f"{FORWARD}: SpanMarker marker gather + pad", FORWARD),
+    ("forward", "span_marker/modeling.py", f"{FORWARD}: other (linear layers, norms, ...)", ""),
+    ("backward", "torch/_tensor.py", "backward", ""),
+    ("backward", "torch/autograd/__init__.py", "backward", ""),
+    ("", "torch/optim/", "optimizer + lr scheduler", ""),
+    ("zero_grad", "torch/", "optimizer + lr scheduler", ""),
+    ("clip_grad_norm_", "", "gradient clipping", ""),
+    ("__call__", "span_marker/data_collator.py", "collation (SpanMarkerDataCollator)", ""),
+    ("__getitems__", "datasets/arrow_dataset.py", "data loader: reading rows (datasets)", ""),
+    ("__call__", "span_marker/label_normalizer.py", "preprocess: label normalising", ""),
+    ("__call__", "span_marker/tokenizer.py", "preprocess: tokenising + spans", ""),
+    ("spread_sample", "span_marker/trainer.py", "preprocess: spreading", ""),
+    ("map", "datasets/arrow_dataset.py", "preprocess: datasets.map overhead", ""),
+    ("compute_f1_via_seqeval", "span_marker/evaluation.py", "evaluation: compute_f1_via_seqeval (decode)", ""),
+    ("compute", "pipeline/metrics.py", "evaluation: seqeval scores", ""),
+    ("select", "datasets/arrow_dataset.py", "predict: dataset.select per batch", ""),
+    ("__getitem__", "datasets/arrow_dataset.py", "datasets: row/column reads", ""),
+    ("__iter__", "datasets/arrow_dataset.py", "datasets: row/column reads", ""),
+    ("from_dict", "datasets/arrow_dataset.py", "predict: building datasets", ""),
+    ("add_column", "datasets/arrow_dataset.py", "predict: building datasets", ""),
+    ("evaluation_loop", "transformers/trainer.py", "evaluation: loop (other)", ""),
+    ("predict", "span_marker/modeling.py", "predict: other (decoding, bookkeeping)", ""),
 )
 
 
-def component_of(frame: Any) -> str | None:
-    """The component a pyinstrument frame starts, if any."""
+def component_of(frame: Any, current: str) -> str | None:
+    """The component a pyinstrument frame starts inside ``current``, if any."""
     path = (frame.file_path or "").replace(os.sep, "/")
-    for function, fragment, component in COMPONENTS:
-        if (not function or frame.function == function) and fragment in path:
+    for function, fragment, component, within in COMPONENTS:
+        if (not function or frame.function == function) and fragment in path and current.startswith(within):
             return component
     return None
 
@@ -382,7 +394,7 @@ def component_times(root: Any) -> dict[str, float]:
     stack = [(root, "other")]
     while stack:
         frame, current = stack.pop()
-        current = component_of(frame) or current
+        current = component_of(frame, current) or current
         totals[current] += frame.time - sum(child.time for child in frame.children)
         stack.extend((child, current) for child in frame.children)
     return dict(sorted(totals.items(), key=lambda item: -item[1]))
@@ -479,7 +491,7 @@ def print_comparison(results: dict[str, Any]) -> None:
         print(f"  {label}: {project[section][key]:.2f} / {stock[section][key]:.2f} = "
               f"{project[section][key] / stock[section][key]:.2f}x")
     p_runs, s_runs = project["predict"]["by_batch_size"], stock["predict"]["by_batch_size"]
-    for batch_size in p_runs.keys() & s_runs.keys():
+    for batch_size in sorted(p_runs.keys() & s_runs.keys(), key=int, reverse=True):
         print(f"  predict sentences/s, batch {batch_size}: {p_runs[batch_size]['sentences_per_s']:.2f} / "
               f"{s_runs[batch_size]['sentences_per_s']:.2f} = "
               f"{p_runs[batch_size]['sentences_per_s'] / s_runs[batch_size]['sentences_per_s']:.2f}x")
@@ -487,7 +499,10 @@ def print_comparison(results: dict[str, Any]) -> None:
 
 def print_profiles(profiles: dict[str, Any]) -> None:
     for name, profile in profiles.items():
-        print(f"\n== profile {name}: {profile['seconds']:.1f} s")
+        forward = sum(seconds for component, seconds in profile["components"].items()
+                      if component.startswith(FORWARD))
+        print(f"\n== profile {name}: {profile['seconds']:.1f} s, of which model forward {forward:.2f} s "
+              f"({forward / profile['seconds']:.1%})")
         for component, seconds in profile["components"].items():
             if seconds >= 0.001 * profile["seconds"]:
                 print(f"  {seconds:8.2f} s {seconds / profile['seconds']:6.1%}  {component}")
@@ -514,6 +529,18 @@ def run_setting(params: dict[str, Any], setting: Setting, data: Sentences, args:
     return result
 
 
+def failed_checks(results: dict[str, Any]) -> list[str]:
+    """The predictions whose batch-size check found a difference."""
+    failed = []
+    for name, result in results.items():
+        for key in ("predict_untrained", "predict"):
+            check = result.get(key, {}).get("batch_size_check")
+            if check and not (check["identical_entities"] and check["identical_tags"]
+                              and check["identical_span_labels"]):
+                failed.append(f"{name} {key}")
+    return failed
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="the project's parameters")
@@ -523,19 +550,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=20, help="timed optimizer steps, project setting")
     parser.add_argument("--warmup-steps", type=int, default=2, help="untimed first steps, project setting")
     parser.add_argument("--stock-steps", type=int, default=3,
-                        help="timed optimizer steps, stock setting (a step takes about 15x longer)")
+                        help="timed optimizer steps, stock setting (a step takes about 50x longer)")
     parser.add_argument("--stock-warmup-steps", type=int, default=1)
     parser.add_argument("--predict-sentences", type=int, default=None,
                         help="test sentences predicted, project setting (default: all)")
     parser.add_argument("--stock-predict-sentences", type=int, default=32,
                         help="test sentences predicted, stock setting (0: all)")
-    parser.add_argument("--predict-repeats", type=int, default=1, help="predict runs per batch size (median)")
+    parser.add_argument("--predict-repeats", type=int, default=3,
+                        help="predict runs per batch size, taking turns (median); the untrained check runs once")
     parser.add_argument("--no-check-untrained", dest="check_untrained", action="store_false",
                         help="skip the batch-size check on the untrained model (random head, many entities)")
     parser.add_argument("--evaluate", action="store_true",
                         help="also time one Trainer.evaluate on the validation sentences after training")
     parser.add_argument("--profile-dir", type=Path, default=None,
-                        help="run under pyinstrument and write <setting>_{train,predict}.{txt,html} here")
+                        help="run under pyinstrument; write <setting>_{train,evaluate,predict}.{txt,html} here")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch intra-op threads (default: torch's own choice, one per core)")
     parser.add_argument("--seed", type=int, default=42)
@@ -569,6 +597,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
         print(f"wrote {args.json_out}")
+    failed = failed_checks(report["results"])
+    if failed:
+        print(f"PREDICTIONS DIFFER between batch sizes: {', '.join(failed)}")
+        raise SystemExit(1)
     return report
 
 

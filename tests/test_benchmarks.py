@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ SCALE = 2e-4
 def load_script(name: str):
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the script is loaded
     spec.loader.exec_module(module)
     return module
 
@@ -97,3 +99,24 @@ def test_bench_prepare_outputs_match_and_a_difference_is_caught(tiny):
     flat[len(flat) // 2] = 13 if flat[len(flat) // 2] != 13 else 0
     assert bench.compare(original_with(flat), project, types)["reason"].startswith("tags differ")
     assert bench.compare(project.slice(1), project.slice(0, project.num_rows - 1), types)["identical"] is False
+
+
+def test_bench_throughput_runs_and_checks_predictions(tiny_encoder, tmp_path):
+    """One short project-setting run on the tiny encoder: figures present, batch sizes agree on every span."""
+    import yaml
+
+    bench = load_script("bench_throughput")
+    params = yaml.safe_load((BENCHMARKS.parent / "params.yaml").read_text())
+    params["model"]["name"] = str(tiny_encoder)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    report = bench.main(["--params", str(tmp_path / "params.yaml"), "--settings", "project", "--steps", "2",
+                         "--warmup-steps", "1", "--predict-sentences", "6", "--predict-repeats", "1"])
+    result = report["results"]["project"]
+    assert result["train"]["timed_steps"] == 2 and result["train"]["samples_per_s"] > 0
+    assert result["train"]["samples"] >= result["train"]["sentences"] == 480
+    for key in ("predict_untrained", "predict"):
+        check = result[key]["batch_size_check"]
+        assert check["identical_span_labels"] and check["identical_entities"] and check["candidate_spans"] > 0
+    assert bench.failed_checks(report["results"]) == []
+    result["predict"]["batch_size_check"]["identical_span_labels"] = False
+    assert bench.failed_checks(report["results"]) == ["project predict"]
