@@ -15,6 +15,7 @@ import yaml
 from tests.conftest import REPO_ROOT
 
 TYPES_B = {"PER", "ORG", "LOC", "DIS", "ANIM"}
+GIT_AS_TEST_USER = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
 
 
 def run(command: list[str], cwd: Path) -> str:
@@ -34,10 +35,9 @@ def copy_repository(target: Path) -> None:
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
     subprocess.run(["git", "init", "-q"], cwd=target, check=True)
     subprocess.run(["git", "add", "-A"], cwd=target, check=True)
-    subprocess.run([*git, "commit", "-qm", "copy"], cwd=target, check=True)
+    subprocess.run([*GIT_AS_TEST_USER, "commit", "-qm", "copy"], cwd=target, check=True)
 
 
 def stages_run(output: str) -> set[str]:
@@ -150,21 +150,56 @@ def test_a_vs_b_baseline_and_report(repo: Path):
         assert f"figures/{figure}" in report and (repo / "reports" / "figures" / figure).is_file()
 
 
-def test_team_remote_round_trip(repo: Path, tmp_path: Path):
-    """Clone A pushes to a DVC remote; a fresh clone B pulls and has nothing to rebuild."""
-    remote = tmp_path / "dvc-remote"
-    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
-    run(["dvc", "remote", "add", "-d", "team", str(remote)], repo)
-    run(["git", "add", "-A"], repo)
-    run([*git, "commit", "-qm", "results and team remote"], repo)
-    run(["dvc", "push"], repo)
+SHARED_OUTPUTS = ("models/A/model.safetensors", "models/B/model.safetensors", "reports/metrics/A.json",
+                  "reports/metrics/B.json", "data/prepared/B/test.parquet", "reports/figures/per_type_f1.png")
 
-    clone = tmp_path / "clone"
-    run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
-    run(["dvc", "pull"], clone)
+
+def commit_all(repo: Path, message: str) -> None:
+    run(["git", "add", "-A"], repo)
+    run([*GIT_AS_TEST_USER, "commit", "-qm", message], repo)
+
+
+def check_fresh_clone_pulls(repo: Path, clone: Path, remote: str) -> None:
+    """A fresh git clone of ``repo`` pulls from ``remote``: clean status, identical outputs, nothing to rebuild."""
+    run(["git", "clone", "-q", str(repo), str(clone)], clone.parent)
+    run(["dvc", "pull", "-r", remote], clone)
     status = json.loads(run(["dvc", "status", "--json"], clone).strip().splitlines()[-1])
     assert status == {}
-    for relative in ("models/A/model.safetensors", "models/B/model.safetensors", "reports/metrics/A.json",
-                     "reports/metrics/B.json", "data/prepared/B/test.parquet", "reports/figures/per_type_f1.png"):
+    for relative in SHARED_OUTPUTS:
         assert (clone / relative).read_bytes() == (repo / relative).read_bytes(), relative
     assert stages_run(run(["dvc", "repro"], clone)) == set()
+
+
+def test_team_remote_round_trip(repo: Path, tmp_path: Path):
+    """Clone A pushes to a folder remote; a fresh clone B pulls and has nothing to rebuild."""
+    run(["dvc", "remote", "add", "-d", "team", str(tmp_path / "dvc-remote")], repo)
+    commit_all(repo, "results and team remote")
+    run(["dvc", "push"], repo)
+    check_fresh_clone_pulls(repo, tmp_path / "clone", "team")
+
+
+def test_team_s3_remote_round_trip(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The same round trip through an S3 remote, served by moto on 127.0.0.1 for the duration of the test."""
+    pytest.importorskip("dvc_s3", reason="needs dvc[s3] (requirements-dev.txt)")
+    moto_server = pytest.importorskip("moto.server", reason="needs moto[server] (requirements-dev.txt)")
+    import boto3
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+                       "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}.items():
+        monkeypatch.setenv(key, value)
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3 = boto3.client("s3", endpoint_url=endpoint)
+        s3.create_bucket(Bucket="team-cache")
+        run(["dvc", "remote", "add", "s3team", "s3://team-cache/multinerd"], repo)
+        run(["dvc", "remote", "modify", "s3team", "endpointurl", endpoint], repo)
+        commit_all(repo, "S3 team remote")
+        run(["dvc", "push", "-r", "s3team"], repo)
+        stored = s3.list_objects_v2(Bucket="team-cache", Prefix="multinerd/files/md5/")["KeyCount"]
+        assert stored >= len(SHARED_OUTPUTS)
+        check_fresh_clone_pulls(repo, tmp_path / "clone", "s3team")
+    finally:
+        server.stop()
