@@ -202,7 +202,7 @@ def compare(original: pa.Table, project: pa.Table, types: list[str]) -> dict:
     if differ.any():
         row = int(np.searchsorted(offsets_o, np.flatnonzero(differ)[0], side="right") - 1)
         return {"identical": False, "reason": f"tags differ, first at row {row}"}
-    return {"identical": True, "rows": original.num_rows, "tokens": int(len(tags_o))}
+    return {"identical": True, "rows": original.num_rows, "tokens": len(tags_o)}
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from pipeline.stage import run_stage  # noqa: E402
 from pipeline.train import TRAINING_REPORTS_DIR  # noqa: E402
 from pipeline.validation import DataError  # noqa: E402
 
-
 logger = logging.getLogger(__name__)
 ERRORS_DIR = ERRORS_FILE.parent
 

@@ -80,11 +80,10 @@ def test_standin_is_deterministic_for_a_seed(standin, tiny, tmp_path):
 def test_bench_prepare_outputs_match_and_a_difference_is_caught(tiny):
     bench = load_script("bench_prepare")
     bench.main(["--data", str(tiny), "--only", "original", "--repeats", "1"])  # exits 1 if outputs differ
-    from pipeline.prepare import prepare_split
-
     import pyarrow as pa
 
     from pipeline.labels import MULTINERD_LABELS, labels_for_types
+    from pipeline.prepare import prepare_split
 
     types = bench.system_types("B")
     project = prepare_split(load_local(tiny)["train"], "en", types, "train")

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from pipeline.errors import (axis_types, confusion_matrix, error_summary, match_sentence, plot_confusion,
-                             plot_long_tail, span_confusion, top_confusions)
+from pipeline.errors import (
+    axis_types,
+    confusion_matrix,
+    error_summary,
+    match_sentence,
+    plot_confusion,
+    plot_long_tail,
+    span_confusion,
+    top_confusions,
+)
 from pipeline.metrics import entity_scores
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

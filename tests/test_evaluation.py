@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from datasets import Dataset
 
-from pipeline.scoring import restrict_tags, score_model
 from pipeline.labels import MULTINERD_LABELS, labels_for_types
 from pipeline.metrics import entity_scores, use_offline_seqeval
 from pipeline.modeling import build_model
+from pipeline.scoring import restrict_tags, score_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
