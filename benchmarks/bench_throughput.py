@@ -3,7 +3,7 @@
 Both settings use the same encoder (all-MiniLM-L6-v2, ``model.name`` of ``params.yaml``), the same 31
 MultiNERD labels (System A), the same seeded classifier head, the same English sentences of ``data/sample``
 (train for training, test for prediction, val for ``--evaluate``) and the pipeline's training arguments
-(``pipeline.train.training_arguments``: optimizer ``adamw_torch``, learning rate, warm-up, seed, ...).
+(``pipeline.train.training_arguments``: optimizer ``adamw_torch_fused``, learning rate, warm-up, seed, ...).
 
 - ``project``: ``params.yaml`` as it is: ``model_max_length``, ``marker_max_length``, ``entity_max_length``
   (the model comes from ``pipeline.modeling.build_model``), ``train.batch_size``, and ``evaluate.batch_size``
@@ -43,14 +43,12 @@ import argparse
 import dataclasses
 import itertools
 import json
-import logging
 import os
 import platform
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,6 +69,7 @@ from span_marker import SpanMarkerModel, Trainer
 from transformers import TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
+from benchmarks.quiet import quiet_libraries
 from pipeline.labels import MULTINERD_LABELS
 from pipeline.metrics import use_offline_seqeval
 from pipeline.modeling import build_model, resolve_model_path
@@ -573,11 +572,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("span_marker", "transformers", "datasets"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    datasets.disable_progress_bars()
-    warnings.filterwarnings("ignore", category=FutureWarning)
+    quiet_libraries()
     if args.threads:
         torch.set_num_threads(args.threads)
     params = yaml.safe_load(args.params.read_text(encoding="utf-8"))

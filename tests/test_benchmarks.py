@@ -1,4 +1,4 @@
-"""Fast checks of the benchmark scripts: the MultiNERD stand-in generator and the prepare comparison."""
+"""Fast checks of the benchmark scripts: stand-in generator, prepare comparison, preprocessing and throughput."""
 
 import importlib.util
 import json
@@ -119,3 +119,26 @@ def test_bench_throughput_runs_and_checks_predictions(tiny_encoder, tmp_path):
     assert bench.failed_checks(report["results"]) == []
     result["predict"]["batch_size_check"]["identical_span_labels"] = False
     assert bench.failed_checks(report["results"]) == ["project predict"]
+
+
+def test_bench_preprocess_times_the_english_train_split(tiny, tiny_encoder, tmp_path):
+    """On the tiny stand-in: every English train sentence preprocessed, and the projection follows the rate."""
+    import yaml
+
+    bench = load_script("bench_preprocess")
+    params = yaml.safe_load((BENCHMARKS.parent / "params.yaml").read_text())
+    params["model"]["name"] = str(tiny_encoder)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    english_train = load_local(tiny)["train"].filter(pc.equal(pc.field("lang"), "en")).num_rows
+    result = bench.main(["--data", str(tiny), "--sentences", "1000000", "--params", str(tmp_path / "params.yaml")])
+    assert result["sentences"] == result["split_sentences"] == english_train > 0
+    assert result["samples"] >= result["sentences"]
+    assert (result["model_max_length"], result["marker_max_length"], result["entity_max_length"]) == (256, 128, 8)
+    assert result["projected_split_seconds"] == pytest.approx(result["seconds"])
+    with pytest.raises(SystemExit):
+        bench.main(["--data", str(tiny), "--sentences", "0"])
+    with pytest.raises(SystemExit):
+        bench.main(["--data", str(tmp_path / "missing")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match=r"^error: .*no folder for the train split"):
+        bench.main(["--data", str(tmp_path / "empty")])
