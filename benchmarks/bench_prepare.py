@@ -52,8 +52,8 @@ import yaml  # noqa: E402
 
 from pipeline.labels import MULTINERD_LABELS, labels_for_types  # noqa: E402
 from pipeline.prepare import prepare_split  # noqa: E402
-from pipeline.sources import SPLITS, load_local, read_file, split_files  # noqa: E402
-from pipeline.validation import list_offsets, validate_table  # noqa: E402
+from pipeline.sources import SPLITS, load_local, load_local_split, split_files  # noqa: E402
+from pipeline.validation import list_offsets  # noqa: E402
 
 GIB = 2**30
 
@@ -95,11 +95,6 @@ def subsample(table: pa.Table, fraction: float) -> pa.Table:
     return table.take(pa.array(np.arange(0, table.num_rows, step)))
 
 
-def read_train(root: Path) -> pa.Table:
-    """The train part of ``load_local``: read and validate the train files only."""
-    return pa.concat_tables([validate_table(read_file(path), str(path)) for path in split_files(root, "train")])
-
-
 # ---------------------------------------------------------------------------------------------------------
 # (b) the project's path
 
@@ -108,7 +103,7 @@ def run_project(args: argparse.Namespace) -> dict:
     """load_local + prepare_split of every split, in this process; times and this process's peak RSS."""
     types = system_types(args.system)
     result = {}
-    train_only, result["read_train_s"] = timed(read_train, args.data)
+    train_only, result["read_train_s"] = timed(load_local_split, args.data, "train")
     del train_only
     splits, result["load_local_s"] = timed(load_local, args.data)
     result["rss_after_load_gib"] = (current_rss_bytes() or 0) / GIB

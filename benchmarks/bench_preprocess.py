@@ -34,7 +34,7 @@ from benchmarks.quiet import quiet_libraries
 from pipeline.labels import MULTINERD_LABELS
 from pipeline.modeling import build_model
 from pipeline.prepare import prepare_split
-from pipeline.sources import load_local
+from pipeline.sources import load_local_split
 from pipeline.validation import DataError
 
 LENGTH_KEYS = ("model_max_length", "marker_max_length", "entity_max_length")
@@ -43,7 +43,7 @@ LENGTH_KEYS = ("model_max_length", "marker_max_length", "entity_max_length")
 def preprocess_rate(data: Path, sentences: int, encoder: str, lengths: dict[str, int], types: list[str],
                     language: str = "en") -> dict[str, Any]:
     """Time ``Trainer.preprocess_dataset`` on the first ``sentences`` rows of the language's train split."""
-    table = prepare_split(load_local(data)["train"], language, types, "train")
+    table = prepare_split(load_local_split(data, "train"), language, types, "train")
     subset = Dataset(table.slice(0, sentences))
     model = build_model({"name": encoder, **lengths}, list(MULTINERD_LABELS))
     with tempfile.TemporaryDirectory() as output_dir:

@@ -49,18 +49,19 @@ def read_file(path: Path) -> pa.Table:
         raise DataError(f"{path}: not a valid {kind} file: {error}") from error
 
 
-def load_local(root: str | Path) -> dict[str, pa.Table]:
-    """Load and validate every split from a folder laid out like the Hub dataset."""
+def load_local_split(root: str | Path, split: str) -> pa.Table:
+    """Load and validate one split from a folder laid out like the Hub dataset."""
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"{root}: folder not found")
-    splits = {}
-    for split in SPLITS:
-        files = split_files(root, split)
-        with tqdm(files, desc=f"Reading {split}", unit="file", leave=False) as progress:
-            tables = [validate_table(read_file(path), str(path)) for path in progress]
-        splits[split] = pa.concat_tables(tables)
-    return splits
+    files = split_files(root, split)
+    with tqdm(files, desc=f"Reading {split}", unit="file", leave=False) as progress:
+        return pa.concat_tables([validate_table(read_file(path), str(path)) for path in progress])
+
+
+def load_local(root: str | Path) -> dict[str, pa.Table]:
+    """Load and validate every split from a folder laid out like the Hub dataset."""
+    return {split: load_local_split(root, split) for split in SPLITS}
 
 
 def load_hub(name: str, revision: str | None) -> dict[str, pa.Table]:
