@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from pipeline.sources import load_local
+from pipeline.sources import load_local, load_local_split
 from pipeline.validation import list_offsets, repair_bio
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -129,7 +129,7 @@ def test_bench_preprocess_times_the_english_train_split(tiny, tiny_encoder, tmp_
     params = yaml.safe_load((BENCHMARKS.parent / "params.yaml").read_text())
     params["model"]["name"] = str(tiny_encoder)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    english_train = load_local(tiny)["train"].filter(pc.equal(pc.field("lang"), "en")).num_rows
+    english_train = load_local_split(tiny, "train").filter(pc.equal(pc.field("lang"), "en")).num_rows
     result = bench.main(["--data", str(tiny), "--sentences", "1000000", "--params", str(tmp_path / "params.yaml")])
     assert result["sentences"] == result["split_sentences"] == english_train > 0
     assert result["samples"] >= result["sentences"]
@@ -137,7 +137,7 @@ def test_bench_preprocess_times_the_english_train_split(tiny, tiny_encoder, tmp_
     assert result["projected_split_seconds"] == pytest.approx(result["seconds"])
     with pytest.raises(SystemExit):
         bench.main(["--data", str(tiny), "--sentences", "0"])
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match=r"^error: .*missing: folder not found"):
         bench.main(["--data", str(tmp_path / "missing")])
     (tmp_path / "empty").mkdir()
     with pytest.raises(SystemExit, match=r"^error: .*no folder for the train split"):
