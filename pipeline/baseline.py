@@ -2,49 +2,51 @@
 
 Usage: ``python -m pipeline.baseline A``. When ``model.name`` is a SpanMarker model (the real run starts
 from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the system's types
-and scored like the trained system, giving ``reports/metrics/baseline_<system>.json``. When it is a plain
-encoder there is nothing to score: the file says so (``"available": false``) and holds no scores.
+and scored like the trained system: overall scores to ``reports/metrics/baseline_<system>.json``, per-type
+detail to ``reports/scores/baseline_<system>.json``. When it is a plain encoder there is nothing to score:
+the metrics file is empty (``{}``) and the detail file says why (``"available": false``).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from span_marker import SpanMarkerModel
 
 from pipeline.atomic import write_json
-from pipeline.data import load_labels, load_split
-from pipeline.evaluate import METRICS_DIR
+from pipeline.data import load_info, load_split
+from pipeline.metrics import overall
 from pipeline.modeling import is_span_marker_checkpoint, resolve_model_path
-from pipeline.params import load_params
+from pipeline.params import CheckpointParams, EvaluateParams, read_params
+from pipeline.paths import metrics_file, scores_file
 from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
 
 logger = logging.getLogger(__name__)
 
 
-def baseline_path(system: str) -> Path:
-    return METRICS_DIR / f"baseline_{system}.json"
-
-
 def main() -> None:
     system = system_argument("baseline")
-    params = load_params()
-    name, revision = params["model"]["name"], params["model"].get("revision")
-    path = resolve_model_path(name)
-    if not is_span_marker_checkpoint(path, revision):
-        reason = f"model.name {name!r} is a plain encoder, not a SpanMarker model: no baseline before fine-tuning"
-        write_json(baseline_path(system), {"available": False, "model": name, "reason": reason})
+    params = read_params()
+    model_params, batch_size = CheckpointParams.read(params), EvaluateParams.read(params).batch_size
+    name = f"baseline_{system}"
+    path = resolve_model_path(model_params.name)
+    if not is_span_marker_checkpoint(path, model_params.revision):
+        reason = (f"model.name {model_params.name!r} is a plain encoder, not a SpanMarker model: no baseline "
+                  "before fine-tuning")
+        write_json(scores_file(name), {"available": False, "model": model_params.name, "reason": reason})
+        write_json(metrics_file(name), {})
         logger.info("system %s: %s", system, reason)
         return
-    model = SpanMarkerModel.from_pretrained(path, revision=revision)
-    types = set(params["systems"][system]["types"])
-    metrics, _, _ = score_model(model, load_split(system, "test"), load_labels(system),
-                                params["evaluate"]["batch_size"], types=types)
-    metrics.update(available=True, model=name)
-    write_json(baseline_path(system), metrics)
-    logger.info("system %s: baseline (%s before fine-tuning) test F1 %.4f", system, name, metrics["test_overall_f1"])
+    model = SpanMarkerModel.from_pretrained(path, revision=model_params.revision)
+    info = load_info(system)
+    scores, _, _ = score_model(model, load_split(system, "test"), info["labels"], batch_size,
+                               types=set(info["types"]))
+    scores.update(available=True, model=model_params.name)
+    write_json(scores_file(name), scores)
+    write_json(metrics_file(name), overall(scores, "test_"))
+    logger.info("system %s: baseline (%s before fine-tuning) test F1 %.4f", system, model_params.name,
+                scores["test_overall_f1"])
 
 
 if __name__ == "__main__":

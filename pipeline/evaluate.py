@@ -1,9 +1,13 @@
 """Stage ``evaluate``: score one trained system on its test split, offline, with seqeval.
 
-Usage: ``python -m pipeline.evaluate A``. Writes ``reports/metrics/<system>.json`` with the key layout of
-the original project's ``test_results`` files: ``test_<TYPE>`` (precision/recall/f1/number) and
-``test_overall_{precision,recall,f1,accuracy}``, plus the epochs that actually ran; and the predicted
-tags of every test sentence to ``data/predictions/<system>.parquet`` for the error analysis.
+Usage: ``python -m pipeline.evaluate A``. Writes
+
+- ``reports/metrics/<system>.json``: the overall micro scores (:class:`pipeline.metrics.OverallScores`), a DVC
+  metrics file;
+- ``reports/scores/<system>.json``: the per-type detail in the key layout of the original project's
+  ``test_results`` files, ``test_<TYPE>`` (precision/recall/f1/number) and
+  ``test_overall_{precision,recall,f1,accuracy}``, plus the ``epoch`` that actually ran;
+- ``data/predictions/<system>.parquet``: the predicted tags of every test sentence, for the error analysis.
 """
 
 from __future__ import annotations
@@ -19,14 +23,13 @@ from span_marker import SpanMarkerModel
 
 from pipeline.atomic import atomic_path, write_json
 from pipeline.data import load_labels, load_split
-from pipeline.params import load_params
+from pipeline.metrics import overall
+from pipeline.params import EvaluateParams, read_params
+from pipeline.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
 from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
-from pipeline.train import MODELS_DIR, TRAIN_RESULTS_FILE
 
 logger = logging.getLogger(__name__)
-METRICS_DIR = Path("reports/metrics")
-PREDICTIONS_DIR = Path("data/predictions")
 
 
 def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicted: list[list[str]]) -> None:
@@ -38,17 +41,19 @@ def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicte
 
 def main() -> None:
     system = system_argument("evaluate")
-    params = load_params()
+    batch_size = EvaluateParams.read(read_params()).batch_size
     labels = load_labels(system)
     test = load_split(system, "test")
     model = SpanMarkerModel.from_pretrained(str(MODELS_DIR / system))
-    metrics, gold, predicted = score_model(model, test, labels, params["evaluate"]["batch_size"])
+    scores, gold, predicted = score_model(model, test, labels, batch_size)
     train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
-    metrics["epoch"] = train_results["epoch"]
+    scores["epoch"] = train_results["epoch"]
     write_predictions(PREDICTIONS_DIR / f"{system}.parquet", test, gold, predicted)
-    write_json(METRICS_DIR / f"{system}.json", metrics)
-    logger.info("system %s: test F1 %.4f (P %.4f, R %.4f) on %d sentences", system, metrics["test_overall_f1"],
-                metrics["test_overall_precision"], metrics["test_overall_recall"], len(gold))
+    write_json(scores_file(system), scores)
+    summary = overall(scores, "test_")
+    write_json(metrics_file(system), summary)
+    logger.info("system %s: test F1 %.4f (P %.4f, R %.4f) on %d sentences", system, summary["f1"],
+                summary["precision"], summary["recall"], len(gold))
 
 
 if __name__ == "__main__":

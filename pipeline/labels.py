@@ -35,3 +35,8 @@ def remap_table(types: list[str] | tuple[str, ...]) -> np.ndarray:
     kept = labels_for_types(types)
     new_id = {label: index for index, label in enumerate(kept)}
     return np.array([new_id.get(label, 0) for label in MULTINERD_LABELS], dtype=np.int64)
+
+
+def restrict_tags(sequences: list[list[str]], types: set[str] | frozenset[str]) -> list[list[str]]:
+    """The same BIO tag sequences with every entity whose type is not in ``types`` turned into ``O``."""
+    return [[tag if tag == "O" or tag[2:] in types else "O" for tag in tags] for tags in sequences]

@@ -9,9 +9,33 @@ from __future__ import annotations
 
 import types
 import warnings
-from typing import Any
+from typing import Any, TypedDict
 
 from seqeval.metrics import accuracy_score, classification_report
+
+OVERALL_KEYS = ("precision", "recall", "f1", "accuracy")
+
+
+class TypeScores(TypedDict):
+    """Entity-level scores of one type: ratios in [0, 1] and ``number``, the gold entities of the type."""
+
+    precision: float
+    recall: float
+    f1: float
+    number: int
+
+
+class OverallScores(TypedDict):
+    """Micro-averaged entity-level scores over every type, and seqeval's token accuracy; all in [0, 1].
+
+    The layout of every file in ``reports/metrics/`` (the DVC metrics), so that ``dvc metrics show`` lines up
+    systems, baselines and comparisons as rows of the same four columns.
+    """
+
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
 
 
 def entity_scores(references: list[list[str]], predictions: list[list[str]]) -> dict[str, Any]:
@@ -42,6 +66,11 @@ def entity_scores(references: list[list[str]], predictions: list[list[str]]) -> 
     return scores
 
 
+def overall(scores: dict[str, Any], prefix: str = "") -> OverallScores:
+    """The ``<prefix>overall_*`` entries of :func:`entity_scores`' result (or a metrics file's) as one record."""
+    return OverallScores(**{key: scores[f"{prefix}overall_{key}"] for key in OVERALL_KEYS})
+
+
 class OfflineSeqeval:
     """The ``add``/``compute`` interface SpanMarker uses from evaluate's ``seqeval`` metric."""
 
@@ -70,7 +99,12 @@ def use_offline_seqeval() -> None:
     span_marker.evaluation.evaluate = types.SimpleNamespace(load=_load)
 
 
-def per_type(metrics: dict[str, Any], prefix: str = "test_") -> dict[str, dict[str, Any]]:
+def per_type(metrics: dict[str, Any], prefix: str = "test_") -> dict[str, TypeScores]:
     """``{TYPE: {precision, recall, f1, number}}`` from a metrics dictionary's ``<prefix><TYPE>`` entries."""
     return {key[len(prefix):]: value for key, value in metrics.items()
             if key.startswith(prefix) and isinstance(value, dict)}
+
+
+def per_type_f1(metrics: dict[str, Any], prefix: str = "test_") -> dict[str, float]:
+    """``{TYPE: f1}`` from a metrics dictionary's ``<prefix><TYPE>`` entries."""
+    return {entity_type: score["f1"] for entity_type, score in per_type(metrics, prefix).items()}

@@ -1,61 +1,56 @@
-"""The model card (``README.md``) saved with each trained system: data, labels, settings and test scores."""
+"""The model card (``README.md``) saved with each trained system: data, labels, settings, validation scores.
+
+The test scores are not in the card: the ``evaluate`` stage computes them, into ``reports/scores/<system>.json``
+and the run's report, so that training never touches the test split.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from pipeline.params import train_params
+from pipeline.markdown import data_source, percent, starting_model, table
+from pipeline.params import ModelParams, TrainParams
 
-INTENDED_USE = {
-    "A": "named-entity recognition in English text over all 15 MultiNERD types",
-    "B": "named-entity recognition in English text for persons, organisations, locations, diseases and animals",
-}
-
-
-def data_source(download: dict[str, Any]) -> str:
-    if download["source"] == "hub":
-        return f"`{download['hub_name']}` at revision `{download['hub_revision']}` (Hugging Face Hub)"
-    if download["source"] == "local":
-        return f"a local copy of MultiNERD in `{download['local_path']}`"
-    return f"the embedded synthetic sample in `{download['sample_path']}` (a pipeline check, not MultiNERD)"
+TYPE_NAMES = {"PER": "persons", "ORG": "organisations", "LOC": "locations", "ANIM": "animals",
+              "BIO": "biological entities", "CEL": "celestial bodies", "DIS": "diseases", "EVE": "events",
+              "FOOD": "foods", "INST": "instruments", "MEDIA": "media", "MYTH": "mythological entities",
+              "PLANT": "plants", "TIME": "time expressions", "VEHI": "vehicles"}
+"""Plain names of MultiNERD's types, after the dataset's paper (Tedeschi and Navigli, Findings of NAACL 2022)."""
 
 
-def render_card(system: str, params: dict[str, Any], labels: list[str], test_metrics: dict[str, Any],
-                epochs_run: float) -> str:
-    """Markdown model card with Hub metadata, stating what the model was trained on and how it scored."""
-    types = params["systems"][system]["types"]
-    download, model = params["download"], params["model"]
-    datasets_line = f"datasets:\n- {download['hub_name']}\n" if download["source"] == "hub" else ""
+def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: TrainParams,
+                validation: dict[str, float], epochs_run: float) -> str:
+    """Markdown model card with Hub metadata.
+
+    ``info`` is the prepared data's ``labels.json`` (labels, types, language, source); ``validation`` the last
+    evaluation's ``precision``/``recall``/``f1``/``accuracy`` on the validation split.
+    """
+    types, language, source = info["types"], info["language"], info["source"]
+    datasets_line = f"datasets:\n- {source['dataset']}\n" if source["source"] == "hub" else ""
+    type_names = ", ".join(TYPE_NAMES[t] for t in types)
     lines = [
         "---", "library_name: span-marker", "pipeline_tag: token-classification",
         "tags:\n- span-marker\n- token-classification\n- ner\n- named-entity-recognition",
-        f"language:\n- {params['prepare']['language']}", "license: cc-by-nc-sa-4.0",
+        f"language:\n- {language}", "license: cc-by-nc-sa-4.0",
         datasets_line + "metrics:\n- precision\n- recall\n- f1", "---", "",
-        f"# SpanMarker System {system}: MultiNERD ({params['prepare']['language']}), {len(types)} entity types", "",
-        f"Intended use: {INTENDED_USE.get(system, 'named-entity recognition')}. Trained by this project's DVC "
-        "pipeline; the test scores below come from the same run.", "",
+        f"# SpanMarker System {system}: MultiNERD ({language}), {len(types)} entity types", "",
+        f"Intended use: named-entity recognition in `{language}` text for {type_names}. Trained by this "
+        "project's DVC pipeline.", "",
         "## Data", "",
-        f"- Source: {data_source(download)}; rows with `lang == '{params['prepare']['language']}'`.",
+        f"- Source: {data_source(source)}; rows with `lang == '{language}'`.",
         f"- Entity types: {', '.join(types)}; every other MultiNERD tag is `O`.",
-        f"- Labels (tag ids of the training data): {', '.join(f'{i} {label}' for i, label in enumerate(labels))}.",
+        f"- Labels (tag ids of the training data): {', '.join(f'{i} {label}' for i, label in enumerate(info['labels']))}.",
         "", "## Training", "",
-        f"- Starting model: `{model['name']}`" + (f" at revision `{model['revision']}`" if model.get("revision")
-                                                  else "") + ".",
-        f"- Max sequence length {model['model_max_length']} tokens, max entity length "
-        f"{model['entity_max_length']} words, marker max length {model['marker_max_length']}.",
-        f"- Epochs that ran: {epochs_run}.", "", "| Hyperparameter | Value |", "|---|---|",
-    ]
-    lines += [f"| {key} | {value} |" for key, value in train_params(params, system).items()]
-    lines += ["", "## Test results", "", "| Type | Precision | Recall | F1 | Support |", "|---|---:|---:|---:|---:|"]
-    for key, score in sorted(test_metrics.items()):
-        if isinstance(score, dict):
-            lines.append(f"| {key[5:]} | {score['precision']:.4f} | {score['recall']:.4f} | {score['f1']:.4f} | "
-                         f"{score['number']} |")
-    lines.append(f"| **overall** | {test_metrics['test_overall_precision']:.4f} | "
-                 f"{test_metrics['test_overall_recall']:.4f} | {test_metrics['test_overall_f1']:.4f} | |")
-    lines += ["", "Entity-level micro scores from `seqeval` on the test split, predictions decoded as SpanMarker "
-              "does (highest-scoring non-overlapping spans).", "", "## Usage", "", "```python",
-              "from span_marker import SpanMarkerModel", "",
-              f'model = SpanMarkerModel.from_pretrained("models/{system}")',
-              'model.predict("Amelia Earhart flew her Lockheed Vega 5B across the Atlantic to Paris.")', "```", ""]
+        f"- Starting model: {starting_model(model)}.",
+        f"- Epochs that ran: {epochs_run}.", "",
+        *table(["Hyperparameter", "Value"], list(asdict(hp).items())),
+        "", "## Validation results", "",
+        *table(["Precision", "Recall", "F1", "Accuracy"],
+               [[percent(validation[key]) for key in ("precision", "recall", "f1", "accuracy")]], "rrrr"),
+        "", "Entity-level micro scores (`seqeval`) of the last evaluation during training, on the validation split. "
+        "Test scores are computed by the pipeline's `evaluate` stage (`reports/scores/` and `reports/README.md`).",
+        "", "## Usage", "", "```python", "from span_marker import SpanMarkerModel", "",
+        f'model = SpanMarkerModel.from_pretrained("models/{system}")',
+        'model.predict("Amelia Earhart flew her Lockheed Vega 5B across the Atlantic to Paris.")', "```", ""]
     return "\n".join(lines)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import Any
 
 import torch
 from span_marker import SpanMarkerConfig, SpanMarkerModel
 from span_marker.tokenizer import SpanMarkerTokenizer
 from transformers import AutoConfig
+
+from pipeline.params import ModelParams
 
 logger = logging.getLogger(__name__)
 PACKAGE_PREFIX = "pypi:"
@@ -32,15 +33,16 @@ def is_span_marker_checkpoint(path: str, revision: str | None = None) -> bool:
     return isinstance(AutoConfig.from_pretrained(path, revision=revision), SpanMarkerConfig)
 
 
-def build_model(model_params: dict[str, Any], labels: list[str]) -> SpanMarkerModel:
+def build_model(model_params: ModelParams, labels: list[str]) -> SpanMarkerModel:
     """A SpanMarker model with ``labels`` (BIO) and the lengths in ``model_params``.
 
     From a plain encoder the classifier head is new. From a SpanMarker checkpoint the encoder and the
     classifier rows of every entity type the checkpoint knows carry over; only unknown types start new.
     """
-    path = resolve_model_path(model_params["name"])
-    revision = model_params.get("revision")
-    lengths = {key: model_params[key] for key in ("model_max_length", "marker_max_length", "entity_max_length")}
+    path = resolve_model_path(model_params.name)
+    revision = model_params.revision
+    lengths = {"model_max_length": model_params.model_max_length, "marker_max_length": model_params.marker_max_length,
+               "entity_max_length": model_params.entity_max_length}
     if not is_span_marker_checkpoint(path, revision):
         return SpanMarkerModel.from_pretrained(path, revision=revision, labels=labels, **lengths)
 
@@ -62,5 +64,5 @@ def build_model(model_params: dict[str, Any], labels: list[str]) -> SpanMarkerMo
                 carried.append(label)
     new = sorted(set(config.label2id) - set(carried))
     logger.info("started from SpanMarker checkpoint %s: classifier rows carried over for %s; new rows for %s",
-                model_params["name"], carried, new or "none")
+                model_params.name, carried, new or "none")
     return model

@@ -1,122 +1,266 @@
-"""Load ``params.yaml`` and check every value a stage uses before any work starts."""
+"""Typed views of ``params.yaml``: one frozen dataclass per block, each built and checked by the stage that reads it.
+
+A stage builds only the blocks it reads (``DownloadParams.read(params)``, ``TrainParams.read(params, "B")``, ...),
+so a parameter is checked where it is used and nowhere else: a value that only ``download`` reads never stops
+``evaluate``. Every field is checked for its type and range when the block is built; the first bad value raises
+:class:`ParamError` naming the parameter, the value and what is allowed.
+"""
 
 from __future__ import annotations
 
+import types
+import typing
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal, TypeVar
 
 import yaml
 
+from pipeline.exceptions import ParamError
 from pipeline.labels import ENTITY_TYPES
+from pipeline.paths import PARAMS_FILE
 
-PARAMS_FILE = Path("params.yaml")
-SOURCES = ("sample", "local", "hub")
-SYSTEMS = ("A", "B")
-TRAIN_KEYS = (
-    "epochs", "learning_rate", "batch_size", "eval_batch_size", "gradient_accumulation_steps", "warmup_ratio",
-    "lr_scheduler_type", "adam_beta1", "adam_beta2", "adam_epsilon", "weight_decay", "seed", "logging_steps",
-    "bf16", "fp16", "tf32", "dataloader_num_workers", "checkpoint_steps",
-    "processes",
-)
+T = TypeVar("T")
 
 
-class ParamError(ValueError):
-    """A parameter in ``params.yaml`` has a value the pipeline cannot use."""
-
-
-def load_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
-    """Read and validate the whole parameter file."""
+def read_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
+    """The parameter file as nested dictionaries, unchecked; raises :class:`ParamError` if it is missing."""
     path = Path(path)
     if not path.is_file():
         raise ParamError(f"{path}: parameter file not found (run the stages from the repository root)")
     params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    validate(params)
+    if not isinstance(params, dict):
+        raise ParamError(f"{path}: expected a mapping of parameter blocks, got {type(params).__name__}")
     return params
 
 
-def _get(params: dict[str, Any], dotted: str) -> Any:
-    node: Any = params
-    for key in dotted.split("."):
-        if not isinstance(node, dict) or key not in node:
-            raise ParamError(f"{dotted}: missing from params.yaml")
-        node = node[key]
-    return node
+def _at_least(minimum: float) -> dict[str, Any]:
+    return {"minimum": minimum}
 
 
-def _check(ok: bool, name: str, value: Any, allowed: str) -> None:
-    if not ok:
-        raise ParamError(f"{name}: got {value!r}; allowed: {allowed}")
+def _between(low: float, high: float, *, low_open: bool = False) -> dict[str, Any]:
+    return {"minimum": low, "maximum": high, "low_open": low_open}
 
 
-def _int_at_least(name: str, value: Any, minimum: int) -> None:
-    _check(isinstance(value, int) and not isinstance(value, bool) and value >= minimum,
-           name, value, f"an integer >= {minimum}")
+def _allowed(hint: Any, meta: dict[str, Any]) -> str:
+    """Words for what a field accepts, for error messages."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        return ", ".join(str(arg) for arg in args)
+    if hint is bool:
+        return "true or false"
+    if hint is int:
+        return f"an integer >= {meta.get('minimum', 0)}"
+    if hint is float:
+        opening = "(" if meta.get("low_open") else "["
+        return f"a number in {opening}{meta['minimum']}, {meta['maximum']}]"
+    if origin is dict:
+        return "a mapping"
+    if origin is tuple:
+        return f"a non-empty list without repeats of: {', '.join(meta['choices'])}"
+    return "a string or null" if origin in (types.UnionType, typing.Union) else "a non-empty string"
 
 
-def _number_in(name: str, value: Any, low: float, high: float, low_open: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    ok = ok and (value > low if low_open else value >= low) and value <= high
-    _check(ok, name, value, f"a number in {'(' if low_open else '['}{low}, {high}]")
+def _valid(value: Any, hint: Any, meta: dict[str, Any]) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        return value in args
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint in (int, float):
+        kinds = (int,) if hint is int else (int, float)
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            return False
+        low, high = meta.get("minimum"), meta.get("maximum")
+        above = low is None or (value > low if meta.get("low_open") else value >= low)
+        return above and (high is None or value <= high)
+    if origin is dict:
+        return isinstance(value, dict)
+    if origin is tuple:
+        return (isinstance(value, list) and bool(value) and len(set(value)) == len(value)
+                and all(item in meta["choices"] for item in value))
+    if origin in (types.UnionType, typing.Union):  # str | None
+        return value is None or isinstance(value, str)
+    return isinstance(value, str) and bool(value)
 
 
-def validate(params: dict[str, Any]) -> None:
-    """Raise :class:`ParamError` naming the first parameter whose value is unusable."""
-    source = _get(params, "download.source")
-    _check(source in SOURCES, "download.source", source, ", ".join(SOURCES))
-    if source == "local":
-        local = _get(params, "download.local_path")
-        _check(bool(local) and Path(str(local)).is_dir(), "download.local_path", local,
-               "an existing folder laid out like the Hub dataset (train/, val/, test/)")
-    if source == "sample":
-        sample = _get(params, "download.sample_path")
-        _check(Path(str(sample)).is_dir(), "download.sample_path", sample, "an existing folder")
-    if source == "hub":
-        _check(bool(_get(params, "download.hub_name")), "download.hub_name", None, "a Hub dataset id")
+def build(cls: type[T], values: Any, name: str, where: dict[str, str] | None = None) -> T:
+    """An instance of the dataclass ``cls`` from the mapping ``values`` (the block ``name`` of the file).
 
-    language = _get(params, "prepare.language")
-    _check(isinstance(language, str) and bool(language), "prepare.language", language, "a language code such as en")
-
-    for system in SYSTEMS:
-        name = f"systems.{system}.types"
-        types = _get(params, name)
-        _check(isinstance(types, list) and bool(types) and set(types) <= set(ENTITY_TYPES)
-               and len(set(types)) == len(types), name, types,
-               f"a non-empty list without repeats of: {', '.join(ENTITY_TYPES)}")
-        overrides = params["systems"][system].get("train") or {}
-        unknown = sorted(set(overrides) - set(_get(params, "train")))
-        _check(not unknown, f"systems.{system}.train", unknown, f"keys of train: {', '.join(params['train'])}")
-
-    _check(bool(_get(params, "model.name")), "model.name", _get(params, "model.name"),
-           "a Hub id, a local folder, or pypi:<module> for a model shipped in a Python package")
-    _int_at_least("model.model_max_length", _get(params, "model.model_max_length"), 8)
-    _int_at_least("model.marker_max_length", _get(params, "model.marker_max_length"), 1)
-    _int_at_least("model.entity_max_length", _get(params, "model.entity_max_length"), 1)
-
-    for key in TRAIN_KEYS:
-        _get(params, f"train.{key}")
-    for system in SYSTEMS:
-        overrides = params["systems"][system].get("train") or {}
-        train = train_params(params, system)
-
-        def name(key: str) -> str:
-            return f"systems.{system}.train.{key}" if key in overrides else f"train.{key}"
-
-        for key, minimum in (("epochs", 1), ("batch_size", 1), ("eval_batch_size", 1),
-                             ("gradient_accumulation_steps", 1), ("logging_steps", 1),
-                             ("dataloader_num_workers", 0), ("seed", 0),
-                             ("checkpoint_steps", 0), ("processes", 1)):
-            _int_at_least(name(key), train[key], minimum)
-        for key, low, high, low_open in (("learning_rate", 0.0, 1.0, True), ("warmup_ratio", 0.0, 1.0, False),
-                                         ("weight_decay", 0.0, 1.0, False), ("adam_beta1", 0.0, 1.0, False),
-                                         ("adam_beta2", 0.0, 1.0, False), ("adam_epsilon", 0.0, 1.0, True)):
-            _number_in(name(key), train[key], low, high, low_open)
-        for flag in ("bf16", "fp16", "tf32"):
-            _check(isinstance(train[flag], bool), name(flag), train[flag], "true or false")
-        _check(not (train["bf16"] and train["fp16"]), name("fp16"), train["fp16"], "false when bf16 is true")
-
-    _int_at_least("evaluate.batch_size", _get(params, "evaluate.batch_size"), 1)
+    ``where`` names the parameter a field came from when it is not ``<name>.<field>`` (a system's override).
+    Raises :class:`ParamError` for a missing block, a missing or unknown key, or a value of the wrong type
+    or outside its range.
+    """
+    if not isinstance(values, dict):
+        raise ParamError(f"{name}: missing from params.yaml or not a mapping")
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ParamError(f"{name}: unknown key(s) {unknown}; allowed keys: {', '.join(names)}")
+    hints = typing.get_type_hints(cls)
+    for f in fields(cls):
+        label = (where or {}).get(f.name, f"{name}.{f.name}")
+        if f.name not in values:
+            raise ParamError(f"{label}: missing from params.yaml")
+        if not _valid(values[f.name], hints[f.name], dict(f.metadata)):
+            raise ParamError(f"{label}: got {values[f.name]!r}; allowed: {_allowed(hints[f.name], dict(f.metadata))}")
+    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in values.items()})
 
 
-def train_params(params: dict[str, Any], system: str) -> dict[str, Any]:
-    """Training hyperparameters for one system: the shared ``train`` block with that system's overrides."""
-    return {**params["train"], **(params["systems"][system].get("train") or {})}
+@dataclass(frozen=True)
+class DownloadParams:
+    """Block ``download``: where MultiNERD comes from."""
+
+    BLOCK: ClassVar[str] = "download"
+    source: Literal["sample", "local", "hub"]
+    """``sample``: the embedded synthetic sample; ``local``: a copy on disk; ``hub``: the Hugging Face Hub."""
+    path: str
+    """Folder read by ``sample`` and ``local``, laid out like the Hub dataset (``train/ val/ test/``); a
+    dependency of the ``download`` stage, so a change to its files reruns it."""
+    hub_name: str
+    """Hub dataset id, read by ``hub``."""
+    hub_revision: str | None
+    """Pinned Hub revision (a commit hash), read by ``hub``; it is what identifies the Hub data."""
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> DownloadParams:
+        return build(cls, params.get(cls.BLOCK), cls.BLOCK)
+
+
+@dataclass(frozen=True)
+class PrepareParams:
+    """Block ``prepare``: which rows the systems learn from."""
+
+    BLOCK: ClassVar[str] = "prepare"
+    language: str
+    """MultiNERD ``lang`` code of the rows kept, e.g. ``en``."""
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> PrepareParams:
+        return build(cls, params.get(cls.BLOCK), cls.BLOCK)
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Block ``model``: the starting model and SpanMarker's lengths."""
+
+    BLOCK: ClassVar[str] = "model"
+    name: str
+    """Hub id, local folder, or ``pypi:<module>`` for a model shipped in a Python package."""
+    revision: str | None
+    """Pinned Hub revision when ``name`` is a Hub id."""
+    model_max_length: int = field(metadata=_at_least(8))
+    """Sub-word tokens per sentence; longer sentences are truncated."""
+    marker_max_length: int = field(metadata=_at_least(1))
+    """Span markers packed into one sample."""
+    entity_max_length: int = field(metadata=_at_least(1))
+    """Longest entity, in words."""
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> ModelParams:
+        return build(cls, params.get(cls.BLOCK), cls.BLOCK)
+
+
+@dataclass(frozen=True)
+class CheckpointParams:
+    """``model.name`` and ``model.revision`` alone: the starting checkpoint, all that ``baseline`` reads."""
+
+    BLOCK: ClassVar[str] = "model"
+    name: str
+    """As :attr:`ModelParams.name`."""
+    revision: str | None
+    """As :attr:`ModelParams.revision`."""
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> CheckpointParams:
+        block = params.get(cls.BLOCK)
+        keys = [f.name for f in fields(cls)]
+        return build(cls, {k: v for k, v in block.items() if k in keys} if isinstance(block, dict) else block,
+                     cls.BLOCK)
+
+
+SchedulerName = Literal["linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
+                        "constant_with_warmup", "inverse_sqrt"]
+"""Learning-rate schedules of ``transformers`` that need no further arguments."""
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """Block ``train`` with one system's overrides from ``systems.<system>.train`` applied."""
+
+    BLOCK: ClassVar[str] = "train"
+    epochs: int = field(metadata=_at_least(1))
+    learning_rate: float = field(metadata=_between(0.0, 1.0, low_open=True))
+    batch_size: int = field(metadata=_at_least(1))
+    """Sentences-derived samples per device and optimizer micro-step."""
+    eval_batch_size: int = field(metadata=_at_least(1))
+    """Samples per batch in the validation passes during training."""
+    gradient_accumulation_steps: int = field(metadata=_at_least(1))
+    warmup_ratio: float = field(metadata=_between(0.0, 1.0))
+    """Fraction of the optimizer steps spent warming the learning rate up."""
+    lr_scheduler_type: SchedulerName
+    adam_beta1: float = field(metadata=_between(0.0, 1.0))
+    adam_beta2: float = field(metadata=_between(0.0, 1.0))
+    adam_epsilon: float = field(metadata=_between(0.0, 1.0, low_open=True))
+    weight_decay: float = field(metadata=_between(0.0, 1.0))
+    seed: int = field(metadata=_at_least(0))
+    logging_steps: int = field(metadata=_at_least(1))
+    """Optimizer steps between two points of the training-loss curve."""
+    bf16: bool
+    """bfloat16 mixed precision (GPU: A100/H100); also the inference precision of evaluate and baseline."""
+    fp16: bool
+    """float16 mixed precision (GPU: V100); false when ``bf16`` is true."""
+    tf32: bool
+    """TF32 matmuls (GPU: A100/H100)."""
+    dataloader_num_workers: int = field(metadata=_at_least(0))
+    checkpoint_steps: int = field(metadata=_at_least(0))
+    """Optimizer steps between resumable checkpoints; 0: none."""
+    processes: int = field(metadata=_at_least(1))
+    """DDP training processes on this machine (one per GPU), launched with ``torchrun``."""
+
+    @classmethod
+    def read(cls, params: dict[str, Any], system: str) -> TrainParams:
+        """The shared ``train`` block with ``systems.<system>.train`` applied; errors name the key's origin."""
+        shared = params.get(cls.BLOCK)
+        if not isinstance(shared, dict):
+            raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
+        overrides = SystemParams.read(params, system).train
+        unknown = sorted(set(overrides) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ParamError(f"systems.{system}.train: got {unknown}; allowed: keys of train")
+        where = {key: f"systems.{system}.train.{key}" for key in overrides}
+        hp = build(cls, {**shared, **overrides}, cls.BLOCK, where)
+        if hp.bf16 and hp.fp16:
+            raise ParamError(f"{where.get('fp16', 'train.fp16')}: got True; allowed: false when bf16 is true")
+        return hp
+
+
+@dataclass(frozen=True)
+class SystemParams:
+    """Block ``systems.<system>``: the entity types a system keeps and its training overrides."""
+
+    types: tuple[str, ...] = field(metadata={"choices": ENTITY_TYPES})
+    """MultiNERD entity types kept; every other tag becomes ``O``."""
+    train: dict[str, Any]
+    """Overrides of the ``train`` block for this system only, e.g. ``{learning_rate: 1.0e-4}``."""
+
+    @classmethod
+    def read(cls, params: dict[str, Any], system: str) -> SystemParams:
+        name = f"systems.{system}"
+        block = (params.get("systems") or {}).get(system)
+        if not isinstance(block, dict):
+            raise ParamError(f"{name}: missing from params.yaml or not a mapping")
+        return build(cls, {**block, "train": block.get("train") or {}}, name)
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    """Block ``evaluate``: how the test split is scored."""
+
+    BLOCK: ClassVar[str] = "evaluate"
+    batch_size: int = field(metadata=_at_least(1))
+    """Sentences per prediction batch."""
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> EvaluateParams:
+        return build(cls, params.get(cls.BLOCK), cls.BLOCK)

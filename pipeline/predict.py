@@ -48,11 +48,10 @@ from span_marker import SpanMarkerModel
 from tqdm.auto import tqdm
 
 from pipeline.atomic import atomic_path
+from pipeline.exceptions import DataError, ParamError
 from pipeline.modeling import is_span_marker_checkpoint
-from pipeline.params import SYSTEMS, ParamError
+from pipeline.paths import MODELS_DIR, SYSTEMS
 from pipeline.stage import run_stage
-from pipeline.train import MODELS_DIR
-from pipeline.validation import DataError
 
 logger = logging.getLogger(__name__)
 PROG = "python -m pipeline.predict"

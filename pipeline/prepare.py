@@ -14,13 +14,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.atomic import atomic_path
-from pipeline.data import PREPARED_DIR
-from pipeline.download import RAW_DIR
+from pipeline.data import LABELS_FILE
+from pipeline.exceptions import DataError
 from pipeline.labels import labels_for_types, remap_table
-from pipeline.params import load_params
-from pipeline.sources import SPLITS
+from pipeline.params import PrepareParams, SystemParams, read_params
+from pipeline.paths import PREPARED_DIR, RAW_DIR, SOURCE_FILE, SPLITS
 from pipeline.stage import run_stage, system_argument
-from pipeline.validation import DataError, list_offsets
+from pipeline.validation import list_offsets
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +51,9 @@ def prepare_split(table: pa.Table, language: str, types: list[str], source: str)
 
 def main() -> None:
     system = system_argument("prepare")
-    params = load_params()
-    language = params["prepare"]["language"]
-    types = params["systems"][system]["types"]
+    params = read_params()
+    language = PrepareParams.read(params).language
+    types = SystemParams.read(params, system).types
     target = PREPARED_DIR / system
     with atomic_path(target) as tmp:
         tmp.mkdir()
@@ -63,8 +63,9 @@ def main() -> None:
             pq.write_table(prepared, tmp / f"{split}.parquet")
             logger.info("system %s %s: %d %s rows", system, split, prepared.num_rows, language)
         labels = labels_for_types(types)
-        label_file = {"labels": labels, "types": [label[2:] for label in labels[1::2]]}
-        (tmp / "labels.json").write_text(json.dumps(label_file, indent=2) + "\n", encoding="utf-8")
+        info = {"labels": labels, "types": [label[2:] for label in labels[1::2]], "language": language,
+                "source": json.loads(SOURCE_FILE.read_text(encoding="utf-8"))}
+        (tmp / LABELS_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     logger.info("wrote %s", target)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from datasets import Dataset
 from span_marker import SpanMarkerModel
 
+from pipeline.labels import restrict_tags
 from pipeline.metrics import entity_scores
 
 logger = logging.getLogger(__name__)
@@ -34,11 +35,6 @@ def predict_tags(model: SpanMarkerModel, sentences: list[list[str]], batch_size:
 def gold_tags(ner_tags: list[list[int]], labels: list[str]) -> list[list[str]]:
     """Tag ids to BIO tag strings."""
     return [[labels[tag] for tag in sentence] for sentence in ner_tags]
-
-
-def restrict_tags(sequences: list[list[str]], types: set[str] | frozenset[str]) -> list[list[str]]:
-    """The same tag sequences with every entity whose type is not in ``types`` turned into ``O``."""
-    return [[tag if tag == "O" or tag[2:] in types else "O" for tag in tags] for tags in sequences]
 
 
 def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_size: int,

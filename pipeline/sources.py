@@ -10,17 +10,14 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from pipeline.validation import DataError, validate_table
+from pipeline.exceptions import DataError, HubUnreachableError
+from pipeline.paths import SPLITS
+from pipeline.validation import validate_table
 
 logger = logging.getLogger(__name__)
 
-SPLITS = ("train", "validation", "test")
 SPLIT_FOLDERS = {"train": ("train",), "validation": ("val", "validation", "dev"), "test": ("test",)}
 """Folder names accepted for each split; the Hub dataset uses train/, val/ and test/."""
-
-
-class HubUnreachableError(RuntimeError):
-    """The Hub could not be reached; the message names the offline alternatives."""
 
 
 def split_files(root: Path, split: str) -> list[Path]:
@@ -74,7 +71,7 @@ def load_hub(name: str, revision: str | None) -> dict[str, pa.Table]:
     except (ConnectionError, OfflineModeIsEnabled, HfHubHTTPError, OSError) as error:
         raise HubUnreachableError(
             f"cannot download {name}@{revision} from the Hugging Face Hub ({type(error).__name__}); "
-            "to run offline set download.source to 'local' (with download.local_path pointing at a copy laid "
+            "to run offline set download.source to 'local' (with download.path pointing at a copy laid "
             "out like the Hub dataset) or to 'sample' (the embedded sample)"
         ) from error
     missing = [split for split in SPLITS if split not in loaded]

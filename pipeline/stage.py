@@ -6,9 +6,8 @@ import logging
 import sys
 from collections.abc import Callable
 
-from pipeline.params import SYSTEMS, ParamError
-from pipeline.sources import HubUnreachableError
-from pipeline.validation import DataError
+from pipeline.exceptions import DataError, HubUnreachableError, ParamError
+from pipeline.paths import SYSTEMS
 
 EXPECTED_ERRORS = (ParamError, DataError, HubUnreachableError, FileNotFoundError)
 

@@ -1,6 +1,7 @@
 """Stage ``train``: fine-tune one system with SpanMarker's Trainer and save it to ``models/<system>/``.
 
-Usage: ``python -m pipeline.train A``. Training curves go to ``reports/training/<system>/`` via dvclive.
+Usage: ``python -m pipeline.train A``. Training curves go to ``reports/training/<system>/`` via dvclive
+(:mod:`pipeline.curves`). The test split is never read here: ``evaluate`` scores it.
 Every ``train.checkpoint_steps`` optimizer steps a checkpoint is written to ``checkpoints/<system>/``; a run
 interrupted (killed, preempted) resumes from the last complete checkpoint when started again with the same
 parameters and data. Checkpoints of other parameters or data are discarded, and all are removed once the
@@ -15,6 +16,7 @@ import logging
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,52 +24,48 @@ import torch
 from dvclive import Live
 from span_marker import Trainer
 from transformers import TrainingArguments, set_seed
-from transformers.integrations import DVCLiveCallback
 
 from pipeline.atomic import atomic_path, remove, write_json
-from pipeline.data import PREPARED_DIR, load_labels, load_split
+from pipeline.curves import VALIDATION_KEYS, TrainingCurves
+from pipeline.data import load_info, load_split
 from pipeline.metrics import use_offline_seqeval
 from pipeline.model_card import render_card
 from pipeline.modeling import build_model
-from pipeline.params import load_params, train_params
-from pipeline.scoring import score_model
+from pipeline.params import ModelParams, TrainParams, read_params
+from pipeline.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESULTS_FILE, TRAINING_REPORTS_DIR
 from pipeline.stage import run_stage, system_argument
 
 logger = logging.getLogger(__name__)
-MODELS_DIR = Path("models")
-CHECKPOINTS_DIR = Path("checkpoints")
-TRAINING_REPORTS_DIR = Path("reports/training")
-TRAIN_RESULTS_FILE = "train_results.json"
 
 
-def training_arguments(hp: dict[str, Any], output_dir: Path) -> TrainingArguments:
+def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
     """Hugging Face training arguments from the ``train`` parameters."""
     return TrainingArguments(
         output_dir=str(output_dir),
-        num_train_epochs=hp["epochs"],
-        learning_rate=hp["learning_rate"],
-        per_device_train_batch_size=hp["batch_size"],
-        per_device_eval_batch_size=hp["eval_batch_size"],
-        gradient_accumulation_steps=hp["gradient_accumulation_steps"],
-        warmup_ratio=hp["warmup_ratio"],
-        lr_scheduler_type=hp["lr_scheduler_type"],
+        num_train_epochs=hp.epochs,
+        learning_rate=hp.learning_rate,
+        per_device_train_batch_size=hp.batch_size,
+        per_device_eval_batch_size=hp.eval_batch_size,
+        gradient_accumulation_steps=hp.gradient_accumulation_steps,
+        warmup_ratio=hp.warmup_ratio,
+        lr_scheduler_type=hp.lr_scheduler_type,
         optim="adamw_torch_fused",  # AdamW in one fused kernel; see benchmarks/README.md
-        adam_beta1=hp["adam_beta1"],
-        adam_beta2=hp["adam_beta2"],
-        adam_epsilon=hp["adam_epsilon"],
-        weight_decay=hp["weight_decay"],
-        seed=hp["seed"],
-        data_seed=hp["seed"],
-        bf16=hp["bf16"],
-        fp16=hp["fp16"],
-        tf32=True if hp["tf32"] else None,
-        dataloader_num_workers=hp["dataloader_num_workers"],
+        adam_beta1=hp.adam_beta1,
+        adam_beta2=hp.adam_beta2,
+        adam_epsilon=hp.adam_epsilon,
+        weight_decay=hp.weight_decay,
+        seed=hp.seed,
+        data_seed=hp.seed,
+        bf16=hp.bf16,
+        fp16=hp.fp16,
+        tf32=True if hp.tf32 else None,
+        dataloader_num_workers=hp.dataloader_num_workers,
         eval_strategy="epoch",
-        save_strategy="steps" if hp["checkpoint_steps"] else "no",
-        save_steps=hp["checkpoint_steps"] or 500,
+        save_strategy="steps" if hp.checkpoint_steps else "no",
+        save_steps=hp.checkpoint_steps or 500,
         save_total_limit=2,
         logging_strategy="steps",
-        logging_steps=hp["logging_steps"],
+        logging_steps=hp.logging_steps,
         report_to="none",
         disable_tqdm=False,
         use_cpu=not torch.cuda.is_available(),
@@ -75,10 +73,10 @@ def training_arguments(hp: dict[str, Any], output_dir: Path) -> TrainingArgument
     )
 
 
-def fingerprint(params: dict[str, Any], system: str) -> str:
-    """Hash of everything that decides a system's training: model and train parameters, types and data."""
-    digest = hashlib.sha256(json.dumps([params["model"], train_params(params, system),
-                                        params["systems"][system]["types"]], sort_keys=True).encode())
+def fingerprint(model: ModelParams, hp: TrainParams, system: str) -> str:
+    """Hash of everything that decides a system's training: model and train parameters and the prepared data
+    (whose ``labels.json`` holds the types)."""
+    digest = hashlib.sha256(json.dumps([asdict(model), asdict(hp)], sort_keys=True).encode())
     for path in sorted((PREPARED_DIR / system).iterdir()):
         digest.update(path.name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -123,12 +121,18 @@ def launch_workers(system: str, processes: int) -> None:
         raise SystemExit(completed.returncode)
 
 
-def train(system: str, params: dict[str, Any], checkpoint: Path | None) -> None:
+def last_validation(log_history: list[dict[str, Any]]) -> dict[str, float]:
+    """``precision``/``recall``/``f1``/``accuracy`` of the last evaluation in a Trainer's log history."""
+    last = next(entry for entry in reversed(log_history) if "eval_overall_f1" in entry)
+    return {key: last[f"eval_overall_{key}"] for key in VALIDATION_KEYS}
+
+
+def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: Path | None) -> None:
     """Fine-tune one system (in this process, or as one DDP worker) and save it from the main process."""
-    hp = train_params(params, system)
-    set_seed(hp["seed"])
-    labels = load_labels(system)
-    model = build_model(params["model"], labels)
+    set_seed(hp.seed)
+    info = load_info(system)
+    labels = info["labels"]
+    model = build_model(model_params, labels)
     use_offline_seqeval()
     checkpoints = CHECKPOINTS_DIR / system
     main_process = int(os.environ.get("RANK", "0")) == 0
@@ -136,7 +140,7 @@ def train(system: str, params: dict[str, Any], checkpoint: Path | None) -> None:
     if main_process:
         live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False,
                     resume=checkpoint is not None)
-        callbacks.append(DVCLiveCallback(live=live))
+        callbacks.append(TrainingCurves(live))
     trainer = Trainer(
         model=model,
         args=training_arguments(hp, checkpoints),
@@ -144,7 +148,7 @@ def train(system: str, params: dict[str, Any], checkpoint: Path | None) -> None:
         eval_dataset=load_split(system, "validation"),
         callbacks=callbacks,
     )
-    logger.info("training system %s (%d labels) from %s", system, len(labels), params["model"]["name"])
+    logger.info("training system %s (%d labels) from %s", system, len(labels), model_params.name)
     if checkpoint is not None:
         logger.info("resuming the interrupted run from %s", checkpoint)
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -152,31 +156,30 @@ def train(system: str, params: dict[str, Any], checkpoint: Path | None) -> None:
         return
     metrics = {**result.metrics, "global_step": result.global_step, "processes": trainer.args.world_size,
                "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0}
-    test_metrics, _, _ = score_model(trainer.model, load_split(system, "test"), labels,
-                                     params["evaluate"]["batch_size"])
+    card = render_card(system, info, model_params, hp, last_validation(trainer.state.log_history),
+                       result.metrics["epoch"])
     with atomic_path(MODELS_DIR / system) as tmp:
         trainer.save_model(str(tmp))
         write_json(tmp / TRAIN_RESULTS_FILE, metrics)
-        (tmp / "README.md").write_text(render_card(system, params, labels, test_metrics, result.metrics["epoch"]),
-                                       encoding="utf-8")
+        (tmp / "README.md").write_text(card, encoding="utf-8")
     remove(checkpoints)
     logger.info("saved %s", MODELS_DIR / system)
 
 
 def main() -> None:
     system = system_argument("train")
-    params = load_params()
+    params = read_params()
+    model_params, hp = ModelParams.read(params), TrainParams.read(params, system)
     checkpoints = CHECKPOINTS_DIR / system
-    run_fingerprint = fingerprint(params, system)
+    run_fingerprint = fingerprint(model_params, hp, system)
     if is_distributed_worker():
-        train(system, params, latest_checkpoint(checkpoints, run_fingerprint))
+        train(system, model_params, hp, latest_checkpoint(checkpoints, run_fingerprint))
         return
     reset_stale_checkpoints(checkpoints, run_fingerprint)
-    processes = train_params(params, system)["processes"]
-    if processes > 1:
-        launch_workers(system, processes)
+    if hp.processes > 1:
+        launch_workers(system, hp.processes)
     else:
-        train(system, params, latest_checkpoint(checkpoints, run_fingerprint))
+        train(system, model_params, hp, latest_checkpoint(checkpoints, run_fingerprint))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.exceptions import DataError
 from pipeline.labels import NUM_TAGS
 
 logger = logging.getLogger(__name__)
@@ -18,10 +19,6 @@ RAW_SCHEMA = pa.schema([
     ("ner_tags", pa.list_(pa.int8())),
     ("lang", pa.string()),
 ])
-
-
-class DataError(ValueError):
-    """Input data that the pipeline refuses to process; the message names the source, row and problem."""
 
 
 def _first_row(mask: np.ndarray) -> int:

@@ -22,9 +22,10 @@ B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
 def forced_checkpoint(tiny_encoder: Path, target: Path, winner: str) -> Path:
     """A 15-type SpanMarker checkpoint whose every span scores highest for ``winner`` (all scores equal)."""
     from pipeline.modeling import build_model
+    from pipeline.params import ModelParams
 
-    model = build_model({"name": str(tiny_encoder), "revision": None, "model_max_length": 32,
-                         "marker_max_length": 32, "entity_max_length": 2}, list(MULTINERD_LABELS))
+    model = build_model(ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
+                                    entity_max_length=2), list(MULTINERD_LABELS))
     with torch.no_grad():
         model.classifier.weight.zero_()
         model.classifier.bias.zero_()
@@ -61,8 +62,11 @@ def test_checkpoint_predicting_per_everywhere(workdir, tiny_encoder, tmp_path_fa
     checkpoint = forced_checkpoint(tiny_encoder, tmp_path_factory.mktemp("ckpt"), "PER")
     use_model(workdir, str(checkpoint))
     baseline.main()
-    result = json.loads((workdir / "reports/metrics/baseline_B.json").read_text())
+    result = json.loads((workdir / "reports/scores/baseline_B.json").read_text())
     assert result["available"] is True
+    summary = json.loads((workdir / "reports/metrics/baseline_B.json").read_text())
+    assert summary == {"precision": pytest.approx(1 / 3), "recall": pytest.approx(1 / 2),
+                       "f1": pytest.approx(0.4), "accuracy": result["test_overall_accuracy"]}
     assert result["test_overall_precision"] == pytest.approx(1 / 3)
     assert result["test_overall_recall"] == pytest.approx(1 / 2)
     assert result["test_PER"] == {"precision": pytest.approx(1 / 3), "recall": 1.0, "f1": pytest.approx(0.5),
@@ -75,7 +79,7 @@ def test_types_outside_the_system_are_not_counted(workdir, tiny_encoder, tmp_pat
     checkpoint = forced_checkpoint(tiny_encoder, tmp_path_factory.mktemp("ckpt"), "FOOD")
     use_model(workdir, str(checkpoint))
     baseline.main()
-    result = json.loads((workdir / "reports/metrics/baseline_B.json").read_text())
+    result = json.loads((workdir / "reports/scores/baseline_B.json").read_text())
     assert result["test_overall_precision"] == 0.0 and result["test_overall_recall"] == 0.0
     assert "test_FOOD" not in result
 
@@ -83,7 +87,8 @@ def test_types_outside_the_system_are_not_counted(workdir, tiny_encoder, tmp_pat
 def test_plain_encoder_has_no_baseline(workdir, tiny_encoder):
     use_model(workdir, str(tiny_encoder))
     baseline.main()
-    result = json.loads((workdir / "reports/metrics/baseline_B.json").read_text())
+    result = json.loads((workdir / "reports/scores/baseline_B.json").read_text())
     assert result["available"] is False
+    assert json.loads((workdir / "reports/metrics/baseline_B.json").read_text()) == {}
     assert "plain encoder" in result["reason"]
     assert not any(key.startswith("test_") for key in result)

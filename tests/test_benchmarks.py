@@ -13,6 +13,8 @@ import pytest
 from pipeline.sources import load_local, load_local_split
 from pipeline.validation import list_offsets, repair_bio
 
+pytestmark = pytest.mark.slow
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SCALE = 2e-4
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import finish, prepared_workdir, start_stage
+
+pytestmark = pytest.mark.slow
 
 
 def test_two_process_training(tmp_path: Path, tiny_encoder: Path):

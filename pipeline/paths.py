@@ -1,0 +1,54 @@
+"""Where every stage reads and writes, relative to the repository root, and the constants stages share.
+
+Stage modules take their paths from here and never import one another, so a stage's code is the closure of
+its own imports (the ``deps`` of its ``dvc.yaml`` entry, checked by ``tests/test_dvc_contract.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SPLITS = ("train", "validation", "test")
+"""MultiNERD's splits, in the order stages process them."""
+SYSTEMS = ("A", "B")
+"""The two systems: A keeps every MultiNERD type, B the types listed in ``systems.B.types``."""
+
+PARAMS_FILE = Path("params.yaml")
+
+RAW_DIR = Path("data/raw")
+"""``download``: ``<split>.parquet`` (all languages) and ``source.json`` (what the data is)."""
+SOURCE_FILE = RAW_DIR / "source.json"
+PREPARED_DIR = Path("data/prepared")
+"""``prepare``: ``<system>/<split>.parquet`` and ``<system>/labels.json``."""
+PREDICTIONS_DIR = Path("data/predictions")
+"""``evaluate``: ``<system>.parquet``, tokens with gold and predicted BIO tags of every test sentence."""
+
+MODELS_DIR = Path("models")
+"""``train``: ``<system>/``, a SpanMarker model folder with its model card."""
+CHECKPOINTS_DIR = Path("checkpoints")
+"""``train``: resumable checkpoints of an unfinished run (not a DVC output; removed once the model is saved)."""
+TRAIN_RESULTS_FILE = "train_results.json"
+"""Name of the training summary (steps, epochs that ran) inside a model folder."""
+
+REPORTS_DIR = Path("reports")
+TRAINING_REPORTS_DIR = REPORTS_DIR / "training"
+"""``train``: dvclive's ``<system>/metrics.json`` (final validation scores) and per-step curves in ``plots/``."""
+METRICS_DIR = REPORTS_DIR / "metrics"
+"""Overall test scores, one file per system or comparison, all in one key layout (DVC metrics)."""
+SCORES_DIR = REPORTS_DIR / "scores"
+"""Per-type test scores, in the layout of the original project's ``test_results`` files."""
+PLOTS_DIR = REPORTS_DIR / "plots"
+"""The data behind the figures, as CSV, for ``dvc plots show``."""
+FIGURES_DIR = REPORTS_DIR / "figures"
+ERRORS_FILE = REPORTS_DIR / "errors" / "summary.json"
+REPORT_FILE = REPORTS_DIR / "README.md"
+
+
+def metrics_file(name: str) -> Path:
+    """``reports/metrics/<name>.json``: ``A``, ``B``, ``baseline_A``, ``baseline_B`` or ``A_on_B_types``."""
+    return METRICS_DIR / f"{name}.json"
+
+
+def scores_file(name: str) -> Path:
+    """``reports/scores/<name>.json``: the per-type detail behind :func:`metrics_file` of the same name."""
+    return SCORES_DIR / f"{name}.json"

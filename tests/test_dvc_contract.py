@@ -1,0 +1,103 @@
+"""``dvc.yaml`` is the contract: each stage's deps hold the code it runs, and the committed ``dvc.lock`` matches it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.import_closure import direct_imports, import_closure, module_file
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STAGE_MODULES = {"download", "prepare", "train", "evaluate", "baseline", "plots", "analyze", "report", "predict"}
+
+
+def dvc_stages() -> dict[str, dict]:
+    """Every stage of ``dvc.yaml``, ``foreach`` expanded, with ``${item}`` and ``${download.path}`` filled in."""
+    spec = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"]
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+
+    def fill(node, item=None):
+        if isinstance(node, dict):
+            return {fill(key, item): fill(value, item) for key, value in node.items()}
+        if isinstance(node, list):
+            return [fill(value, item) for value in node]
+        if isinstance(node, str):
+            node = node.replace("${item}", str(item)) if item is not None else node
+            return re.sub(r"\$\{download\.path\}", params["download"]["path"], node)
+        return node
+
+    stages = {}
+    for name, stage in spec.items():
+        if "foreach" in stage:
+            stages |= {f"{name}@{item}": fill(stage["do"], item) for item in stage["foreach"]}
+        else:
+            stages[name] = fill(stage)
+    return stages
+
+
+def out_paths(entries: list) -> list[str]:
+    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
+
+
+@pytest.mark.parametrize("stage", sorted(dvc_stages()))
+def test_every_module_a_stage_imports_is_a_dep(stage: str):
+    spec = dvc_stages()[stage]
+    module = spec["cmd"].split()[2]  # python -m pipeline.<name> [SYSTEM]
+    deps = spec["deps"]
+    missing = sorted(str(module_file(Path("."), name)) for name in import_closure(REPO_ROOT, module)
+                     if not any(str(module_file(Path("."), name)) == dep
+                                or str(module_file(Path("."), name)).startswith(dep.rstrip("/") + "/") for dep in deps))
+    assert not missing, f"{stage}: runs {missing} but does not list them as deps"
+
+
+def test_no_stage_module_imports_another_stage_module():
+    for name in sorted(STAGE_MODULES):
+        imported = {module.split(".")[1] for module in direct_imports(REPO_ROOT / "pipeline" / f"{name}.py")}
+        assert not imported & (STAGE_MODULES - {name}), f"pipeline/{name}.py imports {imported & STAGE_MODULES}"
+
+
+def lock_params(entry: dict) -> dict:
+    return entry.get("params", {}).get("params.yaml", {})
+
+
+def current_value(params: dict, dotted: str):
+    node = params
+    for key in dotted.split("."):
+        node = node[key]
+    return node
+
+
+def test_committed_lock_matches_dvc_yaml_and_params():
+    """The reference run in ``dvc.lock`` was made with today's stage commands, deps, outs and parameters."""
+    lock = yaml.safe_load((REPO_ROOT / "dvc.lock").read_text())["stages"]
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    stages = dvc_stages()
+    assert set(lock) == set(stages)
+    for name, spec in stages.items():
+        entry = lock[name]
+        assert entry["cmd"] == spec["cmd"], name
+        assert sorted(dep["path"] for dep in entry["deps"]) == sorted(spec["deps"]), name
+        declared = out_paths(spec.get("outs", [])) + out_paths(spec.get("metrics", []))
+        assert sorted(out["path"] for out in entry.get("outs", [])) == sorted(declared), name
+        assert sorted(lock_params(entry)) == sorted(spec.get("params", [])), name
+        for key, value in lock_params(entry).items():
+            assert value == current_value(params, key), f"{name}: {key} was {value!r} in the reference run"
+
+
+def test_committed_outputs_are_the_small_uncached_ones():
+    """Every ``cache: false`` output of the reference run is committed; every cached one is left to DVC."""
+    import subprocess
+
+    tracked = set(subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True,
+                                 check=True).stdout.split())
+    for name, spec in dvc_stages().items():
+        for entry in spec.get("outs", []) + spec.get("metrics", []):
+            path, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
+            committed = {f for f in tracked if f == path or f.startswith(path + "/")}
+            if options.get("cache") is False:
+                assert committed, f"{name}: {path} (cache: false) is not committed"
+            else:
+                assert not committed, f"{name}: {path} is a DVC output but committed to git"
