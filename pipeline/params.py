@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-import yaml
+from ruamel.yaml import YAML
 
 from pipeline.exceptions import ParamError
 from pipeline.labels import ENTITY_TYPES
@@ -24,11 +24,15 @@ T = TypeVar("T")
 
 
 def read_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
-    """The parameter file as nested dictionaries, unchecked; raises :class:`ParamError` if it is missing."""
+    """The parameter file as nested dictionaries, unchecked; raises :class:`ParamError` if it is missing.
+
+    Read as YAML 1.2, as DVC reads and writes it: ``dvc exp run -S train.learning_rate=5.0e-5`` stores
+    ``5e-05``, a number in YAML 1.2 but a string to a YAML 1.1 reader such as PyYAML.
+    """
     path = Path(path)
     if not path.is_file():
         raise ParamError(f"{path}: parameter file not found (run the stages from the repository root)")
-    params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    params = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(params, dict):
         raise ParamError(f"{path}: expected a mapping of parameter blocks, got {type(params).__name__}")
     return params

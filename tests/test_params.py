@@ -45,26 +45,39 @@ def test_default_params_are_the_embedded_run():
     assert EvaluateParams.read(params).batch_size == 16
 
 
-def test_full_run_params_have_the_same_keys_and_the_real_settings():
-    def keys(tree: dict, prefix: str = "") -> set[str]:
-        found = set()
-        for key, value in tree.items():
-            found.add(prefix + key)
-            if isinstance(value, dict) and value:
-                found |= keys(value, f"{prefix}{key}.")
-        return found
+def test_the_real_run_is_the_defaults_with_the_override_file_applied_by_dvc(tmp_path):
+    from dvc.utils.hydra import apply_overrides
 
-    default, full = load("params.yaml"), load("params.full.yaml")
-    assert keys(full) == keys(default)
+    from pipeline.overrides import set_param_arguments
+
+    arguments = set_param_arguments(load("params.full.yaml"), load("params.yaml"))
+    target = tmp_path / "params.yaml"
+    target.write_text((REPO_ROOT / "params.yaml").read_text())
+    apply_overrides(target, arguments[1::2])  # what `dvc exp run -S ... -S ...` does to params.yaml
+    full = read_params(target)
     model = ModelParams.read(full)
     assert model.name == "tomaarsen/span-marker-mbert-base-multinerd"
+    assert model.revision == "bfbb17381e16be9bce0c1f767a7a4708a8d12ca9"
     assert (model.model_max_length, model.marker_max_length, model.entity_max_length) == (256, 128, 8)
-    hp = TrainParams.read(full, "A")
-    assert (hp.learning_rate, hp.batch_size, hp.gradient_accumulation_steps, hp.warmup_ratio, hp.lr_scheduler_type,
-            hp.adam_beta1, hp.adam_beta2, hp.adam_epsilon, hp.weight_decay, hp.seed, hp.epochs) == \
-        (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, 42, 3)
+    for system in ("A", "B"):
+        hp = TrainParams.read(full, system)
+        assert (hp.learning_rate, hp.batch_size, hp.gradient_accumulation_steps, hp.warmup_ratio,
+                hp.lr_scheduler_type, hp.adam_beta1, hp.adam_beta2, hp.adam_epsilon, hp.weight_decay, hp.seed,
+                hp.epochs, hp.bf16, hp.fp16) == (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, 42, 3, True, False)
     download = DownloadParams.read(full)
-    assert download.source == "hub" and len(download.hub_revision) == 40
+    assert download.source == "hub" and download.hub_revision == "2814b78e7af4b5a1f1886fe7ad49632de4d9dd25"
+    assert SystemParams.read(full, "B").types == ("PER", "ORG", "LOC", "ANIM", "DIS")
+
+
+def test_an_override_file_may_only_change_existing_keys():
+    from pipeline.overrides import set_param_arguments
+
+    params = load("params.yaml")
+    assert set_param_arguments({"model": {"revision": "123e4"}}, params) == ["-S", 'model.revision="123e4"']
+    with pytest.raises(ParamError, match="train.lr: not in params.yaml"):
+        set_param_arguments({"train": {"lr": 1e-4}}, params)
+    with pytest.raises(ParamError, match="model.name: got 'a b'; allowed: a value without white space"):
+        set_param_arguments({"model": {"name": "a b"}}, params)
 
 
 def test_system_override_applies_to_that_system_only():
@@ -131,3 +144,11 @@ def test_missing_key_and_missing_file_are_named(tmp_path):
         TrainParams.read(params, "A")
     with pytest.raises(ParamError, match="parameter file not found"):
         read_params(tmp_path / "params.yaml")
+
+
+def test_numbers_as_dvc_writes_them_are_numbers(tmp_path):
+    # `dvc exp run -S train.learning_rate=5.0e-5` writes 5e-05 back: a float in YAML 1.2, a string in YAML 1.1.
+    text = (REPO_ROOT / "params.yaml").read_text().replace("learning_rate: 3.0e-4", "learning_rate: 5e-05")
+    assert "learning_rate: 5e-05" in text
+    (tmp_path / "params.yaml").write_text(text)
+    assert TrainParams.read(read_params(tmp_path / "params.yaml"), "A").learning_rate == 5e-05

@@ -1,0 +1,65 @@
+"""Print a file of parameter overrides as ``--set-param`` arguments of ``dvc exp run``.
+
+Usage, from the repository root::
+
+    dvc exp run $(python -m pipeline.overrides params.full.yaml)
+
+``params.full.yaml`` holds only what the real MultiNERD run changes in ``params.yaml``; this prints one
+``-S key=value`` per leaf (strings double-quoted, so a revision such as ``123e4`` stays a string), and DVC
+applies them to ``params.yaml`` in the experiment it runs. A key that ``params.yaml`` lacks, or a value with
+white space (which the shell would split), is an error naming the key.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline.exceptions import ParamError
+from pipeline.params import read_params
+from pipeline.paths import PARAMS_FILE
+from pipeline.stage import run_stage
+
+
+def leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(dotted.key, value)`` for every value that is not itself a non-empty mapping."""
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            yield from leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def float_text(value: float) -> str:
+    """A float as DVC's override grammar (Hydra's) reads it: ``5e-05`` would be a string, ``5.0e-05`` is a float."""
+    mantissa, _, exponent = repr(value).partition("e")
+    if exponent and "." not in mantissa:
+        mantissa += ".0"
+    return f"{mantissa}e{exponent}" if exponent else mantissa
+
+
+def set_param_arguments(overrides: dict[str, Any], params: dict[str, Any]) -> list[str]:
+    """``["-S", "key=value", ...]`` for every leaf of ``overrides``; each key must exist in ``params``."""
+    known = dict(leaves(params))
+    arguments = []
+    for key, value in leaves(overrides):
+        if key not in known:
+            raise ParamError(f"{key}: not in {PARAMS_FILE}; an override file may only change existing keys")
+        text = float_text(value) if isinstance(value, float) else json.dumps(value)  # strings quoted
+        if any(character.isspace() for character in text):
+            raise ParamError(f"{key}: got {value!r}; allowed: a value without white space")
+        arguments += ["-S", f"{key}={text}"]
+    return arguments
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        raise ParamError("usage: dvc exp run $(python -m pipeline.overrides OVERRIDES.yaml)")
+    print(" ".join(set_param_arguments(read_params(Path(sys.argv[1])), read_params())))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,60 @@
+"""The report's sections hold the numbers of the files they are given, in the original project's table layout."""
+
+from pathlib import Path
+
+import yaml
+
+from pipeline import report
+from pipeline.labels import labels_for_types
+from pipeline.params import ModelParams, TrainParams
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def scores(f1: float, **types: float) -> dict:
+    per_type = {f"test_{name}": {"precision": value, "recall": value, "f1": value, "number": 10}
+                for name, value in types.items()}
+    return {**per_type, "test_overall_precision": f1, "test_overall_recall": f1, "test_overall_f1": f1,
+            "test_overall_accuracy": 0.9, "epoch": 2.0}
+
+
+def info(types: list[str]) -> dict:
+    labels = labels_for_types(types)
+    return {"labels": labels, "types": types, "language": "en", "source": {"source": "sample"}}
+
+
+def test_render_reads_every_number_from_its_inputs():
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    b_scores = scores(0.8, PER=0.9, LOC=0.7)
+    a_vs_b = {"A_on_B_types": {"PER": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "number": 10},
+                               "overall_precision": 0.5, "overall_recall": 0.5, "overall_f1": 0.5,
+                               "overall_accuracy": 0.9},
+              "B": {"PER": {"precision": 0.9, "recall": 0.9, "f1": 0.9, "number": 10},
+                    "overall_precision": 0.9, "overall_recall": 0.9, "overall_f1": 0.9, "overall_accuracy": 0.9}}
+    baseline = {"available": False, "reason": "model.name 'x' is a plain encoder"}
+    summary = {"gold_entities": 20, "predicted_entities": 18, "correct": 15}
+    errors = {system: {"summary": summary, "top": [{"gold": "LOC", "predicted": "ORG", "kind": "exact", "count": 3}]}
+              for system in ("A", "B")}
+    text = report.render({"A": info(["PER", "LOC", "FOOD"]), "B": info(["PER", "LOC"])}, ModelParams.read(params),
+                         {system: TrainParams.read(params, system) for system in ("A", "B")},
+                         {"A": scores(0.6, PER=0.8, FOOD=0.2), "B": b_scores, "baseline_A": baseline,
+                          "baseline_B": baseline, "A_vs_B": a_vs_b},
+                         errors, "`abc123`", {"models/A": "0f0f.dir"})
+    assert "| PER | 10 | 90.00% | 90.00% | 90.00% |" in text  # B's per-type row
+    assert "| **Overall** | - | **80.00%** | **80.00%** | **80.00%** |" in text
+    assert "| FOOD | 10 | 20.00% | 20.00% | 20.00% |" in text  # A's tail type
+    assert "| PER | 10 | 50.00% | 90.00% | +40.00 |" in text  # A on B's types vs B
+    assert "| learning_rate | 0.0003 | 0.0003 |" in text and "BLOCK" not in text
+    assert "Epochs that actually ran: A 2.0, B 2.0." in text
+    assert "- System A: model.name 'x' is a plain encoder." in text
+    assert "| 20 | 18 | 15 |" in text and "| LOC | ORG | exact | 3 |" in text
+    assert "the embedded synthetic sample" in text and "git commit `abc123`" in text
+    assert "- `models/A`: DVC md5 `0f0f.dir`" in text
+
+
+def test_baseline_section_compares_before_and_after():
+    before = {**scores(0.5, PER=0.4), "available": True, "model": "span-marker-x"}
+    lines = report.baseline("B", before, scores(0.7, PER=0.9))
+    assert "System B, `span-marker-x` before fine-tuning vs after:" in lines
+    assert "| PER | 40.00% | 90.00% | +50.00 |" in lines
+    assert "| **Overall** | **50.00%** | **70.00%** | **+20.00** |" in lines
