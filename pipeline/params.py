@@ -12,7 +12,7 @@ import types
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
 from ruamel.yaml import YAML
 
@@ -111,8 +111,23 @@ def build(cls: type[T], values: Any, name: str, where: dict[str, str] | None = N
     return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in values.items()})
 
 
+class Block:
+    """A parameter block read from ``params[BLOCK]``; with ``PARTIAL``, only its own keys of that block."""
+
+    BLOCK: ClassVar[str]
+    PARTIAL: ClassVar[bool] = False
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> Self:
+        """The block, built and checked by :func:`build`."""
+        block = params.get(cls.BLOCK)
+        if cls.PARTIAL and isinstance(block, dict):
+            block = {key: value for key, value in block.items() if key in {f.name for f in fields(cls)}}
+        return build(cls, block, cls.BLOCK)
+
+
 @dataclass(frozen=True)
-class DownloadParams:
+class DownloadParams(Block):
     """Block ``download``: where MultiNERD comes from."""
 
     BLOCK: ClassVar[str] = "download"
@@ -126,26 +141,18 @@ class DownloadParams:
     hub_revision: str | None
     """Pinned Hub revision (a commit hash), read by ``hub``; it is what identifies the Hub data."""
 
-    @classmethod
-    def read(cls, params: dict[str, Any]) -> DownloadParams:
-        return build(cls, params.get(cls.BLOCK), cls.BLOCK)
-
 
 @dataclass(frozen=True)
-class PrepareParams:
+class PrepareParams(Block):
     """Block ``prepare``: which rows the systems learn from."""
 
     BLOCK: ClassVar[str] = "prepare"
     language: str
     """MultiNERD ``lang`` code of the rows kept, e.g. ``en``."""
 
-    @classmethod
-    def read(cls, params: dict[str, Any]) -> PrepareParams:
-        return build(cls, params.get(cls.BLOCK), cls.BLOCK)
-
 
 @dataclass(frozen=True)
-class ModelParams:
+class ModelParams(Block):
     """Block ``model``: the starting model and SpanMarker's lengths."""
 
     BLOCK: ClassVar[str] = "model"
@@ -160,27 +167,17 @@ class ModelParams:
     entity_max_length: int = field(metadata=_at_least(1))
     """Longest entity, in words."""
 
-    @classmethod
-    def read(cls, params: dict[str, Any]) -> ModelParams:
-        return build(cls, params.get(cls.BLOCK), cls.BLOCK)
-
 
 @dataclass(frozen=True)
-class CheckpointParams:
+class CheckpointParams(Block):
     """``model.name`` and ``model.revision`` alone: the starting checkpoint, all that ``baseline`` reads."""
 
     BLOCK: ClassVar[str] = "model"
+    PARTIAL: ClassVar[bool] = True
     name: str
     """As :attr:`ModelParams.name`."""
     revision: str | None
     """As :attr:`ModelParams.revision`."""
-
-    @classmethod
-    def read(cls, params: dict[str, Any]) -> CheckpointParams:
-        block = params.get(cls.BLOCK)
-        keys = [f.name for f in fields(cls)]
-        return build(cls, {k: v for k, v in block.items() if k in keys} if isinstance(block, dict) else block,
-                     cls.BLOCK)
 
 
 SchedulerName = Literal["linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
@@ -258,13 +255,9 @@ class SystemParams:
 
 
 @dataclass(frozen=True)
-class EvaluateParams:
+class EvaluateParams(Block):
     """Block ``evaluate``: how the test split is scored."""
 
     BLOCK: ClassVar[str] = "evaluate"
     batch_size: int = field(metadata=_at_least(1))
     """Sentences per prediction batch."""
-
-    @classmethod
-    def read(cls, params: dict[str, Any]) -> EvaluateParams:
-        return build(cls, params.get(cls.BLOCK), cls.BLOCK)
