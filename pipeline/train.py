@@ -36,12 +36,16 @@ from pipeline.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESU
 from pipeline.stage import run_stage, system_argument
 
 logger = logging.getLogger(__name__)
+TIMING_SUFFIXES = ("_runtime", "_per_second")
+"""Trainer results that measure time: logged, never saved with the model, whose files must not change when the
+same seed retrains the same weights (DVC would see a new model and rerun everything after it)."""
 
 
 def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
     """Hugging Face training arguments from the ``train`` parameters."""
     return TrainingArguments(
         output_dir=str(output_dir),
+        logging_dir=str(output_dir / "logs"),  # the default holds the start time, saved in training_args.bin
         num_train_epochs=hp.epochs,
         learning_rate=hp.learning_rate,
         per_device_train_batch_size=hp.batch_size,
@@ -154,7 +158,10 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if not trainer.is_world_process_zero():
         return
-    metrics = {**result.metrics, "global_step": result.global_step, "processes": trainer.args.world_size,
+    timings = {key: value for key, value in result.metrics.items() if key.endswith(TIMING_SUFFIXES)}
+    logger.info("system %s: %s", system, ", ".join(f"{key} {value}" for key, value in timings.items()))
+    metrics = {**{key: value for key, value in result.metrics.items() if key not in timings},
+               "global_step": result.global_step, "processes": trainer.args.world_size,
                "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0}
     card = render_card(system, info, model_params, hp, last_validation(trainer.state.log_history),
                        result.metrics["epoch"])
