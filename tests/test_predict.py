@@ -84,13 +84,14 @@ def test_split_words_keeps_character_offsets():
 
 def test_text_record_offsets_from_word_indices():
     sentence = predict.split_words("Dr. Angela  Merkel met Jean-Luc in St. Louis.")
-    entities = [{"label": "PER", "score": 0.9, "word_start_index": 2, "word_end_index": 4},
-                {"label": "LOC", "score": 0.8, "word_start_index": 7, "word_end_index": 10}]
+    assert sentence.words == ["Dr.", "Angela", "Merkel", "met", "Jean-Luc", "in", "St.", "Louis", "."]
+    entities = [{"label": "PER", "score": 0.9, "word_start_index": 1, "word_end_index": 3},
+                {"label": "LOC", "score": 0.8, "word_start_index": 6, "word_end_index": 8}]
     record = predict.sentence_record(sentence, entities)
     assert record == {"text": "Dr. Angela  Merkel met Jean-Luc in St. Louis.", "entities": [
-        {"text": "Angela  Merkel", "type": "PER", "word_start": 2, "word_end": 4, "char_start": 4, "char_end": 18,
+        {"text": "Angela  Merkel", "type": "PER", "word_start": 1, "word_end": 3, "char_start": 4, "char_end": 18,
          "score": 0.9},
-        {"text": "St. Louis", "type": "LOC", "word_start": 7, "word_end": 10, "char_start": 35, "char_end": 44,
+        {"text": "St. Louis", "type": "LOC", "word_start": 6, "word_end": 8, "char_start": 35, "char_end": 44,
          "score": 0.8}]}
 
 
