@@ -139,6 +139,10 @@ def validate_table(table: pa.Table, source: str) -> pa.Table:
 
     tokens = table["tokens"].combine_chunks()
     tags = table["ner_tags"].combine_chunks()
+    if pa.types.is_null(tokens.type.value_type):  # JSON lists that are all empty
+        tokens = tokens.cast(pa.list_(pa.string()))
+    if pa.types.is_null(tags.type.value_type):
+        tags = tags.cast(pa.list_(pa.int8()))
     if not pa.types.is_string(tokens.type.value_type) and not pa.types.is_large_string(tokens.type.value_type):
         raise DataError(f"{source}: 'tokens' must be lists of strings, found {tokens.type}")
     if not pa.types.is_integer(tags.type.value_type):

@@ -71,3 +71,9 @@ def test_decomposed_tokens_are_normalised_to_nfc():
 def test_a_file_without_any_visible_word_is_rejected():
     with pytest.raises(DataError, match=r"^src: no row has a visible word"):
         validate_table(table_of(([], []), (["\u200b"], [0])), "src")
+
+
+def test_a_file_of_empty_rows_gets_the_visible_word_error(tmp_path):
+    lines = [json.dumps({"tokens": [], "ner_tags": [], "lang": "en"})] * 2
+    with pytest.raises(DataError, match=r"train_en\.jsonl: no row has a visible word"):
+        load_local(layout(tmp_path, lines))
