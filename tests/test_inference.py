@@ -37,6 +37,6 @@ def test_any_words_give_entities_within_their_sentence(model):
 
 def test_scoring_a_test_split_with_such_words_completes(model):
     test = Dataset.from_dict({"tokens": SENTENCES, "ner_tags": [[0] * len(words) for words in SENTENCES]})
-    metrics, gold, predicted = score_model(model, test, LABELS, batch_size=2)
+    metrics, _, predicted = score_model(model, test, LABELS, batch_size=2)
     assert [len(tags) for tags in predicted] == [len(words) for words in SENTENCES]
     assert metrics["test_overall_precision"] == 0.0
