@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import unicodedata
 
-INVISIBLE_CATEGORIES = ("Z", "C", "M")
-"""Unicode general categories (first letter) of characters without a visible form of their own:
-separators (whitespace), control, format (zero-width), private-use, unassigned, and combining marks."""
+SPACE_OR_CONTROL = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Co", "Cs"})
+"""Unicode general categories of whitespace, control, format (zero-width), private-use and surrogate
+characters. Unassigned code points (``Cn``: characters newer than this Python's Unicode tables) are
+not among them: tokenizers read them as an unknown token."""
+INVISIBLE = SPACE_OR_CONTROL | {"Mn", "Mc", "Me"}
+"""The categories above and combining marks: characters without a visible form of their own."""
 REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def is_visible(char: str) -> bool:
-    """Whether one character shows on its own: not whitespace, control, format, a combining mark or U+FFFD."""
-    return unicodedata.category(char)[0] not in INVISIBLE_CATEGORIES and char != REPLACEMENT_CHARACTER
+    """Whether one character shows on its own: not in :data:`INVISIBLE`, and not U+FFFD."""
+    return unicodedata.category(char) not in INVISIBLE and char != REPLACEMENT_CHARACTER
 
 
 def _trim(piece: str) -> str:
-    """``piece`` without leading and trailing whitespace, control and format characters."""
+    """``piece`` without leading and trailing characters of :data:`SPACE_OR_CONTROL`."""
     start, end = 0, len(piece)
-    while start < end and unicodedata.category(piece[start])[0] in "ZC":
+    while start < end and unicodedata.category(piece[start]) in SPACE_OR_CONTROL:
         start += 1
-    while end > start and unicodedata.category(piece[end - 1])[0] in "ZC":
+    while end > start and unicodedata.category(piece[end - 1]) in SPACE_OR_CONTROL:
         end -= 1
     return piece[start:end]
 

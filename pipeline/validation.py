@@ -21,8 +21,9 @@ RAW_SCHEMA = pa.schema([
 ])
 
 
-PLAIN_TOKEN = r"^[!-~]+$"
-"""Printable ASCII without spaces: a token that :func:`pipeline.text.word_pieces` leaves as it is."""
+PLAIN_TOKEN = r"^[^\p{Z}\p{C}\p{M}\x{FFFD}][^\p{Z}\p{C}]*$"
+"""A visible first character and no whitespace, control or format character: a token (in NFC) that
+:func:`pipeline.text.word_pieces` leaves as it is, recognised by Arrow's regular expressions."""
 
 
 class DataError(ValueError):
@@ -78,14 +79,15 @@ def clean_words(tokens: pa.Array, tags: np.ndarray,
 
     ``tokens`` are the flat strings, ``tags`` the flat MultiNERD ids and ``offsets`` (rows + 1) delimit the
     rows of both. The pieces of a split ``B-X`` token after the first become ``I-X``. Each distinct token is
-    looked at once, plain ASCII ones not at all. Returns the new flat tokens, tags and row offsets (rows
+    looked at once, in Python only if :data:`PLAIN_TOKEN` and NFC do not already show it unchanged. Returns the new flat tokens, tags and row offsets (rows
     may now be empty) and the number of tokens ``dropped``, ``split`` and ``normalised``, with the
     ``first_row`` that changed (-1 if none).
     """
     encoded = tokens.dictionary_encode()
     distinct = encoded.dictionary
     index = encoded.indices.to_numpy(zero_copy_only=False)
-    plain = pc.match_substring_regex(distinct, PLAIN_TOKEN).to_numpy(zero_copy_only=False)
+    plain = pc.and_(pc.match_substring_regex(distinct, PLAIN_TOKEN),
+                    pc.equal(pc.utf8_normalize(distinct, form="NFC"), distinct)).to_numpy(zero_copy_only=False)
     counts = np.ones(len(distinct), dtype=np.int64)
     changed = np.zeros(len(distinct), dtype=bool)
     replacements, replacement_starts = [], np.zeros(len(distinct), dtype=np.int64)
