@@ -68,13 +68,14 @@ def differences(texts: list[str], sentences: list[list[str]], top: int) -> list[
     return [(count, data, project) for (data, project), count in counts.most_common(top)]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Run the measurement; return the figures of each splitter."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, type=Path, help="a folder in the MultiNERD Hub layout")
     parser.add_argument("--language", default="en")
     parser.add_argument("--top", type=int, default=10, help="differences of the project's splitter to list")
     parser.add_argument("--json-out", type=Path)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     sentences = read_sentences(args.data, args.language)
     detokenizer = MosesDetokenizer(lang=args.language)
@@ -95,6 +96,7 @@ def main() -> None:
     if args.json_out:
         args.json_out.write_text(json.dumps({"language": args.language, "results": results,
                                              "differences": top}, indent=2) + "\n", encoding="utf-8")
+    return results
 
 
 if __name__ == "__main__":
