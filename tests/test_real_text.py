@@ -26,7 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 GOOD = [{"tokens": ["Anna", "visited", "Rome", "."], "ner_tags": [1, 0, 5, 0], "lang": "en"},
         {"tokens": ["The", "Louvre", "is", "in", "Paris", "."], "ner_tags": [0, 3, 0, 0, 5, 0], "lang": "en"}]
 ISSUE_ROWS = {
-    "train": [{"tokens": [], "ner_tags": [], "lang": "en"}],
+    "train": [{"tokens": [], "ner_tags": [], "lang": "en"},
+              {"tokens": ["Paris", " ", "is", "in", "France", "."], "ner_tags": [5, 0, 0, 0, 5, 0], "lang": "en"}],
     "validation": [{"tokens": ["Paris", " ", "is", "in", "France", "."], "ner_tags": [5, 0, 0, 0, 5, 0], "lang": "en"}],
     "test": [{"tokens": ["\u00a0"], "ner_tags": [0], "lang": "en"},
              {"tokens": ["Paris", " ", "is", "in", "France", "."], "ner_tags": [5, 0, 0, 0, 5, 0], "lang": "en"}],
@@ -109,7 +110,7 @@ def test_the_reported_rows_pass_every_stage(tiny_encoder, tmp_path, capsys, capl
     rows = {split: GOOD + ISSUE_ROWS[split] for split in FOLDERS}
     with caplog.at_level(logging.WARNING), run_folder(tmp_path, tiny_encoder, rows):
         run_all_stages(rows, capsys)
-    assert "train_en.jsonl: dropped 0 token(s) without a visible character" in caplog.text
+    assert "train_en.jsonl: dropped 1 token(s) without a visible character" in caplog.text
     assert "test_en.jsonl: dropped 2 token(s) without a visible character" in caplog.text
 
 
