@@ -1,10 +1,11 @@
-"""Write stage outputs through a temporary sibling path that replaces the target only on success."""
+"""Write outputs through a temporary sibling path that replaces the target only on success."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,13 +20,31 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` (followed through symbolic links) is a FIFO, device or socket: no file to replace."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; move it onto ``target`` only if the block succeeds.
+    """Yield the path to write ``target`` through: on success the written result replaces ``target``.
 
-    A stage killed or failing inside the block leaves ``target`` untouched (or absent), never half-written.
+    For a new path, a regular file or a folder, the path is a temporary sibling, moved onto ``target`` only if
+    the block succeeds: a block killed or failing leaves ``target`` untouched (or absent), never half-written.
+    A symbolic link is written through: the file it points to is replaced that way and the link is kept. A
+    FIFO, device or socket (``/dev/null``, ``/dev/stdout`` in a pipe) is yielded as it is, to be written
+    directly: it is never removed or replaced.
     """
     target = Path(target)
+    if is_stream(target):
+        yield target
+        return
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     remove(tmp)
@@ -34,7 +53,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     except BaseException:
         remove(tmp)
         raise
-    remove(target)
+    if target.is_dir():
+        remove(target)
     os.replace(tmp, target)
 
 

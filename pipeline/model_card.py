@@ -40,7 +40,7 @@ def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: Train
         "## Data", "",
         f"- Source: {data_source(source)}; rows with `lang == '{language}'`.",
         f"- Entity types: {', '.join(types)}; every other MultiNERD tag is `O`.",
-        f"- Labels (tag ids of the training data): {', '.join(f'{i} {label}' for i, label in enumerate(info['labels']))}.",
+        f"- Labels (tag ids of the training data): {', '.join(f'{i} {t}' for i, t in enumerate(info['labels']))}.",
         "", "## Training", "",
         f"- Starting model: {starting_model(model)}.",
         f"- Epochs that ran: {epochs_run}.", "",

@@ -11,10 +11,10 @@ Usage, from the repository root:
 The input is exactly one of:
 
 * TEXT arguments, one sentence each, or --file PATH, one sentence per line; blank ones are skipped.
-  Such text is split into words by WORD_PATTERN: runs of letters and digits, kept together across inner
-  hyphens (two-year) and, in numbers, inner points and commas (3.5, 1,000); a possessive 's; and every
-  other non-space character as a word of its own (punctuation). Text in other scripts or tokenisations
-  is best given pre-tokenised with --jsonl.
+  Such text is normalised to NFC and split into words as the training data is: by the Moses tokenizer
+  (sacremoses, English rules), which keeps abbreviations (U.S., Dr.), numbers (3.5, 1,000) and hyphenated
+  words (two-year) whole, splits off punctuation and a possessive 's, and here also keeps names such as
+  O'Connor whole (see pipeline/words.py). Text tokenised otherwise is best given with --jsonl.
 * --jsonl PATH: one JSON object per line with a "tokens" list of strings, tagged as given. Its other keys
   (an id, gold tags) are copied into the output record; "text" and "entities" are replaced.
 
@@ -24,10 +24,12 @@ written to that file atomically:
     {"text": "Angela Merkel visited Paris.", "entities": [{"text": "Angela Merkel", "type": "PER",
      "word_start": 0, "word_end": 2, "char_start": 0, "char_end": 13, "score": 0.98}, ...]}
 
-word_end and char_end are exclusive; the character offsets index "text", which for --jsonl input is the
-tokens joined by single spaces (the record then also holds "tokens"). Words that the model's tokenizer
-turns into no token at all ("", zero-width or control characters) never start or end an entity, and
-words past the model's maximum input length are not tagged (a warning counts the sentences affected).
+word_end and char_end are exclusive; the character offsets index "text": the text as given (before NFC),
+or for --jsonl input the tokens joined by single spaces (the record then also holds "tokens"). Words that
+the model's tokenizer turns into no token at all ("", whitespace, zero-width or control characters) never
+start or end an entity, and words past the model's maximum input length are not tagged (a warning counts
+the sentences affected). With --output, an existing regular file (or a symbolic link's target) is
+replaced only once every line is written; a FIFO or device (/dev/stdout) is written to directly.
 Expected failures (missing model or input, malformed input) end with one "error: ..." line and status 1.
 """
 from __future__ import annotations
@@ -36,7 +38,6 @@ import argparse
 import codecs
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,20 +46,18 @@ from typing import Any, NoReturn
 
 import torch
 from span_marker import SpanMarkerModel
-from tqdm.auto import tqdm
 
 from pipeline.atomic import atomic_path
 from pipeline.exceptions import DataError, ParamError
+from pipeline.inference import predict_entities
 from pipeline.modeling import is_span_marker_checkpoint
 from pipeline.paths import MODELS_DIR, SYSTEMS
 from pipeline.stage import run_stage
+from pipeline.words import split_words as words_of_text
 
 logger = logging.getLogger(__name__)
 PROG = "python -m pipeline.predict"
 STDIN = "-"
-WORD_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:-\w+)*|['’]s\b|[^\w\s]")
-"""Words of plain text input: numbers with inner ``.``/``,``; words with inner hyphens; possessive ``'s``;
-any other single non-space character."""
 SNIPPET_LENGTH = 60
 
 
@@ -121,9 +120,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def split_words(text: str) -> Sentence:
-    """The sentence of plain ``text``, split into words by ``WORD_PATTERN``."""
-    matches = list(WORD_PATTERN.finditer(text))
-    return Sentence(text, [match.group() for match in matches], [match.span() for match in matches])
+    """The sentence of plain ``text``, split into words by :func:`pipeline.words.split_words`."""
+    words = words_of_text(text)
+    return Sentence(text, [word for word, _, _ in words], [(start, end) for _, start, end in words])
 
 
 def join_tokens(tokens: list[str], fields: dict[str, Any]) -> Sentence:
@@ -229,29 +228,6 @@ def load_model(path: Path) -> SpanMarkerModel:
     return model
 
 
-def subword_word_ids(model: SpanMarkerModel, batch: list[Sentence]) -> list[list[int | None]]:
-    """For each sentence, the word index of each of its sub-word tokens (special tokens left out)."""
-    encoding = model.tokenizer.tokenizer([sentence.words for sentence in batch], is_split_into_words=True,
-                                         add_special_tokens=False)
-    return [encoding.word_ids(index) for index in range(len(batch))]
-
-
-def predict_batch(model: SpanMarkerModel, batch: list[Sentence], word_ids: list[list[int | None]],
-                  batch_size: int) -> list[list[dict[str, Any]]]:
-    """SpanMarker's entities of each sentence (``label``, ``score``, ``word_start_index``, ``word_end_index``).
-
-    Only words with at least one sub-word token go to the model (SpanMarker 1.8.1 fails on the others);
-    the entities' word indices are mapped back to the sentence's own words.
-    """
-    kept = [sorted({index for index in ids if index is not None}) for ids in word_ids]
-    inputs = [[sentence.words[index] for index in indices] for sentence, indices in zip(batch, kept) if indices]
-    predictions = iter(model.predict(inputs, batch_size=batch_size) if inputs else [])
-    return [[{"label": entity["label"], "score": entity["score"],
-              "word_start_index": indices[entity["word_start_index"]],
-              "word_end_index": indices[entity["word_end_index"] - 1] + 1} for entity in next(predictions)]
-            if indices else [] for indices in kept]
-
-
 def sentence_record(sentence: Sentence, entities: list[dict[str, Any]]) -> dict[str, Any]:
     """The output record of a sentence and its SpanMarker entities (word indices into ``sentence.words``)."""
     spans = []
@@ -266,17 +242,10 @@ def sentence_record(sentence: Sentence, entities: list[dict[str, Any]]) -> dict[
 
 def predict_records(model: SpanMarkerModel, sentences: list[Sentence], batch_size: int) -> Iterator[dict[str, Any]]:
     """The output records of ``sentences``, in order, predicted ``batch_size`` sentences at a time."""
-    batches = [sentences[start:start + batch_size] for start in range(0, len(sentences), batch_size)]
-    max_tokens = model.tokenizer.model_max_length - model.tokenizer.tokenizer.num_special_tokens_to_add()
-    too_long = 0
-    for batch in tqdm(batches, desc="Predicting", unit="batch", disable=len(batches) < 2, file=sys.stderr):
-        word_ids = subword_word_ids(model, batch)
-        too_long += sum(len(ids) > max_tokens for ids in word_ids)
-        for sentence, entities in zip(batch, predict_batch(model, batch, word_ids, batch_size)):
-            yield sentence_record(sentence, entities)
-    if too_long:
-        logger.warning("%d of %d sentences are longer than the model's input of %d sub-word tokens: "
-                       "their words past it are not tagged", too_long, len(sentences), max_tokens)
+    entities = predict_entities(model, [sentence.words for sentence in sentences], batch_size,
+                                show_progress_bar=len(sentences) > batch_size)
+    for sentence, found in zip(sentences, entities):
+        yield sentence_record(sentence, found)
 
 
 def write_records(records: Iterable[dict[str, Any]], output: str | None) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 from datasets import Dataset
 from span_marker import SpanMarkerModel
 
+from pipeline.inference import predict_entities
 from pipeline.labels import restrict_tags
 from pipeline.metrics import entity_scores
 
@@ -27,9 +28,8 @@ def tags_from_entities(entities: list[dict[str, Any]], num_words: int) -> list[s
 
 def predict_tags(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int) -> list[list[str]]:
     """Predicted BIO tags per sentence, decoded as SpanMarker does (best non-overlapping spans first)."""
-    non_empty = [words for words in sentences if words]
-    predictions = iter(model.predict(non_empty, batch_size=batch_size, show_progress_bar=True) if non_empty else [])
-    return [tags_from_entities(next(predictions) if words else [], len(words)) for words in sentences]
+    entities = predict_entities(model, sentences, batch_size, show_progress_bar=True)
+    return [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences)]
 
 
 def gold_tags(ner_tags: list[list[int]], labels: list[str]) -> list[list[str]]:

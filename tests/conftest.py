@@ -35,6 +35,22 @@ def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_encoder(tmp_path_factory.mktemp("tiny_encoder"))
 
 
+@pytest.fixture(scope="session")
+def model_dir(tiny_encoder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SpanMarker model (PER and LOC) with random weights (seeded), saved as the train stage saves one."""
+    from transformers import set_seed
+
+    from pipeline.modeling import build_model
+    from pipeline.params import ModelParams
+
+    set_seed(0)
+    params = ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
+                         entity_max_length=4)
+    directory = tmp_path_factory.mktemp("span_marker_model")
+    build_model(params, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]).save_pretrained(directory)
+    return directory
+
+
 def start_stage(args: list[str], cwd: Path):
     """Start ``python -m <args>`` in ``cwd`` with the repository importable and the Hub off."""
     import subprocess

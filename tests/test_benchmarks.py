@@ -144,3 +144,17 @@ def test_bench_preprocess_times_the_english_train_split(tiny, tiny_encoder, tmp_
     (tmp_path / "empty").mkdir()
     with pytest.raises(SystemExit, match=r"^error: .*no folder for the train split"):
         bench.main(["--data", str(tmp_path / "empty")])
+
+
+def test_bench_words_counts_the_sentences_each_splitter_reproduces(tmp_path, capsys):
+    from tests.test_predict import DATA_LIKE
+
+    for folder in ("train", "val", "test"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"{folder}_en.jsonl").write_text(
+            "".join(json.dumps({"tokens": tokens, "ner_tags": [0] * len(tokens), "lang": "en"}) + "\n"
+                    for tokens in DATA_LIKE), encoding="utf-8")
+    results = load_script("bench_words").main(["--data", str(tmp_path)])
+    assert results["project"]["reproduced"] == results["project"]["sentences"] == 3 * len(DATA_LIKE)
+    assert results["pattern"]["reproduced"] == 3 * (len(DATA_LIKE) - 2)  # O'Connor and U.S. are split
+    assert "project" in capsys.readouterr().out

@@ -17,8 +17,16 @@ def info(types: list[str], language: str, source: dict) -> dict:
     return {"labels": labels, "types": [label[2:] for label in labels[1::2]], "language": language, "source": source}
 
 
+def real_run_params() -> dict:
+    """``params.yaml`` with the real run's overrides (``params.full.yaml``) applied."""
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    for block, values in yaml.safe_load((REPO_ROOT / "params.full.yaml").read_text()).items():
+        params[block].update(values)
+    return params
+
+
 def test_card_states_source_labels_settings_and_scores():
-    params = yaml.safe_load((REPO_ROOT / "params.full.yaml").read_text())
+    params = real_run_params()
     hub = {"source": "hub", "dataset": "Babelscape/multinerd", "revision": "2814b78e7af4b5a1f1886fe7ad49632de4d9dd25"}
     card = render_card("B", info(params["systems"]["B"]["types"], "en", hub), ModelParams.read(params),
                        TrainParams.read(params, "B"), VALIDATION, 3.0)

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -16,24 +17,7 @@ from pipeline import predict
 from pipeline.stage import run_stage
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 SENTENCES = ["Angela Merkel visited Paris, the French capital.", "Leonardo da Vinci's Mona Lisa hangs in the Louvre."]
-
-
-@pytest.fixture(scope="module")
-def model_dir(tiny_encoder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SpanMarker model with random weights (seeded), saved as the train stage saves one."""
-    from transformers import set_seed
-
-    from pipeline.modeling import build_model
-    from pipeline.params import ModelParams
-
-    set_seed(0)
-    params = ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
-                         entity_max_length=4)
-    directory = tmp_path_factory.mktemp("span_marker_model")
-    build_model(params, LABELS).save_pretrained(directory)
-    return directory
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -83,15 +67,47 @@ def test_split_words_keeps_character_offsets():
     assert sentence.fields == {}
 
 
+DATA_LIKE = [
+    ["Sinead", "O'Connor", "sang", "at", "the", "Royal", "Albert", "Hall", "in", "London", "."],
+    ["He", "served", "in", "the", "U.S.", "Navy", "from", "1942", "to", "1946", "."],
+    ["The", "two-year", "project", "cost", "$", "3.5", "million", "(", "about", "1,000", "jobs", ")", "."],
+    ["Obama", "'s", "visit", "to", "Paris", "was", "covered", "by", "Le", "Monde", "."],
+    ["Jean-Luc", "Godard", "was", "born", "in", "Paris", ",", "France", "."],
+]
+
+
+@pytest.mark.parametrize("tokens", DATA_LIKE, ids=lambda tokens: tokens[1])
+def test_detokenized_text_splits_back_into_the_data_tokens(tokens):
+    from sacremoses import MosesDetokenizer
+
+    text = MosesDetokenizer(lang="en").detokenize(tokens)
+    assert predict.split_words(text).words == tokens
+
+
+def test_decomposed_text_is_normalised_and_offsets_index_the_text_as_given():
+    nfd = "Zoe\u0308 Schro\u0308der moved from Mu\u0308nchen to Zu\u0308rich."
+    nfc = unicodedata.normalize("NFC", nfd)
+    sentence = predict.split_words(nfd)
+    assert sentence.words == predict.split_words(nfc).words == ["Zo\u00eb", "Schr\u00f6der", "moved", "from",
+                                                               "M\u00fcnchen", "to", "Z\u00fcrich", "."]
+    assert [nfd[start:end] for start, end in sentence.offsets] == [unicodedata.normalize("NFD", word)
+                                                                  for word in sentence.words]
+    record = predict.sentence_record(sentence, [{"label": "LOC", "score": 0.5, "word_start_index": 4,
+                                                 "word_end_index": 5}])
+    assert record["text"] == nfd
+    assert record["entities"][0]["text"] == "Mu\u0308nchen"
+
+
 def test_text_record_offsets_from_word_indices():
     sentence = predict.split_words("Dr. Angela  Merkel met Jean-Luc in St. Louis.")
-    entities = [{"label": "PER", "score": 0.9, "word_start_index": 2, "word_end_index": 4},
-                {"label": "LOC", "score": 0.8, "word_start_index": 7, "word_end_index": 10}]
+    assert sentence.words == ["Dr.", "Angela", "Merkel", "met", "Jean-Luc", "in", "St.", "Louis", "."]
+    entities = [{"label": "PER", "score": 0.9, "word_start_index": 1, "word_end_index": 3},
+                {"label": "LOC", "score": 0.8, "word_start_index": 6, "word_end_index": 8}]
     record = predict.sentence_record(sentence, entities)
     assert record == {"text": "Dr. Angela  Merkel met Jean-Luc in St. Louis.", "entities": [
-        {"text": "Angela  Merkel", "type": "PER", "word_start": 2, "word_end": 4, "char_start": 4, "char_end": 18,
+        {"text": "Angela  Merkel", "type": "PER", "word_start": 1, "word_end": 3, "char_start": 4, "char_end": 18,
          "score": 0.9},
-        {"text": "St. Louis", "type": "LOC", "word_start": 7, "word_end": 10, "char_start": 35, "char_end": 44,
+        {"text": "St. Louis", "type": "LOC", "word_start": 6, "word_end": 8, "char_start": 35, "char_end": 44,
          "score": 0.8}]}
 
 
@@ -264,3 +280,20 @@ def test_command_line(model_dir, tiny_encoder, tmp_path):
     assert failed.returncode == 1
     assert failed.stderr == f"error: {tiny_encoder} is not a SpanMarker model folder " \
                             "(no config.json of a SpanMarker model)\n"
+
+
+def test_a_long_sentence_gives_the_projects_warning_only(model_dir):
+    done = run_module(["--model", str(model_dir), " ".join(["Paris"] * 600)])
+    assert done.returncode == 0, done.stderr
+    assert "1 of 1 sentences are longer than the model's input" in done.stderr
+    assert "indexing errors" not in done.stderr
+
+
+def test_output_to_a_link_to_stdout_reaches_the_pipe(model_dir, tmp_path):
+    # A link made like /dev/stdout, so that a failure replaces this one and not the system's.
+    stdout = tmp_path / "stdout"
+    stdout.symlink_to("/proc/self/fd/1")
+    done = run_module(["--model", str(model_dir), "--output", str(stdout), SENTENCES[0]])
+    assert done.returncode == 0, done.stderr
+    assert [record["text"] for record in records_of(done.stdout)] == [SENTENCES[0]]
+    assert stdout.is_symlink()
