@@ -39,7 +39,7 @@ def test_render_reads_every_number_from_its_inputs():
                          {system: TrainParams.read(params, system) for system in ("A", "B")},
                          {"A": scores(0.6, PER=0.8, FOOD=0.2), "B": b_scores, "baseline_A": baseline,
                           "baseline_B": baseline, "A_vs_B": a_vs_b},
-                         errors, "`abc123`", {"models/A": "0f0f.dir"})
+                         errors)
     assert "| PER | 10 | 90.00% | 90.00% | 90.00% |" in text  # B's per-type row
     assert "| **Overall** | - | **80.00%** | **80.00%** | **80.00%** |" in text
     assert "| FOOD | 10 | 20.00% | 20.00% | 20.00% |" in text  # A's tail type
@@ -48,8 +48,7 @@ def test_render_reads_every_number_from_its_inputs():
     assert "Epochs that actually ran: A 2.0, B 2.0." in text
     assert "- System A: model.name 'x' is a plain encoder." in text
     assert "| 20 | 18 | 15 |" in text and "| LOC | ORG | exact | 3 |" in text
-    assert "the embedded synthetic sample" in text and "git commit `abc123`" in text
-    assert "- `models/A`: DVC md5 `0f0f.dir`" in text
+    assert "the embedded synthetic sample" in text and "`dvc.lock`" in text
 
 
 def test_baseline_section_compares_before_and_after():
