@@ -3,7 +3,8 @@
 Usage: ``python -m pipeline.baseline A``. When ``model.name`` is a SpanMarker model (the real run starts
 from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the system's types
 and scored like the trained system, giving ``reports/metrics/baseline_<system>.json``. When it is a plain
-encoder there is nothing to score: the file says so (``"available": false``) and holds no scores.
+encoder there is nothing to score: the file says so (``"available": false``) and holds no scores. The model
+runs on the GPU when there is one, in the system's ``train`` precision (``pipeline.device``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from span_marker import SpanMarkerModel
 
 from pipeline.atomic import write_json
 from pipeline.data import load_labels, load_split
+from pipeline.device import autocast, choose_placement, place_model
 from pipeline.evaluate import METRICS_DIR
 from pipeline.modeling import is_span_marker_checkpoint, resolve_model_path
-from pipeline.params import load_params
+from pipeline.params import load_params, train_params
 from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
 
@@ -38,10 +40,12 @@ def main() -> None:
         write_json(baseline_path(system), {"available": False, "model": name, "reason": reason})
         logger.info("system %s: %s", system, reason)
         return
-    model = SpanMarkerModel.from_pretrained(path, revision=revision)
+    placement = choose_placement(train_params(params, system))
+    model = place_model(SpanMarkerModel.from_pretrained(path, revision=revision), placement)
     types = set(params["systems"][system]["types"])
-    metrics, _, _ = score_model(model, load_split(system, "test"), load_labels(system),
-                                params["evaluate"]["batch_size"], types=types)
+    with autocast(placement):
+        metrics, _, _ = score_model(model, load_split(system, "test"), load_labels(system),
+                                    params["evaluate"]["batch_size"], types=types)
     metrics.update(available=True, model=name)
     write_json(baseline_path(system), metrics)
     logger.info("system %s: baseline (%s before fine-tuning) test F1 %.4f", system, name, metrics["test_overall_f1"])

@@ -3,7 +3,8 @@
 Usage: ``python -m pipeline.evaluate A``. Writes ``reports/metrics/<system>.json`` with the key layout of
 the original project's ``test_results`` files: ``test_<TYPE>`` (precision/recall/f1/number) and
 ``test_overall_{precision,recall,f1,accuracy}``, plus the epochs that actually ran; and the predicted
-tags of every test sentence to ``data/predictions/<system>.parquet`` for the error analysis.
+tags of every test sentence to ``data/predictions/<system>.parquet`` for the error analysis. The model runs
+on the GPU when there is one, in the system's ``train`` precision (``pipeline.device``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from span_marker import SpanMarkerModel
 
 from pipeline.atomic import atomic_path, write_json
 from pipeline.data import load_labels, load_split
-from pipeline.params import load_params
+from pipeline.device import autocast, choose_placement, place_model
+from pipeline.params import load_params, train_params
 from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
 from pipeline.train import MODELS_DIR, TRAIN_RESULTS_FILE
@@ -41,8 +43,10 @@ def main() -> None:
     params = load_params()
     labels = load_labels(system)
     test = load_split(system, "test")
-    model = SpanMarkerModel.from_pretrained(str(MODELS_DIR / system))
-    metrics, gold, predicted = score_model(model, test, labels, params["evaluate"]["batch_size"])
+    placement = choose_placement(train_params(params, system))
+    model = place_model(SpanMarkerModel.from_pretrained(str(MODELS_DIR / system)), placement)
+    with autocast(placement):
+        metrics, gold, predicted = score_model(model, test, labels, params["evaluate"]["batch_size"])
     train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
     metrics["epoch"] = train_results["epoch"]
     write_predictions(PREDICTIONS_DIR / f"{system}.parquet", test, gold, predicted)
