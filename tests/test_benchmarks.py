@@ -142,3 +142,25 @@ def test_bench_preprocess_times_the_english_train_split(tiny, tiny_encoder, tmp_
     (tmp_path / "empty").mkdir()
     with pytest.raises(SystemExit, match=r"^error: .*no folder for the train split"):
         bench.main(["--data", str(tmp_path / "empty")])
+
+
+@pytest.mark.slow
+def test_bench_gpu_runs_both_settings_at_tiny_sizes(tmp_path, capsys):
+    """The GPU benchmark's own command on the CPU with --tiny: the real lengths and accumulation, one table."""
+    bench = load_script("bench_gpu")
+    report = bench.main(["--tiny", "--json-out", str(tmp_path / "gpu.json")])
+    assert set(report["results"]) == {"project", "stock"}
+    for result in report["results"].values():
+        train = result["train"]
+        assert (train["model_max_length"], train["marker_max_length"], train["entity_max_length"]) == (256, 128, 8)
+        assert train["gradient_accumulation_steps"] == 2 and train["timed_steps"] == bench.TINY["steps"]
+        assert train["samples_per_s"] > 0 and train["sentences_per_s"] > 0
+        assert result["predict"]["sentences"] == bench.TINY["predict_sentences"]
+        assert result["predict"]["sentences_per_s"] > 0
+        if not report["device"].startswith("CPU"):
+            continue
+        assert result["train_peak_gib"] is None and result["predict_peak_gib"] is None
+    assert json.loads((tmp_path / "gpu.json").read_text())["results"]["stock"]["predict"]["batch_size"] > 0
+    table = capsys.readouterr().out
+    assert "training samples/s" in table and "test prediction sentences/s" in table and "project/stock" in table
+
