@@ -12,7 +12,7 @@ precision, recall and F1 per entity type from ``reports/metrics/<system>.json``.
 Usage, from the repository root (System B, 1 epoch on WikiNEuRal's English sentences: see
 ``benchmarks/README.md`` for the measured figures)::
 
-    python benchmarks/bench_real_text.py --data ../shared/data/wikineural --train-sentences 2000 --threads 1 \
+    python benchmarks/bench_real_text.py --data ../shared/data/wikineural --train-sentences 1500 --threads 1 \
         [--work /tmp/real-text] [--system B] [--set train.epochs=2] [--json-out /tmp/real_text.json]
 """
 
