@@ -166,11 +166,11 @@ def run_setting(name: str, encoder: Path, params: dict[str, Any], hp: dict[str, 
     model = trainer.model
     del trainer  # and its optimizer state, before prediction's memory is measured
     free_memory()
+    batch_size = setting.predict_batch_size if name == "project" else STOCK_PREDICT_BATCH_SIZE
     with peak_gpu_memory(result, "predict_peak_gib"):
-        seconds = (predict_project(model, hp, data, setting.predict_batch_size) if name == "project"
-                   else predict_stock(model, data))
+        seconds = predict_project(model, hp, data, batch_size) if name == "project" else predict_stock(model, data)
     result["predict"] = {"sentences": len(data.test), "seconds": seconds, "sentences_per_s": len(data.test) / seconds,
-                         "batch_size": setting.predict_batch_size}
+                         "batch_size": batch_size}
     return result
 
 
@@ -215,7 +215,8 @@ def print_table(report: dict[str, Any]) -> None:
           f"batch {train['batch_size']} x {train['gradient_accumulation_steps']}, {train['timed_steps']} timed steps "
           f"after {train['warmup_steps']}, {train['samples_per_sentence']:.2f} samples per sentence; "
           f"{report['results']['project']['predict']['sentences']} test sentences, prediction batch "
-          f"{report['results']['project']['predict']['batch_size']} (project) / {STOCK_PREDICT_BATCH_SIZE} (stock)")
+          f"{report['results']['project']['predict']['batch_size']} (project) / "
+          f"{report['results']['stock']['predict']['batch_size']} (stock)")
     print(f"{'':<34}{'project':>12}{'stock':>12}{'project/stock':>15}")
     for label, project, stock in table_rows(report["results"]):
         ratio = "-" if project is None or stock is None else f"{project / stock:.2f}x"

@@ -160,7 +160,7 @@ def test_bench_gpu_runs_both_settings_at_tiny_sizes(tmp_path, capsys):
         if not report["device"].startswith("CPU"):
             continue
         assert result["train_peak_gib"] is None and result["predict_peak_gib"] is None
-    assert json.loads((tmp_path / "gpu.json").read_text())["results"]["stock"]["predict"]["batch_size"] > 0
+    assert json.loads((tmp_path / "gpu.json").read_text())["results"]["stock"]["predict"]["batch_size"] == 4
     table = capsys.readouterr().out
     assert "training samples/s" in table and "test prediction sentences/s" in table and "project/stock" in table
 
