@@ -29,7 +29,7 @@ in seconds (a 2-layer, 32-wide encoder, small batches), which is how the test su
 
 Usage, from the repository root::
 
-    python benchmarks/bench_gpu.py [--json-out /tmp/bench_gpu.json]   # on the GPU machine, about 2 minutes
+    python benchmarks/bench_gpu.py [--json-out /tmp/bench_gpu.json]   # on the GPU machine, sized for under 4 minutes
     python benchmarks/bench_gpu.py --tiny                               # anywhere, seconds
 """
 
