@@ -108,9 +108,11 @@ class Sentences:
 # --------------------------------------------------------------------------------------------------- setup
 
 
-def read_jsonl(path: Path) -> Dataset:
-    """``tokens`` and ``ner_tags`` of a MultiNERD-layout JSONL file (the ``lang`` column is dropped)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def read_jsonl(path: Path, limit: int | None = None) -> Dataset:
+    """``tokens`` and ``ner_tags`` of a MultiNERD-layout JSONL file (the ``lang`` column is dropped): every
+    row, or the first ``limit`` rows."""
+    with path.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in itertools.islice((line for line in handle if line.strip()), limit)]
     return Dataset.from_dict({"tokens": [row["tokens"] for row in rows],
                               "ner_tags": [row["ner_tags"] for row in rows]})
 
@@ -218,16 +220,18 @@ def preprocessing_stats(trainer: Trainer, train: Dataset) -> dict[str, Any]:
     }
 
 
-def bench_training(model: SpanMarkerModel, params: dict[str, Any], setting: Setting, data: Sentences,
-                   output_dir: str) -> tuple[dict[str, Any], Trainer]:
-    """Samples/s and sentences/s of ``setting.steps`` optimizer steps after ``setting.warmup_steps``."""
+def bench_training(model: SpanMarkerModel, args: TrainingArguments, setting: Setting,
+                   data: Sentences) -> tuple[dict[str, Any], Trainer]:
+    """Samples/s and sentences/s of ``setting.steps`` optimizer steps after ``setting.warmup_steps``, with the
+    training arguments ``args`` (their ``max_steps`` is the sum); an optimizer step takes the batch size times
+    the gradient accumulation steps in samples."""
     use_offline_seqeval()
     timer = StepTimer()
-    trainer = Trainer(model=model, args=make_training_arguments(params, setting, output_dir),
-                      train_dataset=data.train, eval_dataset=data.val, callbacks=[timer])
+    trainer = Trainer(model=model, args=args, train_dataset=data.train, eval_dataset=data.val, callbacks=[timer])
     trainer.remove_callback(PrinterCallback)  # no metrics dicts on stdout
     stats = preprocessing_stats(trainer, data.train)
-    steps_per_epoch = stats["samples"] // setting.batch_size
+    samples_per_step = args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size
+    steps_per_epoch = stats["samples"] // samples_per_step
     if setting.warmup_steps + setting.steps > steps_per_epoch:
         raise SystemExit(f"{setting.name}: {setting.warmup_steps + setting.steps} steps do not fit in one "
                          f"epoch of {steps_per_epoch} full batches; lower --steps")
@@ -237,10 +241,11 @@ def bench_training(model: SpanMarkerModel, params: dict[str, Any], setting: Sett
     timed = timer.step_ends[setting.warmup_steps - 1:] if setting.warmup_steps else [start, *timer.step_ends]
     seconds = timed[-1] - timed[0]
     step_times = [later - earlier for earlier, later in itertools.pairwise(timed)]
-    samples_per_s = setting.steps * setting.batch_size / seconds
+    samples_per_s = setting.steps * samples_per_step / seconds
     return {
         **stats,
         "batch_size": setting.batch_size,
+        "gradient_accumulation_steps": args.gradient_accumulation_steps,
         "warmup_steps": setting.warmup_steps,
         "timed_steps": setting.steps,
         "timed_seconds": seconds,
@@ -519,7 +524,8 @@ def run_setting(params: dict[str, Any], setting: Setting, data: Sentences, args:
         result["predict_untrained"] = bench_prediction(model, setting, data.test, 1)
     with tempfile.TemporaryDirectory(prefix="bench_throughput_") as output_dir:
         with profiled(args.profile_dir, f"{setting.name}_train", profiles):
-            result["train"], trainer = bench_training(model, params, setting, data, output_dir)
+            result["train"], trainer = bench_training(model, make_training_arguments(params, setting, output_dir),
+                                                      setting, data)
         if args.evaluate:
             with profiled(args.profile_dir, f"{setting.name}_evaluate", profiles):
                 result["evaluate"] = bench_evaluation(trainer, data.val)

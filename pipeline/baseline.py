@@ -4,20 +4,23 @@ Usage: ``python -m pipeline.baseline A``. When ``model.name`` is a SpanMarker mo
 from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the system's types
 and scored like the trained system: overall scores to ``reports/metrics/baseline_<system>.json``, per-type
 detail to ``reports/scores/baseline_<system>.json``. When it is a plain encoder there is nothing to score:
-the metrics file is empty (``{}``) and the detail file says why (``"available": false``).
+the metrics file is empty (``{}``) and the detail file says why (``"available": false``). The model
+runs on the GPU when there is one, in the ``train`` precision (``pipeline.device``).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from span_marker import SpanMarkerModel
 
 from pipeline.atomic import write_json
 from pipeline.data import load_info, load_split
+from pipeline.device import autocast, choose_placement, place_model
 from pipeline.metrics import overall
 from pipeline.modeling import is_span_marker_checkpoint, resolve_model_path
-from pipeline.params import CheckpointParams, EvaluateParams, read_params
+from pipeline.params import CheckpointParams, EvaluateParams, PrecisionParams, read_params
 from pipeline.paths import metrics_file, scores_file
 from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
@@ -38,10 +41,12 @@ def main() -> None:
         write_json(metrics_file(name), {})
         logger.info("system %s: %s", system, reason)
         return
-    model = SpanMarkerModel.from_pretrained(path, revision=model_params.revision)
+    placement = choose_placement(asdict(PrecisionParams.read(params)))
+    model = place_model(SpanMarkerModel.from_pretrained(path, revision=model_params.revision), placement)
     info = load_info(system)
-    scores, _, _ = score_model(model, load_split(system, "test"), info["labels"], batch_size,
-                               types=set(info["types"]))
+    with autocast(placement):
+        scores, _, _ = score_model(model, load_split(system, "test"), info["labels"], batch_size,
+                                   types=set(info["types"]))
     scores.update(available=True, model=model_params.name)
     write_json(scores_file(name), scores)
     write_json(metrics_file(name), overall(scores, "test_"))

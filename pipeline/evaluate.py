@@ -8,12 +8,15 @@ Usage: ``python -m pipeline.evaluate A``. Writes
   ``test_results`` files, ``test_<TYPE>`` (precision/recall/f1/number) and
   ``test_overall_{precision,recall,f1,accuracy}``, plus the ``epoch`` that actually ran;
 - ``data/predictions/<system>.parquet``: the predicted tags of every test sentence, for the error analysis.
+
+The model runs on the GPU when there is one, in the ``train`` precision (``pipeline.device``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,8 +26,9 @@ from span_marker import SpanMarkerModel
 
 from pipeline.atomic import atomic_path, write_json
 from pipeline.data import load_labels, load_split
+from pipeline.device import autocast, choose_placement, place_model
 from pipeline.metrics import overall
-from pipeline.params import EvaluateParams, read_params
+from pipeline.params import EvaluateParams, PrecisionParams, read_params
 from pipeline.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
 from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
@@ -41,11 +45,14 @@ def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicte
 
 def main() -> None:
     system = system_argument("evaluate")
-    batch_size = EvaluateParams.read(read_params()).batch_size
+    params = read_params()
+    batch_size = EvaluateParams.read(params).batch_size
     labels = load_labels(system)
     test = load_split(system, "test")
-    model = SpanMarkerModel.from_pretrained(str(MODELS_DIR / system))
-    scores, gold, predicted = score_model(model, test, labels, batch_size)
+    placement = choose_placement(asdict(PrecisionParams.read(params)))
+    model = place_model(SpanMarkerModel.from_pretrained(str(MODELS_DIR / system)), placement)
+    with autocast(placement):
+        scores, gold, predicted = score_model(model, test, labels, batch_size)
     train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
     scores["epoch"] = train_results["epoch"]
     write_predictions(PREDICTIONS_DIR / f"{system}.parquet", test, gold, predicted)

@@ -237,6 +237,21 @@ class TrainParams:
 
 
 @dataclass(frozen=True)
+class PrecisionParams(Block):
+    """``train.bf16``, ``train.fp16`` and ``train.tf32`` alone: the precision ``evaluate`` and ``baseline`` run
+    the model in on a GPU (the shared ``train`` block's flags; a system's overrides apply to training only)."""
+
+    BLOCK: ClassVar[str] = "train"
+    PARTIAL: ClassVar[bool] = True
+    bf16: bool
+    """As :attr:`TrainParams.bf16`."""
+    fp16: bool
+    """As :attr:`TrainParams.fp16`."""
+    tf32: bool
+    """As :attr:`TrainParams.tf32`."""
+
+
+@dataclass(frozen=True)
 class SystemParams:
     """Block ``systems.<system>``: the entity types a system keeps and its training overrides."""
 

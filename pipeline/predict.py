@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-import torch
 from span_marker import SpanMarkerModel
 
 from pipeline.atomic import atomic_path
+from pipeline.device import choose_placement, place_model
 from pipeline.exceptions import DataError, ParamError
 from pipeline.inference import predict_entities
 from pipeline.modeling import is_span_marker_checkpoint
@@ -221,8 +221,7 @@ def load_model(path: Path) -> SpanMarkerModel:
         model = SpanMarkerModel.from_pretrained(str(path))
     except (OSError, ValueError) as error:
         raise ModelError(f"{path}: cannot load the SpanMarker model: {first_line(error)}") from error
-    if torch.cuda.is_available():
-        model = model.cuda()
+    model = place_model(model, choose_placement())
     logger.info("loaded SpanMarker model %s with entity types %s", path,
                 sorted(label for index, label in model.config.id2label.items() if index != model.config.outside_id))
     return model

@@ -49,6 +49,14 @@ def prepare_split(table: pa.Table, language: str, types: list[str], source: str)
     return pa.table({"tokens": kept["tokens"], "ner_tags": remap_tags(kept["ner_tags"], remap_table(types))})
 
 
+def types_without_entities(prepared: pa.Table, types: list[str]) -> list[str]:
+    """The types in ``types`` (MultiNERD's order) with no ``B-`` tag in a table from :func:`prepare_split`."""
+    labels = labels_for_types(types)
+    flat = prepared["ner_tags"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    counts = np.bincount(flat.astype(np.int64), minlength=len(labels))
+    return [label[2:] for index, label in enumerate(labels) if label.startswith("B-") and counts[index] == 0]
+
+
 def main() -> None:
     system = system_argument("prepare")
     params = read_params()
@@ -62,6 +70,10 @@ def main() -> None:
             prepared = prepare_split(pq.read_table(path), language, types, str(path))
             pq.write_table(prepared, tmp / f"{split}.parquet")
             logger.info("system %s %s: %d %s rows", system, split, prepared.num_rows, language)
+            missing = types_without_entities(prepared, types) if split == "train" else []
+            if missing:
+                logger.warning("system %s: no %s entities in the train split (%s): the model cannot learn "
+                               "these types", system, ", ".join(missing), path)
         labels = labels_for_types(types)
         info = {"labels": labels, "types": [label[2:] for label in labels[1::2]], "language": language,
                 "source": json.loads(SOURCE_FILE.read_text(encoding="utf-8"))}

@@ -82,3 +82,20 @@ def prepared_workdir(directory: Path, encoder: Path, **train: object) -> Path:
     finish(start_stage(["pipeline.download"], directory))
     finish(start_stage(["pipeline.prepare", "B"], directory))
     return directory
+
+
+def record_placement(module, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+    """Replace a stage module's ``place_model`` and ``autocast`` by recorders that leave the model where it is;
+    the list receives ``("place", placement)`` and ``("autocast", placement)`` in call order."""
+    import contextlib
+
+    calls: list[tuple[str, object]] = []
+
+    @contextlib.contextmanager
+    def recording_autocast(placement):
+        calls.append(("autocast", placement))
+        yield
+
+    monkeypatch.setattr(module, "place_model", lambda model, placement: calls.append(("place", placement)) or model)
+    monkeypatch.setattr(module, "autocast", recording_autocast)
+    return calls

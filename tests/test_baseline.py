@@ -92,3 +92,19 @@ def test_plain_encoder_has_no_baseline(workdir, tiny_encoder):
     assert json.loads((workdir / "reports/metrics/baseline_B.json").read_text()) == {}
     assert "plain encoder" in result["reason"]
     assert not any(key.startswith("test_") for key in result)
+
+
+def test_baseline_runs_on_the_gpu_in_the_train_precision(workdir, tiny_encoder, tmp_path_factory, monkeypatch):
+    from pipeline.device import Placement
+    from tests.conftest import record_placement
+
+    checkpoint = forced_checkpoint(tiny_encoder, tmp_path_factory.mktemp("ckpt"), "PER")
+    use_model(workdir, str(checkpoint))
+    text = (workdir / "params.yaml").read_text()
+    (workdir / "params.yaml").write_text(text.replace("fp16: false", "fp16: true"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    calls = record_placement(baseline, monkeypatch)
+    baseline.main()
+    expected = Placement(torch.device("cuda", 0), torch.float16, False)
+    assert calls == [("place", expected), ("autocast", expected)]
+    assert json.loads((workdir / "reports/scores/baseline_B.json").read_text())["available"] is True

@@ -158,3 +158,64 @@ def test_bench_words_counts_the_sentences_each_splitter_reproduces(tmp_path, cap
     assert results["project"]["reproduced"] == results["project"]["sentences"] == 3 * len(DATA_LIKE)
     assert results["pattern"]["reproduced"] == 3 * (len(DATA_LIKE) - 2)  # O'Connor and U.S. are split
     assert "project" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_bench_gpu_runs_both_settings_at_tiny_sizes(tmp_path, capsys):
+    """The GPU benchmark's own command on the CPU with --tiny: the real lengths and accumulation, one table."""
+    bench = load_script("bench_gpu")
+    report = bench.main(["--tiny", "--json-out", str(tmp_path / "gpu.json")])
+    assert set(report["results"]) == {"project", "stock"}
+    for result in report["results"].values():
+        train = result["train"]
+        assert (train["model_max_length"], train["marker_max_length"], train["entity_max_length"]) == (256, 128, 8)
+        assert train["gradient_accumulation_steps"] == 2 and train["timed_steps"] == bench.TINY["steps"]
+        assert train["samples_per_s"] > 0 and train["sentences_per_s"] > 0
+        assert result["predict"]["sentences"] == bench.TINY["predict_sentences"]
+        assert result["predict"]["sentences_per_s"] > 0
+        if not report["device"].startswith("CPU"):
+            continue
+        assert result["train_peak_gib"] is None and result["predict_peak_gib"] is None
+    assert json.loads((tmp_path / "gpu.json").read_text())["results"]["stock"]["predict"]["batch_size"] == 4
+    table = capsys.readouterr().out
+    assert "training samples/s" in table and "test prediction sentences/s" in table and "project/stock" in table
+
+
+
+def test_bench_real_text_params_and_train_cut(tmp_path):
+    """The work folder's parameters (local source, one epoch, --set overrides) and the cut of the train files."""
+    import argparse
+
+    import yaml
+
+    bench = load_script("bench_real_text")
+    sample = BENCHMARKS.parent / "data" / "sample"
+    cut = bench.cut_train_split(sample, tmp_path / "cut", 3)
+    for path in sorted(sample.rglob("*.jsonl")):
+        copied = (cut / path.relative_to(sample)).read_text(encoding="utf-8")
+        original = path.read_text(encoding="utf-8")
+        expected = "".join(original.splitlines(keepends=True)[:3]) if path.parent.name == "train" else original
+        assert copied == expected, path
+    base = yaml.safe_load((BENCHMARKS.parent / "params.yaml").read_text())
+    params = bench.run_params(base, cut, [bench.parse_override("train.learning_rate=1.0e-4"),
+                                          bench.parse_override("model.model_max_length=64")])
+    assert params["download"]["source"] == "local" and params["download"]["local_path"] == str(cut.resolve())
+    assert (params["train"]["epochs"], params["train"]["learning_rate"], params["model"]["model_max_length"]) == \
+        (1, 1.0e-4, 64)
+    assert base["download"]["source"] == "sample"  # the parameters read from the repository are left as they are
+    with pytest.raises(argparse.ArgumentTypeError):
+        bench.parse_override("train.epochs")
+
+
+@pytest.mark.slow
+def test_bench_real_text_runs_the_stages_in_its_work_folder(tmp_path, tiny_encoder, capsys):
+    bench = load_script("bench_real_text")
+    work = tmp_path / "work"
+    result = bench.main(["--data", str(BENCHMARKS.parent / "data" / "sample"), "--train-sentences", "24",
+                         "--work", str(work), "--threads", "1", "--set", f"model.name={tiny_encoder}",
+                         "--set", "train.checkpoint_steps=0"])
+    assert list(result["seconds"]) == ["download", "prepare", "train", "evaluate"]
+    assert json.loads((work / "reports" / "metrics" / "B.json").read_text()) == result["metrics"]
+    assert (work / "models" / "B" / "config.json").is_file()
+    out = capsys.readouterr().out
+    assert "overall" in out and "precision" in out and f"{result['metrics']['test_overall_f1']:.4f}" in out

@@ -2,7 +2,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.labels import MULTINERD_LABELS, labels_for_types
-from pipeline.prepare import filter_language, prepare_split
+from pipeline.prepare import filter_language, prepare_split, types_without_entities
 from pipeline.validation import RAW_SCHEMA, DataError
 
 B_TYPES = ["PER", "ORG", "LOC", "DIS", "ANIM"]
@@ -63,3 +63,14 @@ def test_prepare_works_on_sliced_chunked_input():
     chunked = pa.concat_tables([table.slice(0, 2), table.slice(2)])
     prepared = prepare_split(chunked.slice(1), "en", B_TYPES, "r")
     assert names(prepared, B_TYPES) == [["B-PER", "I-PER"]] * 2 + [["O"]] * 2
+
+
+def test_types_without_entities_in_the_data_are_named():
+    # Real data need not hold every type of a system: WikiNEuRal has only PER, ORG and LOC.
+    table = raw([(["Anna", "Smith", "in", "Oslo"], ["B-PER", "I-PER", "O", "B-LOC"], "en"),
+                 (["the", "UN"], ["O", "B-ORG"], "en"), ([], [], "en")])
+    assert types_without_entities(prepare_split(table, "en", B_TYPES, "raw"), B_TYPES) == ["ANIM", "DIS"]
+    assert types_without_entities(prepare_split(table, "en", ["PER", "LOC"], "raw"), ["PER", "LOC"]) == []
+    only_inside = raw([(["x", "y"], ["O", "I-DIS"], "en")])  # validation repairs such a tag; an I- alone is no entity
+    assert "DIS" in types_without_entities(prepare_split(only_inside, "en", B_TYPES, "raw"), B_TYPES)
+

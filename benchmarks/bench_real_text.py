@@ -1,0 +1,166 @@
+"""Train and score one system on real text, with the pipeline's own stages, in a folder of its own.
+
+The data is a folder laid out like MultiNERD on the Hub (``train/``, ``val/``, ``test/`` with
+``*_<lang>.jsonl`` files), read as a ``local`` source, as a user with their own copy would. The script
+copies ``params.yaml`` into a work folder with ``download.source: local``, ``download.local_path`` and
+``train.epochs: 1`` (plus any ``--set KEY=VALUE``); with ``--train-sentences N`` the source is a copy in the work
+folder whose train files keep their first N lines (validation and test stay whole). It then runs ``python -m pipeline.download``, ``prepare``,
+``train`` and ``evaluate`` there, one process each, and prints the wall time of each stage and the test
+precision, recall and F1 per entity type from ``reports/metrics/<system>.json``. The repository's own
+``data/``, ``models/``, ``reports/`` and ``dvc.lock`` are never touched.
+
+Usage, from the repository root (System B, 1 epoch on WikiNEuRal's English sentences: see
+``benchmarks/README.md`` for the measured figures)::
+
+    python benchmarks/bench_real_text.py --data ../shared/data/wikineural --train-sentences 1500 --threads 1 \
+        [--work /tmp/real-text] [--system B] [--set train.epochs=2] [--json-out /tmp/real_text.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("download", "prepare", "train", "evaluate")
+SYSTEM_STAGES = ("prepare", "train", "evaluate")
+"""Stages that take the system as their argument."""
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``train.epochs=2`` as (``["train", "epochs"]``, 2); the value is read as YAML."""
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.split("."), yaml.safe_load(value)
+
+
+def cut_train_split(data: Path, out: Path, sentences: int) -> Path:
+    """A copy of the folder ``data`` in ``out`` whose ``train/`` files hold only their first ``sentences``
+    lines (rows); raises ``ValueError`` when a train file is not JSONL, whose rows cannot be cut by line."""
+    for path in sorted(data.rglob("*")):
+        if not path.is_file():
+            continue
+        target = out / path.relative_to(data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.relative_to(data).parts[0] != "train":
+            shutil.copyfile(path, target)
+        elif path.suffix != ".jsonl":
+            raise ValueError(f"{path}: --train-sentences needs JSONL train files")
+        else:
+            with path.open(encoding="utf-8") as source:
+                target.write_text("".join(line for _, line in zip(range(sentences), source)), encoding="utf-8")
+    return out
+
+
+def run_params(base: dict[str, Any], data: Path, overrides: list[tuple[list[str], Any]]) -> dict[str, Any]:
+    """``base`` with the local source at ``data``, one epoch, then ``overrides``; raises KeyError for a
+    ``--set`` key whose parent is not in the file."""
+    params = json.loads(json.dumps(base))
+    params["download"].update(source="local", local_path=str(data.resolve()))
+    params["train"]["epochs"] = 1
+    for keys, value in overrides:
+        node = params
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+    return params
+
+
+def run_stage(stage: str, system: str, work: Path, log: Path, threads: int | None = None) -> float:
+    """Run ``python -m pipeline.<stage>`` in ``work``, appending its output to ``log``; the wall seconds.
+    ``threads`` sets ``OMP_NUM_THREADS`` (torch's CPU threads) for the stage.
+
+    Raises ``SystemExit`` with the stage's last output lines when it fails.
+    """
+    command = [sys.executable, "-m", f"pipeline.{stage}"] + ([system] if stage in SYSTEM_STAGES else [])
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+    start = time.perf_counter()
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"$ {' '.join(command)}\n")
+        handle.flush()
+        completed = subprocess.run(command, cwd=work, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    seconds = time.perf_counter() - start
+    if completed.returncode != 0:
+        tail = "".join(log.read_text(encoding="utf-8").splitlines(keepends=True)[-20:])
+        raise SystemExit(f"error: stage {stage} failed (status {completed.returncode}); end of {log}:\n{tail}")
+    return seconds
+
+
+def per_type_rows(metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``(type, scores)`` of every type with gold or predicted entities, then ``overall``."""
+    rows = [(key[len("test_"):], value) for key, value in metrics.items()
+            if key.startswith("test_") and isinstance(value, dict)]
+    overall = {"precision": metrics["test_overall_precision"], "recall": metrics["test_overall_recall"],
+               "f1": metrics["test_overall_f1"], "number": sum(value["number"] for _, value in rows)}
+    return sorted(rows) + [("overall", overall)]
+
+
+def print_report(system: str, seconds: dict[str, float], metrics: dict[str, Any]) -> None:
+    print(f"System {system}, {' + '.join(f'{stage} {seconds[stage]:.0f} s' for stage in seconds)} "
+          f"= {sum(seconds.values()) / 60:.1f} min")
+    print(f"{'type':<8} {'precision':>9} {'recall':>9} {'f1':>9} {'gold':>6}")
+    for name, scores in per_type_rows(metrics):
+        print(f"{name:<8} {scores['precision']:>9.4f} {scores['recall']:>9.4f} {scores['f1']:>9.4f} "
+              f"{scores['number']:>6}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="a MultiNERD-layout folder (train/train_en.jsonl…)")
+    parser.add_argument("--system", default="B", choices=("A", "B"))
+    parser.add_argument("--work", type=Path, default=None,
+                        help="work folder (default: a new folder under the system's temporary directory)")
+    parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="parameters to start from")
+    parser.add_argument("--train-sentences", type=int, default=None, metavar="N",
+                        help="train on the first N rows of each train file only (default: all)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="torch CPU threads per stage (default: torch's choice, one per core); on a machine "
+                             "shared with other work 1 is steadier")
+    parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
+                        metavar="KEY=VALUE", help="override one parameter, e.g. train.epochs=2 (repeatable)")
+    parser.add_argument("--json-out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        parser.error(f"--data {args.data}: folder not found")
+    if args.train_sentences is not None and args.train_sentences < 1:
+        parser.error("--train-sentences must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the stages and print the report; returns the parameters, stage times and test metrics."""
+    args = parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="real-text-"))
+    work.mkdir(parents=True, exist_ok=True)
+    data = args.data if args.train_sentences is None else cut_train_split(args.data, work / "source",
+                                                                            args.train_sentences)
+    params = run_params(yaml.safe_load(args.params.read_text(encoding="utf-8")), data, args.overrides)
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    log = work / "stages.log"
+    print(f"work folder {work}; stage output in {log}", flush=True)
+    seconds = {stage: run_stage(stage, args.system, work, log, args.threads) for stage in STAGES}
+    metrics = json.loads((work / "reports" / "metrics" / f"{args.system}.json").read_text(encoding="utf-8"))
+    print_report(args.system, seconds, metrics)
+    result = {"system": args.system, "data": str(args.data.resolve()), "train_sentences": args.train_sentences,
+              "threads": args.threads, "load_average_end": os.getloadavg(), "params": params, "seconds": seconds,
+              "metrics": metrics}
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Where a model runs and in what precision: the GPU when there is one, with the run's ``train`` precision.
+
+Training gets its device and mixed precision from the Hugging Face ``Trainer``; the stages that only run a
+model (evaluate, baseline) use :func:`choose_placement`, :func:`place_model` and :func:`autocast`
+(``pipeline.predict``, which has no parameter file, only the first two: the GPU in float32)::
+
+    placement = choose_placement(train_params(params, system))
+    model = place_model(SpanMarkerModel.from_pretrained(path), placement)
+    with autocast(placement):
+        model.predict(sentences)
+
+On a GPU, ``bf16`` or ``fp16`` runs the forward pass under ``torch.autocast`` in that dtype, as the
+``Trainer`` does in training; the weights stay in float32. Autocast rather than a model cast to that dtype
+because SpanMarker's ``predict`` ranks spans by their softmax scores, which autocast computes in float32,
+while a bf16 model would round them to 3 significant digits and tie spans that float32 tells apart. On a
+CPU nothing changes: float32, no autocast, whatever the flags say (they are GPU settings).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from span_marker import SpanMarkerModel
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A device and the autocast dtype of the forward pass there (``None``: full float32)."""
+
+    device: torch.device
+    autocast_dtype: torch.dtype | None = None
+    tf32: bool = False
+
+
+def choose_placement(precision: Mapping[str, Any] | None = None, cuda: bool | None = None) -> Placement:
+    """The first CUDA device when ``cuda`` (default: ``torch.cuda.is_available()``), else the CPU.
+
+    ``precision`` holds the ``train`` flags ``bf16``, ``fp16`` and ``tf32`` (missing ones count as false; the
+    parameter checks already forbid ``bf16`` and ``fp16`` together). They apply only on the GPU.
+    """
+    precision = precision or {}
+    if cuda is None:
+        cuda = torch.cuda.is_available()
+    if not cuda:
+        return Placement(torch.device("cpu"))
+    dtype = torch.bfloat16 if precision.get("bf16") else torch.float16 if precision.get("fp16") else None
+    return Placement(torch.device("cuda", 0), dtype, bool(precision.get("tf32")))
+
+
+def place_model(model: SpanMarkerModel, placement: Placement) -> SpanMarkerModel:
+    """Move ``model`` to the placement's device (in place, returned for chaining); with ``tf32``, allow
+    TF32 matrix products and convolutions on the GPU for this process, as ``TrainingArguments(tf32=True)``."""
+    if placement.tf32:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    return model.to(placement.device)
+
+
+def autocast(placement: Placement) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` in the placement's dtype on its device, or a context that changes nothing."""
+    if placement.autocast_dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=placement.device.type, dtype=placement.autocast_dtype)
