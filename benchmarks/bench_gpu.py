@@ -3,8 +3,8 @@
 One command, no network, a few minutes on a CUDA machine; it prints one table. Both columns use the same
 encoder, the same 31 MultiNERD labels (System A), the same seeded head, the same English sentences of the
 full-scale stand-in (``make_standin.py``; written to a temporary folder at ``--standin-scale`` unless ``--data``
-names one) and the lengths, batch size, gradient accumulation and precision of ``params.full.yaml``
-(256 / 128 / 8, 16 x 2, bf16):
+names one) and the lengths, batch size, gradient accumulation and precision of the real run, ``params.yaml`` with
+the overrides of ``params.full.yaml`` applied (256 / 128 / 8, 16 x 2, bf16):
 
 - ``project``: ``pipeline.modeling.build_model`` and ``pipeline.train.training_arguments`` (fused AdamW, TF32,
   data loader workers, ...); prediction through the evaluate stage's code path: ``pipeline.device`` (GPU,
@@ -29,8 +29,8 @@ in seconds (a 2-layer, 32-wide encoder, small batches), which is how the test su
 
 Usage, from the repository root::
 
-    python benchmarks/bench_gpu.py [--json-out /tmp/bench_gpu.json]   # on the GPU machine, sized for under 4 minutes
-    python benchmarks/bench_gpu.py --tiny                               # anywhere, seconds
+    python -m benchmarks.bench_gpu [--json-out /tmp/bench_gpu.json]   # on the GPU machine, sized for under 4 minutes
+    python -m benchmarks.bench_gpu --tiny                               # anywhere, seconds
 """
 
 from __future__ import annotations
@@ -40,18 +40,13 @@ import contextlib
 import dataclasses
 import gc
 import json
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `pipeline` and `benchmarks` importable
-
 import torch
-import yaml
 from span_marker import SpanMarkerModel
 from transformers import BertConfig, BertModel, BertTokenizerFast, TrainingArguments, set_seed
 
@@ -68,7 +63,12 @@ from benchmarks.quiet import quiet_libraries
 from pipeline.device import autocast, choose_placement, place_model
 from pipeline.labels import MULTINERD_LABELS
 from pipeline.modeling import build_model
+from pipeline.overrides import apply_overrides
+from pipeline.params import EvaluateParams, ModelParams, TrainParams, read_params
 from pipeline.scoring import score_model
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SYSTEM = "A"  # whose labels (all 31 MultiNERD tags) and train parameters the benchmark uses
 
 MBERT_SHAPES = {"vocab_size": 119_547, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
                 "intermediate_size": 3072, "max_position_embeddings": 512}
@@ -116,19 +116,19 @@ def peak_gpu_memory(sink: dict[str, Any], key: str) -> Iterator[None]:
     sink[key] = torch.cuda.max_memory_allocated() / GIB
 
 
-def stock_training_arguments(hp: dict[str, Any], setting: Setting, output_dir: str) -> TrainingArguments:
+def stock_training_arguments(hp: TrainParams, setting: Setting, output_dir: str) -> TrainingArguments:
     """What a SpanMarker user sets by hand: batch size, accumulation, learning rate, seed, bf16/fp16."""
     return TrainingArguments(output_dir=output_dir, per_device_train_batch_size=setting.batch_size,
-                             gradient_accumulation_steps=hp["gradient_accumulation_steps"],
-                             learning_rate=hp["learning_rate"], seed=hp["seed"], bf16=hp["bf16"], fp16=hp["fp16"],
+                             gradient_accumulation_steps=hp.gradient_accumulation_steps,
+                             learning_rate=hp.learning_rate, seed=hp.seed, bf16=hp.bf16, fp16=hp.fp16,
                              max_steps=setting.warmup_steps + setting.steps, save_strategy="no",
                              logging_strategy="no", report_to="none", disable_tqdm=True,
                              use_cpu=not torch.cuda.is_available())
 
 
-def predict_project(model: SpanMarkerModel, hp: dict[str, Any], data: Sentences, batch_size: int) -> float:
+def predict_project(model: SpanMarkerModel, hp: TrainParams, data: Sentences, batch_size: int) -> float:
     """Seconds of the evaluate stage's prediction of the test sentences: placement, autocast, ``score_model``."""
-    placement = choose_placement(hp)
+    placement = choose_placement(dataclasses.asdict(hp))
     model = place_model(model, placement)
     labels = list(MULTINERD_LABELS)
     with autocast(placement):
@@ -147,19 +147,22 @@ def predict_stock(model: SpanMarkerModel, data: Sentences) -> float:
     return time.perf_counter() - start
 
 
-def run_setting(name: str, encoder: Path, params: dict[str, Any], hp: dict[str, Any], setting: Setting,
+def run_setting(name: str, encoder: Path, model_params: ModelParams, hp: TrainParams, setting: Setting,
                 data: Sentences, seed: int) -> dict[str, Any]:
     """Train ``setting.warmup_steps + setting.steps`` optimizer steps, then predict the test sentences."""
     set_seed(seed)
-    lengths = {key: params["model"][key] for key in ("model_max_length", "marker_max_length", "entity_max_length")}
+    model_params = dataclasses.replace(model_params, name=str(encoder), revision=None)
     labels = list(MULTINERD_LABELS)
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix=f"bench_gpu_{name}_") as output_dir:
         if name == "project":
-            model = build_model({"name": str(encoder), "revision": None, **lengths}, labels)
-            args = make_training_arguments({**params, "train": hp}, setting, output_dir)
+            model = build_model(model_params, labels)
+            args = make_training_arguments(hp, setting, output_dir)
         else:
-            model = SpanMarkerModel.from_pretrained(str(encoder), labels=labels, **lengths)
+            model = SpanMarkerModel.from_pretrained(str(encoder), labels=labels,
+                                                    model_max_length=model_params.model_max_length,
+                                                    marker_max_length=model_params.marker_max_length,
+                                                    entity_max_length=model_params.entity_max_length)
             args = stock_training_arguments(hp, setting, output_dir)
         with peak_gpu_memory(result, "train_peak_gib"):
             result["train"], trainer = bench_training(model, args, setting, data)
@@ -226,8 +229,10 @@ def print_table(report: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.full.yaml",
-                        help="lengths, batch size, accumulation, precision and prediction batch size")
+    parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="the project's parameters")
+    parser.add_argument("--overrides", type=Path, default=REPO_ROOT / "params.full.yaml",
+                        help="the real run's overrides of --params: lengths, batch size, accumulation, precision "
+                             "and prediction batch size")
     parser.add_argument("--data", type=Path, default=None,
                         help="a MultiNERD-layout folder (default: write a stand-in to a temporary folder)")
     parser.add_argument("--standin-scale", type=float, default=0.1, help="stand-in size when --data is not given")
@@ -252,19 +257,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     start = time.perf_counter()
     args = parse_args(argv)
     quiet_libraries()
-    params = yaml.safe_load(args.params.read_text(encoding="utf-8"))
+    params = apply_overrides(read_params(args.params), read_params(args.overrides))
+    model_params = ModelParams.read(params)
     cuda = torch.cuda.is_available()
-    hp = {**params["train"], "checkpoint_steps": 0}
+    hp = dataclasses.replace(TrainParams.read(params, SYSTEM), checkpoint_steps=0)
     if not cuda:  # GPU settings; TrainingArguments rejects tf32 without a GPU
-        hp.update(bf16=False, fp16=False, tf32=False)
+        hp = dataclasses.replace(hp, bf16=False, fp16=False, tf32=False)
     if args.tiny:
-        hp["dataloader_num_workers"] = 0
-    batch_size = args.batch_size or hp["batch_size"]
-    hp["batch_size"] = batch_size
-    setting = Setting("project", params["model"]["model_max_length"], params["model"]["marker_max_length"],
-                      params["model"]["entity_max_length"], batch_size, params["evaluate"]["batch_size"],
+        hp = dataclasses.replace(hp, dataloader_num_workers=0)
+    batch_size = args.batch_size or hp.batch_size
+    hp = dataclasses.replace(hp, batch_size=batch_size)
+    setting = Setting("project", model_params.model_max_length, model_params.marker_max_length,
+                      model_params.entity_max_length, batch_size, EvaluateParams.read(params).batch_size,
                       args.steps, args.warmup_steps, args.predict_sentences)
-    train_sentences = (args.warmup_steps + args.steps) * batch_size * hp["gradient_accumulation_steps"]
+    train_sentences = (args.warmup_steps + args.steps) * batch_size * hp.gradient_accumulation_steps
     with tempfile.TemporaryDirectory(prefix="bench_gpu_") as work:
         data_dir = args.data
         if data_dir is None:
@@ -276,13 +282,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results = {}
         for name in ("project", "stock"):
             with own_tf32_settings():
-                results[name] = run_setting(name, encoder, params, hp, dataclasses.replace(setting, name=name), data,
-                                            args.seed)
-    placement = choose_placement(hp)
+                results[name] = run_setting(name, encoder, model_params, hp, dataclasses.replace(setting, name=name),
+                                            data, args.seed)
+    placement = choose_placement(dataclasses.asdict(hp))
     report = {
         "device": torch.cuda.get_device_name(0) if cuda else "CPU (no GPU)",
         "precision": str(placement.autocast_dtype or torch.float32).removeprefix("torch.")
-                     + (" autocast" if placement.autocast_dtype else "") + (", tf32 (project)" if hp["tf32"] else ""),
+                     + (" autocast" if placement.autocast_dtype else "") + (", tf32 (project)" if hp.tf32 else ""),
         "encoder": ("mBERT shapes " if not args.tiny else "tiny ") + json.dumps(shapes),
         "torch": torch.__version__,
         "results": results,

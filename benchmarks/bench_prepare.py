@@ -1,6 +1,6 @@
 """Benchmark the project's ``prepare_split`` against the original notebook's ``datasets`` filter/map.
 
-On one MultiNERD-format folder (the real data, or ``benchmarks/make_standin.py`` output) this measures:
+On one MultiNERD-format folder (the real data, or ``python -m benchmarks.make_standin`` output) this measures:
 
 (a) the original notebook's method on the train split: a Hugging Face ``Dataset``, then
     ``Dataset.filter(lambda x: x["lang"] == "en")`` with a Python predicate and ``Dataset.map`` that sets every
@@ -24,7 +24,7 @@ output). ``ru_maxrss`` of each process is reported.
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_prepare.py --data /tmp/multinerd-standin [--json-out /tmp/bench_prepare.json]
+    python -m benchmarks.bench_prepare --data /tmp/multinerd-standin [--json-out /tmp/bench_prepare.json]
 
 ``--fraction F`` runs the comparison on every (1/F)-th train row only (documented in the output).
 """
@@ -43,17 +43,17 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+
+from pipeline.labels import MULTINERD_LABELS, labels_for_types
+from pipeline.params import SystemParams, read_params
+from pipeline.paths import SPLITS
+from pipeline.prepare import prepare_split
+from pipeline.sources import load_local, load_local_split, split_files
+from pipeline.validation import list_offsets
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `pipeline` importable
-
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import yaml  # noqa: E402
-
-from pipeline.labels import MULTINERD_LABELS, labels_for_types  # noqa: E402
-from pipeline.prepare import prepare_split  # noqa: E402
-from pipeline.sources import SPLITS, load_local, load_local_split, split_files  # noqa: E402
-from pipeline.validation import list_offsets  # noqa: E402
 
 GIB = 2**30
 
@@ -72,8 +72,7 @@ def current_rss_bytes() -> int | None:
 
 
 def system_types(system: str) -> list[str]:
-    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
-    return list(params["systems"][system]["types"])
+    return list(SystemParams.read(read_params(REPO_ROOT / "params.yaml"), system).types)
 
 
 def kept_ids(types: list[str]) -> set[int]:
@@ -121,7 +120,7 @@ def run_project(args: argparse.Namespace) -> dict:
 
 
 def project_in_child(args: argparse.Namespace) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--data", str(args.data), "--only", "project",
+    command = [sys.executable, "-m", "benchmarks.bench_prepare", "--data", str(args.data), "--only", "project",
                "--language", args.language, "--system", args.system, "--fraction", str(args.fraction)]
     completed = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True, cwd=REPO_ROOT)
     lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]

@@ -4,48 +4,48 @@ Before the first training step, SpanMarker's ``Trainer.preprocess_dataset`` norm
 the sentences and spreads each sentence's candidate spans over samples, all in one process (it has no
 ``num_proc``). This script times it on the first ``--sentences`` English train sentences of a folder laid out
 like the Hub dataset (for example the stand-in written by ``make_standin.py``), with the lengths and System A
-types of ``params.full.yaml`` and the encoder of ``params.yaml`` (the real run's mBERT needs the Hub), and
-projects the time for the whole English train split at the measured rate.
+types of the real run (``params.yaml`` with the overrides of ``params.full.yaml`` applied) and the encoder of
+``params.yaml`` (the real run's mBERT needs the Hub), and projects the time for the whole English train split at
+the measured rate.
 
 Usage (from the repository root; about 75 s with the defaults on 2 cores)::
 
-    python benchmarks/bench_preprocess.py --data /tmp/multinerd-standin [--sentences 50000]
+    python -m benchmarks.bench_preprocess --data /tmp/multinerd-standin [--sentences 50000]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `pipeline` importable
-
-import yaml
 from datasets import Dataset
 from span_marker import Trainer
 from transformers import TrainingArguments
 
 from benchmarks.quiet import quiet_libraries
+from pipeline.exceptions import DataError
 from pipeline.labels import MULTINERD_LABELS
 from pipeline.modeling import build_model
+from pipeline.overrides import apply_overrides
+from pipeline.params import ModelParams, PrepareParams, SystemParams, read_params
 from pipeline.prepare import prepare_split
 from pipeline.sources import load_local_split
-from pipeline.validation import DataError
 
-LENGTH_KEYS = ("model_max_length", "marker_max_length", "entity_max_length")
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def preprocess_rate(data: Path, sentences: int, encoder: str, lengths: dict[str, int], types: list[str],
+def preprocess_rate(data: Path, sentences: int, model_params: ModelParams, types: list[str],
                     language: str = "en") -> dict[str, Any]:
-    """Time ``Trainer.preprocess_dataset`` on the first ``sentences`` rows of the language's train split."""
+    """Time ``Trainer.preprocess_dataset`` on the first ``sentences`` rows of the language's train split, with
+    the encoder and lengths of ``model_params``."""
     table = prepare_split(load_local_split(data, "train"), language, types, "train")
     subset = Dataset(table.slice(0, sentences))
-    model = build_model({"name": encoder, **lengths}, list(MULTINERD_LABELS))
+    model = build_model(model_params, list(MULTINERD_LABELS))
     with tempfile.TemporaryDirectory() as output_dir:
         trainer = Trainer(model=model, args=TrainingArguments(output_dir=output_dir, report_to=[]))
         start = time.perf_counter()
@@ -53,8 +53,10 @@ def preprocess_rate(data: Path, sentences: int, encoder: str, lengths: dict[str,
         seconds = time.perf_counter() - start
     rate = len(subset) / seconds
     return {
-        **lengths,
-        "encoder": encoder,
+        "model_max_length": model_params.model_max_length,
+        "marker_max_length": model_params.marker_max_length,
+        "entity_max_length": model_params.entity_max_length,
+        "encoder": model_params.name,
         "split_sentences": table.num_rows,
         "sentences": len(subset),
         "samples": len(samples),
@@ -69,8 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, required=True, help="a MultiNERD-layout folder (train/train_en.jsonl…)")
     parser.add_argument("--sentences", type=int, default=50_000, help="English train sentences timed")
     parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="where the encoder comes from")
-    parser.add_argument("--full-params", type=Path, default=REPO_ROOT / "params.full.yaml",
-                        help="where the lengths and System A types come from")
+    parser.add_argument("--overrides", type=Path, default=REPO_ROOT / "params.full.yaml",
+                        help="the real run's overrides of --params: where the lengths and System A types come from")
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.sentences < 1:
@@ -81,15 +83,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     quiet_libraries()
-    encoder = yaml.safe_load(args.params.read_text(encoding="utf-8"))["model"]["name"]
-    full = yaml.safe_load(args.full_params.read_text(encoding="utf-8"))
-    lengths = {key: full["model"][key] for key in LENGTH_KEYS}
+    params = read_params(args.params)
+    full = apply_overrides(params, read_params(args.overrides))
+    encoder = ModelParams.read(params)
+    model_params = dataclasses.replace(ModelParams.read(full), name=encoder.name, revision=encoder.revision)
     try:
-        result = preprocess_rate(args.data, args.sentences, encoder, lengths, full["systems"]["A"]["types"],
-                                 full["prepare"]["language"])
+        result = preprocess_rate(args.data, args.sentences, model_params, list(SystemParams.read(full, "A").types),
+                                 PrepareParams.read(full).language)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
-    print(f"encoder {encoder}, lengths {lengths}")
+    print(f"encoder {encoder.name}, lengths {model_params.model_max_length} / {model_params.marker_max_length} / "
+          f"{model_params.entity_max_length}")
     print(f"{result['sentences']:,} sentences -> {result['samples']:,} samples in {result['seconds']:.1f} s: "
           f"{result['sentences_per_s']:,.0f} sentences/s")
     print(f"projected for all {result['split_sentences']:,} train sentences: "

@@ -2,17 +2,18 @@
 
 The data is a folder laid out like MultiNERD on the Hub (``train/``, ``val/``, ``test/`` with
 ``*_<lang>.jsonl`` files), read as a ``local`` source, as a user with their own copy would. The script
-copies ``params.yaml`` into a work folder with ``download.source: local``, ``download.local_path`` and
+copies ``params.yaml`` into a work folder with ``download.source: local``, ``download.path`` and
 ``train.epochs: 1`` (plus any ``--set KEY=VALUE``); with ``--train-sentences N`` the source is a copy in the work
-folder whose train files keep their first N lines (validation and test stay whole). It then runs ``python -m pipeline.download``, ``prepare``,
-``train`` and ``evaluate`` there, one process each, and prints the wall time of each stage and the test
-precision, recall and F1 per entity type from ``reports/metrics/<system>.json``. The repository's own
-``data/``, ``models/``, ``reports/`` and ``dvc.lock`` are never touched.
+folder whose train files keep their first N lines (validation and test stay whole). It then runs
+``python -m pipeline.download``, ``prepare``, ``train`` and ``evaluate`` there, one process each, and prints the
+wall time of each stage and the test precision, recall and F1 per entity type (``reports/scores/<system>.json``)
+and overall (``reports/metrics/<system>.json``). The repository's own ``data/``, ``models/``, ``reports/`` and
+``dvc.lock`` are never touched.
 
 Usage, from the repository root (System B, 1 epoch on WikiNEuRal's English sentences: see
 ``benchmarks/README.md`` for the measured figures)::
 
-    python benchmarks/bench_real_text.py --data ../shared/data/wikineural --train-sentences 1500 --threads 1 \
+    python -m benchmarks.bench_real_text --data /path/to/wikineural --train-sentences 1500 --threads 1 \
         [--work /tmp/real-text] [--system B] [--set train.epochs=2] [--json-out /tmp/real_text.json]
 """
 
@@ -30,6 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+
+from pipeline.params import read_params
+from pipeline.paths import metrics_file, scores_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("download", "prepare", "train", "evaluate")
@@ -38,11 +43,11 @@ SYSTEM_STAGES = ("prepare", "train", "evaluate")
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
-    """``train.epochs=2`` as (``["train", "epochs"]``, 2); the value is read as YAML."""
+    """``train.epochs=2`` as (``["train", "epochs"]``, 2); the value is read as YAML 1.2, as ``params.yaml``."""
     key, separator, value = text.partition("=")
     if not separator or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key.split("."), yaml.safe_load(value)
+    return key.split("."), YAML(typ="safe", pure=True).load(value)
 
 
 def cut_train_split(data: Path, out: Path, sentences: int) -> Path:
@@ -67,7 +72,7 @@ def run_params(base: dict[str, Any], data: Path, overrides: list[tuple[list[str]
     """``base`` with the local source at ``data``, one epoch, then ``overrides``; raises KeyError for a
     ``--set`` key whose parent is not in the file."""
     params = json.loads(json.dumps(base))
-    params["download"].update(source="local", local_path=str(data.resolve()))
+    params["download"].update(source="local", path=str(data.resolve()))
     params["train"]["epochs"] = 1
     for keys, value in overrides:
         node = params
@@ -99,22 +104,22 @@ def run_stage(stage: str, system: str, work: Path, log: Path, threads: int | Non
     return seconds
 
 
-def per_type_rows(metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """``(type, scores)`` of every type with gold or predicted entities, then ``overall``."""
-    rows = [(key[len("test_"):], value) for key, value in metrics.items()
+def per_type_rows(scores: dict[str, Any], metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``(type, scores)`` of every type with gold or predicted entities (``test_<TYPE>`` of the per-type
+    ``scores``), then ``overall`` (the overall ``metrics``)."""
+    rows = [(key[len("test_"):], value) for key, value in scores.items()
             if key.startswith("test_") and isinstance(value, dict)]
-    overall = {"precision": metrics["test_overall_precision"], "recall": metrics["test_overall_recall"],
-               "f1": metrics["test_overall_f1"], "number": sum(value["number"] for _, value in rows)}
+    overall = {"precision": metrics["precision"], "recall": metrics["recall"], "f1": metrics["f1"],
+               "number": sum(value["number"] for _, value in rows)}
     return sorted(rows) + [("overall", overall)]
 
 
-def print_report(system: str, seconds: dict[str, float], metrics: dict[str, Any]) -> None:
+def print_report(system: str, seconds: dict[str, float], scores: dict[str, Any], metrics: dict[str, Any]) -> None:
     print(f"System {system}, {' + '.join(f'{stage} {seconds[stage]:.0f} s' for stage in seconds)} "
           f"= {sum(seconds.values()) / 60:.1f} min")
     print(f"{'type':<8} {'precision':>9} {'recall':>9} {'f1':>9} {'gold':>6}")
-    for name, scores in per_type_rows(metrics):
-        print(f"{name:<8} {scores['precision']:>9.4f} {scores['recall']:>9.4f} {scores['f1']:>9.4f} "
-              f"{scores['number']:>6}")
+    for name, row in per_type_rows(scores, metrics):
+        print(f"{name:<8} {row['precision']:>9.4f} {row['recall']:>9.4f} {row['f1']:>9.4f} {row['number']:>6}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -141,22 +146,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Run the stages and print the report; returns the parameters, stage times and test metrics."""
+    """Run the stages and print the report; returns the parameters, stage times, overall test metrics and
+    per-type test scores."""
     args = parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="real-text-"))
     work.mkdir(parents=True, exist_ok=True)
     data = args.data if args.train_sentences is None else cut_train_split(args.data, work / "source",
                                                                             args.train_sentences)
-    params = run_params(yaml.safe_load(args.params.read_text(encoding="utf-8")), data, args.overrides)
+    params = run_params(read_params(args.params), data, args.overrides)
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     log = work / "stages.log"
     print(f"work folder {work}; stage output in {log}", flush=True)
     seconds = {stage: run_stage(stage, args.system, work, log, args.threads) for stage in STAGES}
-    metrics = json.loads((work / "reports" / "metrics" / f"{args.system}.json").read_text(encoding="utf-8"))
-    print_report(args.system, seconds, metrics)
+    metrics = json.loads((work / metrics_file(args.system)).read_text(encoding="utf-8"))
+    scores = json.loads((work / scores_file(args.system)).read_text(encoding="utf-8"))
+    print_report(args.system, seconds, scores, metrics)
     result = {"system": args.system, "data": str(args.data.resolve()), "train_sentences": args.train_sentences,
               "threads": args.threads, "load_average_end": os.getloadavg(), "params": params, "seconds": seconds,
-              "metrics": metrics}
+              "metrics": metrics, "scores": scores}
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -33,8 +33,8 @@ sentences/s (= samples/s divided by the mean samples per sentence of the preproc
 
 Usage (from the repository root; about 4 minutes on 2 idle cores)::
 
-    python benchmarks/bench_throughput.py --evaluate [--json-out /tmp/bench_throughput.json]
-    python benchmarks/bench_throughput.py --settings project --evaluate --profile-dir /tmp/bench_profile
+    python -m benchmarks.bench_throughput --evaluate [--json-out /tmp/bench_throughput.json]
+    python -m benchmarks.bench_throughput --settings project --evaluate --profile-dir /tmp/bench_profile
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ import json
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -55,15 +54,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `pipeline` importable
-
 import datasets
 import span_marker
 import tokenizers
 import torch
 import transformers
-import yaml
 from datasets import Dataset
 from span_marker import SpanMarkerModel, Trainer
 from transformers import TrainerCallback, TrainingArguments, set_seed
@@ -73,11 +68,15 @@ from benchmarks.quiet import quiet_libraries
 from pipeline.labels import MULTINERD_LABELS
 from pipeline.metrics import use_offline_seqeval
 from pipeline.modeling import build_model, resolve_model_path
+from pipeline.params import EvaluateParams, ModelParams, TrainParams, read_params
 from pipeline.scoring import tags_from_entities
 from pipeline.train import training_arguments
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 STOCK_PREDICT_BATCH_SIZE = 4  # SpanMarkerModel.predict's default batch_size
-STOCK_TRAIN_BATCH_SIZE = 16  # params.full.yaml (the real run)
+STOCK_TRAIN_BATCH_SIZE = 16  # the real run's train.batch_size (params.full.yaml)
+SYSTEM = "A"  # whose labels (all 31 MultiNERD tags) and train parameters the benchmark uses
 Entities = list[list[dict[str, Any]]]
 
 
@@ -127,13 +126,13 @@ def load_sentences(sample: Path, language: str) -> Sentences:
 
 def make_settings(params: dict[str, Any], args: argparse.Namespace) -> dict[str, Setting]:
     """The ``project`` setting from ``params.yaml`` and SpanMarker's ``stock`` defaults."""
-    model = params["model"]
+    model = ModelParams.read(params)
+    predict_batch_size = EvaluateParams.read(params).batch_size
     return {
-        "project": Setting("project", model["model_max_length"], model["marker_max_length"],
-                           model["entity_max_length"], params["train"]["batch_size"],
-                           params["evaluate"]["batch_size"], args.steps, args.warmup_steps,
-                           args.predict_sentences),
-        "stock": Setting("stock", None, None, None, STOCK_TRAIN_BATCH_SIZE, params["evaluate"]["batch_size"],
+        "project": Setting("project", model.model_max_length, model.marker_max_length, model.entity_max_length,
+                           TrainParams.read(params, SYSTEM).batch_size, predict_batch_size, args.steps,
+                           args.warmup_steps, args.predict_sentences),
+        "stock": Setting("stock", None, None, None, STOCK_TRAIN_BATCH_SIZE, predict_batch_size,
                          args.stock_steps, args.stock_warmup_steps, args.stock_predict_sentences),
     }
 
@@ -142,13 +141,12 @@ def make_model(params: dict[str, Any], setting: Setting, seed: int) -> SpanMarke
     """A fresh SpanMarker model on the project's encoder with ``setting``'s lengths (same seeded head)."""
     set_seed(seed)
     labels = list(MULTINERD_LABELS)
+    model = ModelParams.read(params)
     if setting.name == "project":
-        model_params = {**params["model"], "model_max_length": setting.model_max_length,
-                        "marker_max_length": setting.marker_max_length,
-                        "entity_max_length": setting.entity_max_length}
-        return build_model(model_params, labels)
-    path = resolve_model_path(params["model"]["name"])
-    return SpanMarkerModel.from_pretrained(path, revision=params["model"].get("revision"), labels=labels)
+        return build_model(dataclasses.replace(model, model_max_length=setting.model_max_length,
+                                               marker_max_length=setting.marker_max_length,
+                                               entity_max_length=setting.entity_max_length), labels)
+    return SpanMarkerModel.from_pretrained(resolve_model_path(model.name), revision=model.revision, labels=labels)
 
 
 def effective_lengths(model: SpanMarkerModel) -> dict[str, int]:
@@ -160,9 +158,9 @@ def effective_lengths(model: SpanMarkerModel) -> dict[str, int]:
             "tokens_per_sample": model_max_length + 2 * marker_max_length}
 
 
-def make_training_arguments(params: dict[str, Any], setting: Setting, output_dir: str) -> TrainingArguments:
+def make_training_arguments(hp: TrainParams, setting: Setting, output_dir: str) -> TrainingArguments:
     """The pipeline's training arguments with ``setting``'s batch size, stopping after a fixed step count."""
-    hp = {**params["train"], "batch_size": setting.batch_size, "checkpoint_steps": 0}
+    hp = dataclasses.replace(hp, batch_size=setting.batch_size, checkpoint_steps=0)
     args = training_arguments(hp, Path(output_dir))
     return dataclasses.replace(args, max_steps=setting.warmup_steps + setting.steps, eval_strategy="no",
                                save_strategy="no", logging_strategy="no", disable_tqdm=True)
@@ -524,8 +522,8 @@ def run_setting(params: dict[str, Any], setting: Setting, data: Sentences, args:
         result["predict_untrained"] = bench_prediction(model, setting, data.test, 1)
     with tempfile.TemporaryDirectory(prefix="bench_throughput_") as output_dir:
         with profiled(args.profile_dir, f"{setting.name}_train", profiles):
-            result["train"], trainer = bench_training(model, make_training_arguments(params, setting, output_dir),
-                                                      setting, data)
+            training_args = make_training_arguments(TrainParams.read(params, SYSTEM), setting, output_dir)
+            result["train"], trainer = bench_training(model, training_args, setting, data)
         if args.evaluate:
             with profiled(args.profile_dir, f"{setting.name}_evaluate", profiles):
                 result["evaluate"] = bench_evaluation(trainer, data.val)
@@ -581,10 +579,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     quiet_libraries()
     if args.threads:
         torch.set_num_threads(args.threads)
-    params = yaml.safe_load(args.params.read_text(encoding="utf-8"))
+    params = read_params(args.params)
     settings = make_settings(params, args)
     data = load_sentences(args.sample, args.language)
-    report: dict[str, Any] = {"machine": machine(), "model": params["model"]["name"], "results": {},
+    report: dict[str, Any] = {"machine": machine(), "model": ModelParams.read(params).name, "results": {},
                               "profiles": {}}
     print(f"machine: {report['machine']}")
     for name in args.settings:

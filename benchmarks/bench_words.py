@@ -14,7 +14,7 @@ splits' speed, and the most frequent differences of the project's splitter.
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_words.py --data ../shared/data/wikineural [--language en] [--json-out FILE]
+    python -m benchmarks.bench_words --data /path/to/wikineural [--language en] [--json-out FILE]
 """
 
 from __future__ import annotations
@@ -24,14 +24,12 @@ import collections
 import difflib
 import json
 import re
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from sacremoses import MosesDetokenizer, MosesTokenizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline.words import split_words
 
 OLD_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:-\w+)*|['’]s\b|[^\w\s]")

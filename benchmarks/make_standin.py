@@ -2,7 +2,7 @@
 
 The output looks like ``Babelscape/multinerd`` on disk: ``train/train_<lang>.jsonl``, ``val/val_<lang>.jsonl``
 and ``test/test_<lang>.jsonl`` for the 10 languages, one ``{"tokens": [...], "ner_tags": [...], "lang": "xx"}``
-object a line, at the real row counts (docs: /work/shared/reference/FACTS.md):
+object a line, at MultiNERD's row counts:
 
 * train 2,678,400 · validation 334,800 · test 335,986 rows over de en es fr it nl pl pt ru zh;
 * English exactly train 262,560 · validation 32,820 · test 32,908; the other rows are split over the other
@@ -15,15 +15,16 @@ Shape of the data (the same model for every language):
 
 * Sentence lengths: ``round(exp(N(mu, sigma)))`` with ``mu = LENGTH_MU``, ``sigma = LENGTH_SIGMA``, clipped to
   ``[LENGTH_MIN, LENGTH_MAX]``; the mean (21.64 tokens at seed 0) matches the English train token total implied by
-  the FACTS label counts (5,684,238 tokens / 262,560 sentences = 21.65).
+  MultiNERD's English label counts as printed by the original project's notebook (5,684,238 tokens / 262,560
+  sentences = 21.65); those counts are the reference of everything below.
 * Tags: each chunk is one token stream of alternating O-runs and entities, cut into sentences. O-runs are
-  geometric with mean ``O / sum(B-)`` of the FACTS English train counts (12.28). An entity's type is drawn with
-  the FACTS B- frequencies (train counts for train and validation; the FACTS test entity counts for test), its
-  length is ``1 + K`` with K geometric of mean ``I-X / B-X`` (FACTS train counts), capped at ``ENTITY_MAX``.
+  geometric with mean ``O / sum(B-)`` of the English train counts (12.28). An entity's type is drawn with
+  the B- frequencies (train counts for train and validation; the test entity counts for test), its
+  length is ``1 + K`` with K geometric of mean ``I-X / B-X`` (train counts), capped at ``ENTITY_MAX``.
   A sentence that would end inside an entity runs on to the entity's end (the next sentence then starts
   there, keeping its own drawn length), so entities are never cut and every sentence is valid BIO; the
-  English tag counts therefore follow FACTS (O dominant, the long tail of BIO/INST/VEHI/MYTH/CEL, I- tags in
-  FACTS ratios). The counts written are saved to ``STANDIN.json``.
+  English tag counts therefore follow MultiNERD's (O dominant, the long tail of BIO/INST/VEHI/MYTH/CEL, I- tags in
+  MultiNERD's ratios). The counts written are saved to ``STANDIN.json``.
 * Tokens: O tokens from a Zipf(1.0) vocabulary of 30,000 lower-case words per language whose top word is
   ``,``; entity tokens from a Zipf(0.8) vocabulary of 20,000 capitalised words; a sentence that ends on an O
   token ends with ``.``.
@@ -35,7 +36,7 @@ kernels (``binary_join``), one chunk of ``--chunk-rows`` rows at a time, so memo
 
 Usage (from the repository root)::
 
-    python benchmarks/make_standin.py --out /tmp/multinerd-standin [--seed 0] [--scale 1.0]
+    python -m benchmarks.make_standin --out /tmp/multinerd-standin [--seed 0] [--scale 1.0]
 
 ``--scale 0.01`` writes a proportionally smaller copy (every per-language count times the scale, at least 1).
 """
@@ -45,7 +46,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import time
 from array import array
 from itertools import accumulate
@@ -56,8 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: make `pipeline` importable
-from pipeline.labels import ENTITY_TYPES, MULTINERD_LABELS  # noqa: E402
+from pipeline.labels import ENTITY_TYPES, MULTINERD_LABELS
 
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
 SPLITS = ("train", "validation", "test")
@@ -66,16 +65,16 @@ FOLDERS = {"train": "train", "validation": "val", "test": "test"}
 TOTAL_ROWS = {"train": 2_678_400, "validation": 334_800, "test": 335_986}
 ENGLISH_ROWS = {"train": 262_560, "validation": 32_820, "test": 32_908}
 
-# FACTS.md, English train token counts of each tag.
-FACTS_TRAIN_O = 4_957_198
-FACTS_TRAIN_B = {"PER": 125_974, "ORG": 55_282, "LOC": 117_330, "ANIM": 25_472, "BIO": 280, "CEL": 5_370,
+# MultiNERD's English train token counts of each tag, as printed by the original project's notebook.
+MULTINERD_TRAIN_O = 4_957_198
+MULTINERD_TRAIN_B = {"PER": 125_974, "ORG": 55_282, "LOC": 117_330, "ANIM": 25_472, "BIO": 280, "CEL": 5_370,
                  "DIS": 17_404, "EVE": 5_050, "FOOD": 16_558, "INST": 758, "MEDIA": 12_162, "MYTH": 1_138,
                  "PLANT": 14_872, "TIME": 5_080, "VEHI": 808}
-FACTS_TRAIN_I = {"PER": 132_376, "ORG": 71_998, "LOC": 48_800, "ANIM": 10_614, "BIO": 70, "CEL": 2_972,
+MULTINERD_TRAIN_I = {"PER": 132_376, "ORG": 71_998, "LOC": 48_800, "ANIM": 10_614, "BIO": 70, "CEL": 2_972,
                  "DIS": 11_608, "EVE": 8_406, "FOOD": 6_060, "INST": 726, "MEDIA": 20_070, "MYTH": 202,
                  "PLANT": 4_702, "TIME": 3_942, "VEHI": 956}
-# FACTS.md, English test entities by B- tag.
-FACTS_TEST_B = {"PER": 10_530, "ORG": 6_618, "LOC": 24_048, "ANIM": 3_208, "BIO": 16, "CEL": 82, "DIS": 1_518,
+# MultiNERD's English test entities by B- tag, as printed by the original project's notebook.
+MULTINERD_TEST_B = {"PER": 10_530, "ORG": 6_618, "LOC": 24_048, "ANIM": 3_208, "BIO": 16, "CEL": 82, "DIS": 1_518,
                 "EVE": 704, "FOOD": 1_132, "INST": 24, "MEDIA": 916, "MYTH": 64, "PLANT": 1_788, "TIME": 578,
                 "VEHI": 64}
 
@@ -87,7 +86,7 @@ LENGTH_SIGMA = 0.5
 LENGTH_MIN, LENGTH_MAX = 3, 200
 ENTITY_MAX = 30
 """Longest entity, in tokens."""
-O_RUN_MEAN = FACTS_TRAIN_O / sum(FACTS_TRAIN_B.values())
+O_RUN_MEAN = MULTINERD_TRAIN_O / sum(MULTINERD_TRAIN_B.values())
 """Mean number of O tokens between two entities (12.28)."""
 COMMON_WORDS, NAME_WORDS = 30_000, 20_000
 COMMON_ZIPF, NAME_ZIPF = 1.0, 0.8
@@ -109,7 +108,7 @@ SCRIPTS = {
 
 
 def split_rows(scale: float = 1.0) -> dict[str, dict[str, int]]:
-    """Rows per split and language: English as in FACTS, the rest spread evenly, all times ``scale``."""
+    """Rows per split and language: English as in MultiNERD, the rest spread evenly, all times ``scale``."""
     rows = {}
     for split in SPLITS:
         others = [lang for lang in LANGUAGES if lang != "en"]
@@ -124,9 +123,9 @@ def _type_probabilities(counts: dict[str, int]) -> np.ndarray:
     return values / values.sum()
 
 
-TYPE_PROBS = {"train": _type_probabilities(FACTS_TRAIN_B), "validation": _type_probabilities(FACTS_TRAIN_B),
-              "test": _type_probabilities(FACTS_TEST_B)}
-I_PER_B = np.array([FACTS_TRAIN_I[t] / FACTS_TRAIN_B[t] for t in ENTITY_TYPES])
+TYPE_PROBS = {"train": _type_probabilities(MULTINERD_TRAIN_B), "validation": _type_probabilities(MULTINERD_TRAIN_B),
+              "test": _type_probabilities(MULTINERD_TEST_B)}
+I_PER_B = np.array([MULTINERD_TRAIN_I[t] / MULTINERD_TRAIN_B[t] for t in ENTITY_TYPES])
 """Mean number of I- tokens per entity of each type (entity length minus one)."""
 
 
@@ -281,14 +280,14 @@ def generate(out: Path, seed: int = 0, scale: float = 1.0, chunk_rows: int = CHU
 
 
 def report(summary: dict) -> str:
-    """English train tag counts next to FACTS (scaled), and the mean sentence lengths."""
+    """English train tag counts next to MultiNERD's (scaled), and the mean sentence lengths."""
     scale = summary["scale"]
     counts = summary["tag_counts"]["train"]["en"]
-    facts = {"O": FACTS_TRAIN_O} | {f"B-{t}": n for t, n in FACTS_TRAIN_B.items()} | {
-        f"I-{t}": n for t, n in FACTS_TRAIN_I.items()}
-    lines = [f"{'tag':8} {'stand-in':>10} {'FACTS x scale':>14} {'ratio':>6}"]
-    for label in sorted(facts, key=lambda label: -facts[label]):
-        expected = facts[label] * scale
+    reference = {"O": MULTINERD_TRAIN_O} | {f"B-{t}": n for t, n in MULTINERD_TRAIN_B.items()} | {
+        f"I-{t}": n for t, n in MULTINERD_TRAIN_I.items()}
+    lines = [f"{'tag':8} {'stand-in':>10} {'MultiNERD x scale':>14} {'ratio':>6}"]
+    for label in sorted(reference, key=lambda label: -reference[label]):
+        expected = reference[label] * scale
         lines.append(f"{label:8} {counts[label]:>10,} {expected:>14,.0f} {counts[label] / expected:>6.3f}")
     for split in SPLITS:
         rows = sum(summary["rows"][split].values())

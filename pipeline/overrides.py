@@ -8,10 +8,14 @@ Usage, from the repository root::
 ``-S key=value`` per leaf (strings double-quoted, so a revision such as ``123e4`` stays a string), and DVC
 applies them to ``params.yaml`` in the experiment it runs. A key that ``params.yaml`` lacks, or a value with
 white space (which the shell would split), is an error naming the key.
+
+Code that needs the real run's parameters without DVC (the benchmarks) reads them with :func:`apply_overrides`,
+which gives the same nested parameters as the experiment's ``params.yaml``.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from collections.abc import Iterator
@@ -53,6 +57,25 @@ def set_param_arguments(overrides: dict[str, Any], params: dict[str, Any]) -> li
             raise ParamError(f"{key}: got {value!r}; allowed: a value without white space")
         arguments += ["-S", f"{key}={text}"]
     return arguments
+
+
+def apply_overrides(params: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``params`` with every leaf of ``overrides`` set: the parameters ``dvc exp run`` runs with
+    :func:`set_param_arguments` of the same files. ``params`` is left as it is; a key it lacks is an error.
+
+    ``apply_overrides(read_params("params.yaml"), read_params("params.full.yaml"))`` is the real run.
+    """
+    known = dict(leaves(params))
+    merged = copy.deepcopy(params)
+    for key, value in leaves(overrides):
+        if key not in known:
+            raise ParamError(f"{key}: not in {PARAMS_FILE}; an override file may only change existing keys")
+        *parents, last = key.split(".")
+        node = merged
+        for parent in parents:
+            node = node[parent]
+        node[last] = copy.deepcopy(value)
+    return merged
 
 
 def main() -> None:

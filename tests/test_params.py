@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.overrides import apply_overrides
 from pipeline.params import (
     CheckpointParams,
     DownloadParams,
@@ -46,14 +47,14 @@ def test_default_params_are_the_embedded_run():
 
 
 def test_the_real_run_is_the_defaults_with_the_override_file_applied_by_dvc(tmp_path):
-    from dvc.utils.hydra import apply_overrides
+    from dvc.utils.hydra import apply_overrides as dvc_apply_overrides
 
     from pipeline.overrides import set_param_arguments
 
     arguments = set_param_arguments(load("params.full.yaml"), load("params.yaml"))
     target = tmp_path / "params.yaml"
     target.write_text((REPO_ROOT / "params.yaml").read_text())
-    apply_overrides(target, arguments[1::2])  # what `dvc exp run -S ... -S ...` does to params.yaml
+    dvc_apply_overrides(target, arguments[1::2])  # what `dvc exp run -S ... -S ...` does to params.yaml
     full = read_params(target)
     model = ModelParams.read(full)
     assert model.name == "tomaarsen/span-marker-mbert-base-multinerd"
@@ -67,6 +68,17 @@ def test_the_real_run_is_the_defaults_with_the_override_file_applied_by_dvc(tmp_
     download = DownloadParams.read(full)
     assert download.source == "hub" and download.hub_revision == "2814b78e7af4b5a1f1886fe7ad49632de4d9dd25"
     assert SystemParams.read(full, "B").types == ("PER", "ORG", "LOC", "ANIM", "DIS")
+    assert apply_overrides(read_params(REPO_ROOT / "params.yaml"), read_params(REPO_ROOT / "params.full.yaml")) == full
+
+
+def test_apply_overrides_merges_leaves_into_a_copy():
+    params = {"model": {"name": "a", "max": 8}, "systems": {"B": {"types": ["PER"], "train": {}}}}
+    before = copy.deepcopy(params)
+    merged = apply_overrides(params, {"model": {"max": 256}, "systems": {"B": {"types": ["PER", "ORG"]}}})
+    assert merged == {"model": {"name": "a", "max": 256}, "systems": {"B": {"types": ["PER", "ORG"], "train": {}}}}
+    assert params == before
+    with pytest.raises(ParamError, match="model.lr: not in params.yaml"):
+        apply_overrides(params, {"model": {"lr": 1e-4}})
 
 
 def test_an_override_file_may_only_change_existing_keys():
