@@ -43,7 +43,7 @@ LENGTH_KEYS = ("model_max_length", "marker_max_length", "entity_max_length")
 def preprocess_rate(data: Path, sentences: int, encoder: str, lengths: dict[str, int], types: list[str],
                     language: str = "en") -> dict[str, Any]:
     """Time ``Trainer.preprocess_dataset`` on the first ``sentences`` rows of the language's train split."""
-    table = prepare_split(load_local_split(data, "train"), language, types, "train")
+    table = prepare_split(load_local_split(data, "train"), [language], types, "train")
     subset = Dataset(table.slice(0, sentences))
     model = build_model({"name": encoder, **lengths}, list(MULTINERD_LABELS))
     with tempfile.TemporaryDirectory() as output_dir:

@@ -20,7 +20,7 @@ def scores(f1: float, **types: float) -> dict:
 
 def info(types: list[str]) -> dict:
     labels = labels_for_types(types)
-    return {"labels": labels, "types": types, "language": "en", "source": {"source": "sample"}}
+    return {"labels": labels, "types": types, "languages": ["en"], "source": {"source": "sample"}}
 
 
 def test_render_reads_every_number_from_its_inputs():
