@@ -44,8 +44,8 @@ def plot_label_distribution(counts: dict[str, int], title: str) -> Figure:
 
 def plot_per_type_f1(scores: dict[str, dict[str, float]]) -> Figure:
     """Grouped bars of per-type test F1, one colour per system; a type a system lacks is left blank."""
-    types = sorted({t for per_system in scores.values() for t in per_system},
-                   key=lambda t: -max(per_system.get(t, 0.0) for per_system in scores.values()))
+    types = sorted({t for per_system in scores.values() for t in per_system},  # ties by name: the same figure
+                   key=lambda t: (-max(per_system.get(t, 0.0) for per_system in scores.values()), t))  # every run
     x = np.arange(len(types))
     width = 0.8 / max(len(scores), 1)
     fig = Figure(figsize=(10, 4.5), layout="tight")
