@@ -146,7 +146,8 @@ def tail_section(tail: dict[str, Any], source: dict[str, Any]) -> list[str]:
     mine = tail["oversampling"]
     setting = (f"oversampling threshold {mine['threshold']:g}, cap {mine['cap']}" if mine["threshold"] > 0
                else "no oversampling")
-    for entity_type, row in tail["types"].items():
+    ordered = sorted(tail["types"].items(), key=lambda item: (-item[1]["train_entities"], item[0]))
+    for entity_type, row in ordered:  # most training entities first (JSON files keep keys sorted by name)
         cells = [entity_type, f"{row['train_entities']:,}", f"{row['repeat_factor']:.2f}", f"{row['test_entities']:,}"]
         if reference is None:
             cells += [percent(row["recall"]), percent(row["f1"])]
@@ -172,7 +173,7 @@ def tail_section(tail: dict[str, Any], source: dict[str, Any]) -> list[str]:
                   f"{percent(reference['overall_f1'])} then, {percent(tail['overall_f1'])} now.", "",
                   *table(["Type", "Train entities", "Repeat", "Test", "Recall before", "Recall now", "Change",
                           "F1 before", "F1 now", "Change"], rows, "lrrrrrrrrr"), ""]
-    tail_tests = [row["test_entities"] for row in list(tail["types"].values())[-TAIL_TYPES:]]
+    tail_tests = [row["test_entities"] for _, row in ordered[-TAIL_TYPES:]]
     if source.get("source") == "sample" and tail_tests:
         low, high = min(tail_tests), max(tail_tests)
         swing = f"{100 / max(high, 1):.0f} to {100 / max(low, 1):.0f}" if low != high else f"{100 / max(low, 1):.0f}"

@@ -85,8 +85,9 @@ def tail_row(train: int, test: int, f1: float, reference: float | None = None) -
 def test_tail_section_compares_with_the_reference_and_warns_about_the_sample():
     tail = {"system": "A", "oversampling": {"threshold": 0.1, "cap": 4}, "overall_f1": 0.7,
             "reference": {"oversampling": {"threshold": 0.0, "cap": 1}, "overall_f1": 0.72},
-            "types": {"LOC": tail_row(500, 57, 0.9, 0.92), "BIO": tail_row(4, 2, 0.5, 0.0)}}
+            "types": {"BIO": tail_row(4, 2, 0.5, 0.0), "LOC": tail_row(500, 57, 0.9, 0.92)}}  # as JSON: by name
     lines = report.tail_section(tail, {"source": "sample"})
+    assert [line.split(" | ")[0] for line in lines if line.startswith(("| LOC", "| BIO"))] == ["| LOC", "| BIO"]
     assert "| LOC | 500 | 1.00 | 57 | 92.00% | 90.00% | -2.00 | 92.00% | 90.00% | -2.00 |" in lines
     assert "| BIO | 4 | 3.00 | 2 | 0.00% | 50.00% | +50.00 | 0.00% | 50.00% | +50.00 |" in lines
     assert any("no oversampling): overall F1 72.00% then, 70.00% now" in line for line in lines)
