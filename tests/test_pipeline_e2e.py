@@ -288,7 +288,8 @@ def test_without_the_local_copy_every_stage_after_download_runs(repo: Path):
     # results were committed after the first run).
     assert not changed_stages(repo) - {"download", "report"}
     output = run(["dvc", "exp", "run", "--allow-missing", "-S", "evaluate.batch_size=4"], repo)
-    assert stages_run(output) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B", "languages@A", "languages@B"}
+    evaluation = {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B", "languages@A", "languages@B"}
+    assert stages_run(output) - {"report"} == evaluation  # and the report, rewritten above
 
 
 def test_a_vs_b_baseline_and_report(repo: Path):
