@@ -110,7 +110,7 @@ def run_project(args: argparse.Namespace) -> dict:
     result["prepare_s"], result["prepared_rows"] = {}, {}
     for split in SPLITS:
         table = subsample(splits[split], args.fraction) if split == "train" else splits[split]
-        prepared, seconds = timed(prepare_split, table, args.language, types, split)
+        prepared, seconds = timed(prepare_split, table, [args.language], types, split)
         result["prepare_s"][split] = seconds
         result["prepared_rows"][split] = prepared.num_rows
     result["end_to_end_train_s"] = result["read_train_s"] + result["prepare_s"]["train"]
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     results["train_rows"] = train.num_rows
     project_runs = []
     for _ in range(max(1, args.repeats)):
-        project, seconds = timed(prepare_split, train, args.language, types, "train")
+        project, seconds = timed(prepare_split, train, [args.language], types, "train")
         project_runs.append(seconds)
     timings["project_prepare_runs_s"] = project_runs
     timings["project_prepare_s"] = statistics.median(project_runs)

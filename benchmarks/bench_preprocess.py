@@ -43,7 +43,7 @@ def preprocess_rate(data: Path, sentences: int, model_params: ModelParams, types
                     language: str = "en") -> dict[str, Any]:
     """Time ``Trainer.preprocess_dataset`` on the first ``sentences`` rows of the language's train split, with
     the encoder and lengths of ``model_params``."""
-    table = prepare_split(load_local_split(data, "train"), language, types, "train")
+    table = prepare_split(load_local_split(data, "train"), [language], types, "train")
     subset = Dataset(table.slice(0, sentences))
     model = build_model(model_params, list(MULTINERD_LABELS))
     with tempfile.TemporaryDirectory() as output_dir:

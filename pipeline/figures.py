@@ -143,3 +143,24 @@ def plot_training_curves(loss: dict[str, Curve], validation_f1: dict[str, Curve]
         if ax.lines:
             ax.legend()
     return fig
+
+
+def plot_language_f1(f1: dict[str, dict[str, float | None]], languages: Sequence[str], title: str) -> Figure:
+    """Grouped bars of overall test F1 per language (x), one bar per column of ``f1`` (e.g. baseline, A, B).
+
+    ``f1`` maps a column name to ``{language: F1 in [0, 1]}``; a language a column lacks, or holds as None (no
+    baseline), is left blank and the column's legend entry says "no scores" when it has none at all.
+    """
+    x = np.arange(len(languages))
+    width = 0.8 / max(len(f1), 1)
+    fig = Figure(figsize=(max(6.0, 0.9 * len(languages) + 2), 4.5), layout="tight")
+    ax = fig.subplots()
+    for offset, (column, per_language) in enumerate(f1.items()):
+        values = [np.nan if per_language.get(language) is None else per_language[language] for language in languages]
+        label = column if not all(np.isnan(values)) else f"{column} (no scores)"
+        ax.bar(x + (offset - (len(f1) - 1) / 2) * width, values, width, label=label)
+    ax.set_xticks(x, list(languages))
+    ax.set(ylim=(0, 1), xlabel="Test language", ylabel="Overall test F1", title=title)
+    if f1:
+        ax.legend(fontsize=8)
+    return fig

@@ -23,22 +23,24 @@ def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: Train
                 validation: dict[str, float], epochs_run: float) -> str:
     """Markdown model card with Hub metadata.
 
-    ``info`` is the prepared data's ``labels.json`` (labels, types, language, source); ``validation`` the last
+    ``info`` is the prepared data's ``labels.json`` (labels, types, languages, source); ``validation`` the last
     evaluation's ``precision``/``recall``/``f1``/``accuracy`` on the validation split.
     """
-    types, language, source = info["types"], info["language"], info["source"]
+    types, languages, source = info["types"], info["languages"], info["source"]
+    codes = ", ".join(languages)
     datasets_line = f"datasets:\n- {source['dataset']}\n" if source["source"] == "hub" else ""
     type_names = ", ".join(TYPE_NAMES[t] for t in types)
     lines = [
         "---", "library_name: span-marker", "pipeline_tag: token-classification",
         "tags:\n- span-marker\n- token-classification\n- ner\n- named-entity-recognition",
-        f"language:\n- {language}", "license: cc-by-nc-sa-4.0",
+        "language:\n" + "\n".join(f"- {code}" for code in languages), "license: cc-by-nc-sa-4.0",
         datasets_line + "metrics:\n- precision\n- recall\n- f1", "---", "",
-        f"# SpanMarker System {system}: MultiNERD ({language}), {len(types)} entity types", "",
-        f"Intended use: named-entity recognition in `{language}` text for {type_names}. Trained by this "
+        f"# SpanMarker System {system}: MultiNERD ({codes}), {len(types)} entity types", "",
+        f"Intended use: named-entity recognition in {' and '.join(f'`{code}`' for code in languages)} text for "
+        f"{type_names}. Trained by this "
         "project's DVC pipeline.", "",
         "## Data", "",
-        f"- Source: {data_source(source)}; rows with `lang == '{language}'`.",
+        f"- Source: {data_source(source)}; rows with `lang` in {codes}.",
         f"- Entity types: {', '.join(types)}; every other MultiNERD tag is `O`.",
         f"- Labels (tag ids of the training data): {', '.join(f'{i} {t}' for i, t in enumerate(info['labels']))}.",
         "", "## Training", "",

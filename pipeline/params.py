@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 
 from pipeline.exceptions import ParamError
 from pipeline.labels import ENTITY_TYPES
-from pipeline.paths import PARAMS_FILE
+from pipeline.paths import LANGUAGES, PARAMS_FILE
 
 T = TypeVar("T")
 
@@ -147,8 +147,9 @@ class PrepareParams(Block):
     """Block ``prepare``: which rows the systems learn from."""
 
     BLOCK: ClassVar[str] = "prepare"
-    language: str
-    """MultiNERD ``lang`` code of the rows kept, e.g. ``en``."""
+    languages: tuple[str, ...] = field(metadata={"choices": LANGUAGES})
+    """MultiNERD ``lang`` codes of the rows the systems train, validate and are tested on, e.g. ``[en]`` or
+    ``[en, de]``; the ``languages`` stage tests every language whatever this holds."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,12 @@ class TrainParams:
     """Optimizer steps between resumable checkpoints; 0: none."""
     processes: int = field(metadata=_at_least(1))
     """DDP training processes on this machine (one per GPU), launched with ``torchrun``."""
+    oversample_threshold: float = field(metadata=_between(0.0, 1.0))
+    """Repeat-factor oversampling of the long tail (:mod:`pipeline.tail`): a type found in a fraction ``f`` of
+    the training sentences below this threshold gets the repeat factor ``sqrt(threshold / f)``; a sentence is
+    repeated by the largest factor of its types, rounded, at most ``oversample_cap`` times. 0: off."""
+    oversample_cap: int = field(metadata=_at_least(1))
+    """Most copies of one training sentence that oversampling makes (1: no repeats)."""
 
     @classmethod
     def read(cls, params: dict[str, Any], system: str) -> TrainParams:
@@ -274,5 +281,16 @@ class EvaluateParams(Block):
     """Block ``evaluate``: how the test split is scored."""
 
     BLOCK: ClassVar[str] = "evaluate"
+    PARTIAL: ClassVar[bool] = True
     batch_size: int = field(metadata=_at_least(1))
     """Sentences per prediction batch."""
+
+
+@dataclass(frozen=True)
+class EvaluationLanguages(Block):
+    """``evaluate.languages`` alone: the languages the ``languages`` stage tests each system and the baseline on."""
+
+    BLOCK: ClassVar[str] = "evaluate"
+    PARTIAL: ClassVar[bool] = True
+    languages: tuple[str, ...] = field(metadata={"choices": LANGUAGES})
+    """MultiNERD ``lang`` codes, each tested on its own test split; changing them never retrains."""

@@ -12,6 +12,8 @@ SPLITS = ("train", "validation", "test")
 """MultiNERD's splits, in the order stages process them."""
 SYSTEMS = ("A", "B")
 """The two systems: A keeps every MultiNERD type, B the types listed in ``systems.B.types``."""
+LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
+"""MultiNERD's ten language codes (the ``lang`` column), in alphabetical order."""
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -20,6 +22,9 @@ RAW_DIR = Path("data/raw")
 SOURCE_FILE = RAW_DIR / "source.json"
 PREPARED_DIR = Path("data/prepared")
 """``prepare``: ``<system>/<split>.parquet`` and ``<system>/labels.json``."""
+LANGUAGE_TESTS_DIR = Path("data/languages")
+"""``prepare``: ``<system>/<lang>.parquet``, the test split of every language in the raw data, tags re-indexed to
+the system's label list (whatever the training languages), for the ``languages`` stage."""
 PREDICTIONS_DIR = Path("data/predictions")
 """``evaluate``: ``<system>.parquet``, tokens with gold and predicted BIO tags of every test sentence."""
 
@@ -40,7 +45,15 @@ SCORES_DIR = REPORTS_DIR / "scores"
 PLOTS_DIR = REPORTS_DIR / "plots"
 """The data behind the figures, as CSV, for ``dvc plots show``."""
 FIGURES_DIR = REPORTS_DIR / "figures"
+LANGUAGE_METRICS_DIR = METRICS_DIR / "languages"
+"""``languages``: ``<system>/<lang>.json`` and ``baseline_<system>/<lang>.json``, overall test scores per language
+in the layout of every metrics file (DVC metrics, one folder per system and per baseline)."""
 ERRORS_FILE = REPORTS_DIR / "errors" / "summary.json"
+EXAMPLES_FILE = REPORTS_DIR / "errors" / "examples.json"
+"""``analyze``: a few test sentences for each of the most frequent confusions of each system."""
+TAIL_FILE = SCORES_DIR / "tail.json"
+"""``analyze``: System A's per-type scores beside its training frequency (and the reference run's, when its
+oversampling differs)."""
 REPORT_FILE = REPORTS_DIR / "README.md"
 
 
@@ -50,5 +63,11 @@ def metrics_file(name: str) -> Path:
 
 
 def scores_file(name: str) -> Path:
-    """``reports/scores/<name>.json``: the per-type detail behind :func:`metrics_file` of the same name."""
+    """``reports/scores/<name>.json``: the per-type detail behind :func:`metrics_file` of the same name; also
+    ``languages_<system>`` (per-type detail of every evaluation language) and ``tail``."""
     return SCORES_DIR / f"{name}.json"
+
+
+def language_metrics_file(name: str, language: str) -> Path:
+    """``reports/metrics/languages/<name>/<language>.json``: ``name`` is a system or ``baseline_<system>``."""
+    return LANGUAGE_METRICS_DIR / name / f"{language}.json"

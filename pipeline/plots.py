@@ -1,4 +1,5 @@
-"""Stage ``plots``: label distributions, per-type test F1 of A beside B, and both systems' training curves.
+"""Stage ``plots``: label distributions, per-type test F1 of A beside B, both systems' training curves, and
+overall test F1 per evaluation language of the baseline and both systems.
 
 Writes PNG figures to ``reports/figures/`` and the numbers behind the label distributions and per-type
 scores as CSV to ``reports/plots/`` (drawn by ``dvc plots show`` as declared in ``dvc.yaml``).
@@ -13,7 +14,14 @@ from pathlib import Path
 
 from pipeline.atomic import atomic_path
 from pipeline.data import label_counts
-from pipeline.figures import Curve, plot_label_distribution, plot_per_type_f1, plot_training_curves, save
+from pipeline.figures import (
+    Curve,
+    plot_label_distribution,
+    plot_language_f1,
+    plot_per_type_f1,
+    plot_training_curves,
+    save,
+)
 from pipeline.metrics import per_type_f1
 from pipeline.paths import FIGURES_DIR, PLOTS_DIR, SPLITS, SYSTEMS, TRAINING_REPORTS_DIR, scores_file
 from pipeline.stage import run_stage
@@ -40,6 +48,19 @@ def read_curve(system: str, metric: str) -> Curve:
     return [int(row["step"]) for row in rows], [float(row[column]) for row in rows]
 
 
+def language_f1(by_system: dict[str, dict]) -> dict[str, dict[str, float | None]]:
+    """Overall test F1 per language of each system's baseline and of each system, from ``languages_<system>``
+    scores files (keyed by system); a baseline without scores (plain encoder) maps every language to None."""
+    columns: dict[str, dict[str, float | None]] = {}
+    for system, scores in by_system.items():
+        baseline = scores["baseline"]
+        columns[f"baseline ({system}'s types)"] = {
+            language: None if baseline.get("available") is False else baseline[language]["test_overall_f1"]
+            for language in scores["system"]}
+        columns[f"System {system}"] = {language: s["test_overall_f1"] for language, s in scores["system"].items()}
+    return columns
+
+
 def main() -> None:
     for split in SPLITS:
         counts = label_counts(DISTRIBUTION_SYSTEM, split)
@@ -53,6 +74,15 @@ def main() -> None:
     curves = plot_training_curves({system: read_curve(system, "train/loss") for system in SYSTEMS},
                                   {system: read_curve(system, "validation/f1") for system in SYSTEMS})
     save(curves, FIGURES_DIR / "training_curves.png")
+    by_system = {system: json.loads(scores_file(f"languages_{system}").read_text(encoding="utf-8"))
+                 for system in SYSTEMS}
+    columns = language_f1(by_system)
+    languages = list(by_system[SYSTEMS[0]]["system"])
+    save(plot_language_f1(columns, languages, "Overall test F1 per language, before and after fine-tuning"),
+         FIGURES_DIR / "language_f1.png")
+    write_csv(PLOTS_DIR / "language_f1.csv", ["language", *columns],
+              [[language, *("" if f[language] is None else f[language] for f in columns.values())]
+               for language in languages])
     logger.info("wrote %s and %s", FIGURES_DIR, PLOTS_DIR)
 
 

@@ -38,10 +38,15 @@ def overlap(a: Entity, b: Entity) -> int:
     return max(0, min(a[2], b[2]) - max(a[1], b[1]) + 1)
 
 
-def match_sentence(reference: Sequence[str], prediction: Sequence[str]) -> list[Pair]:
-    """Pair the gold and predicted entities of one sentence (rules in :func:`span_confusion`).
+MatchedPair = tuple[str, Entity | None, Entity | None]
+"""``(kind, gold entity, predicted entity)`` of one pair; the missing side of a missed or spurious pair is None."""
+
+
+def match_entities(reference: Sequence[str], prediction: Sequence[str]) -> list[MatchedPair]:
+    """Pair the gold and predicted entities of one sentence (rules in :func:`span_confusion`), with their spans.
 
     Returns one pair per gold entity, in gold order, then one ``spurious`` pair per unpaired prediction, in order.
+    An error if the two tag sequences differ in length.
     """
     if len(reference) != len(prediction):
         raise ValueError(f"a sentence has {len(reference)} gold tags but {len(prediction)} predicted tags")
@@ -59,9 +64,15 @@ def match_sentence(reference: Sequence[str], prediction: Sequence[str]) -> list[
         if g not in partner and p not in taken:
             partner[g] = ("boundary", p)
             taken.add(p)
-    pairs = [(partner[g][0], gold[g][0], predicted[partner[g][1]][0]) if g in partner
-             else ("missed", gold[g][0], OUTSIDE) for g in range(len(gold))]
-    return pairs + [("spurious", OUTSIDE, predicted[p][0]) for p in range(len(predicted)) if p not in taken]
+    pairs: list[MatchedPair] = [(partner[g][0], gold[g], predicted[partner[g][1]]) if g in partner
+                                else ("missed", gold[g], None) for g in range(len(gold))]
+    return pairs + [("spurious", None, predicted[p]) for p in range(len(predicted)) if p not in taken]
+
+
+def match_sentence(reference: Sequence[str], prediction: Sequence[str]) -> list[Pair]:
+    """``(kind, gold type, predicted type)`` of each pair of :func:`match_entities`, ``"O"`` for a missing side."""
+    return [(kind, gold[0] if gold else OUTSIDE, predicted[0] if predicted else OUTSIDE)
+            for kind, gold, predicted in match_entities(reference, prediction)]
 
 
 def _row_key(row: dict[str, Any]) -> tuple[int, str, str]:
@@ -190,3 +201,37 @@ def axis_types(rows: Iterable[dict[str, Any]], types: Sequence[str]) -> list[str
     """``types`` followed by any other type found in ``rows`` (sorted), so a plot leaves nothing out."""
     seen = {row[side] for row in rows for side in ("gold", "predicted")} - {OUTSIDE}
     return [*types, *sorted(seen - set(types))]
+
+
+def confusion_examples(tokens: Sequence[Sequence[str]], references: Sequence[Sequence[str]],
+                       predictions: Sequence[Sequence[str]], confusions: Iterable[dict[str, Any]],
+                       k: int = 2) -> list[dict[str, Any]]:
+    """Up to ``k`` test sentences for each confusion row (``kind``, ``gold``, ``predicted``, ``count``).
+
+    Deterministic: for each row, in the order given (e.g. :func:`top_confusions`), the first ``k`` sentences in
+    test order holding a pair of that kind and types; a sentence holding it twice counts once. Returns the rows
+    with ``examples``: a list of ``{"sentence": index, "tokens": [...], "gold": [[type, first, last], ...],
+    "predicted": [...], "focus": {"gold": [type, first, last] or None, "predicted": ... or None}}``, entity
+    ends inclusive (the first pair of that kind in the sentence is the focus). Raises ``ValueError`` for a
+    negative ``k`` or corpora of different sizes.
+    """
+    if k < 0:
+        raise ValueError(f"k must be non-negative, not {k}")
+    if not len(tokens) == len(references) == len(predictions):
+        raise ValueError(f"{len(tokens)} sentences, {len(references)} gold and {len(predictions)} predicted")
+    confusions = list(confusions)
+    wanted = [(row["kind"], row["gold"], row["predicted"]) for row in confusions]
+    found: dict[Pair, list[dict[str, Any]]] = {key: [] for key in wanted}
+    for index, (words, reference, prediction) in enumerate(zip(tokens, references, predictions)):
+        if all(len(examples) >= k for examples in found.values()):
+            break
+        for kind, gold, predicted in match_entities(reference, prediction):
+            key = (kind, gold[0] if gold else OUTSIDE, predicted[0] if predicted else OUTSIDE)
+            if key not in found or len(found[key]) >= k or any(e["sentence"] == index for e in found[key]):
+                continue
+            found[key].append({
+                "sentence": index, "tokens": list(words),
+                "gold": [list(entity) for entity in sentence_entities(reference)],
+                "predicted": [list(entity) for entity in sentence_entities(prediction)],
+                "focus": {"gold": list(gold) if gold else None, "predicted": list(predicted) if predicted else None}})
+    return [{**row, "examples": found[(row["kind"], row["gold"], row["predicted"])]} for row in confusions]

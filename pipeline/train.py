@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from datasets import Dataset
 from dvclive import Live
 from span_marker import Trainer
 from transformers import TrainingArguments, set_seed
@@ -34,6 +35,7 @@ from pipeline.modeling import build_model
 from pipeline.params import ModelParams, TrainParams, read_params
 from pipeline.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESULTS_FILE, TRAINING_REPORTS_DIR
 from pipeline.stage import run_stage, system_argument
+from pipeline.tail import oversample
 
 logger = logging.getLogger(__name__)
 TIMING_SUFFIXES = ("_runtime", "_per_second")
@@ -131,6 +133,18 @@ def last_validation(log_history: list[dict[str, Any]]) -> dict[str, float]:
     return {key: last[f"eval_overall_{key}"] for key in VALIDATION_KEYS}
 
 
+def training_split(system: str, labels: list[str], hp: TrainParams) -> Dataset:
+    """The train split the Trainer gets: the prepared one, its long tail oversampled when
+    ``train.oversample_threshold`` is above 0 (:func:`pipeline.tail.oversample`)."""
+    table = load_split(system, "train").data.table
+    sampled, repeats = oversample(table, labels, hp.oversample_threshold, hp.oversample_cap)
+    if sampled.num_rows != table.num_rows:
+        logger.info("oversampling the long tail (threshold %g, cap %d): %d of %d sentences repeated, %d rows",
+                    hp.oversample_threshold, hp.oversample_cap, int((repeats > 1).sum()), table.num_rows,
+                    sampled.num_rows)
+    return Dataset(sampled)
+
+
 def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: Path | None) -> None:
     """Fine-tune one system (in this process, or as one DDP worker) and save it from the main process."""
     set_seed(hp.seed)
@@ -148,7 +162,7 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
     trainer = Trainer(
         model=model,
         args=training_arguments(hp, checkpoints),
-        train_dataset=load_split(system, "train"),
+        train_dataset=training_split(system, labels, hp),
         eval_dataset=load_split(system, "validation"),
         callbacks=callbacks,
     )

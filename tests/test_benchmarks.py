@@ -84,7 +84,7 @@ def test_bench_prepare_outputs_match_and_a_difference_is_caught(tiny):
     from pipeline.prepare import prepare_split
 
     types = bench.system_types("B")
-    project = prepare_split(load_local(tiny)["train"], "en", types, "train")
+    project = prepare_split(load_local(tiny)["train"], ["en"], types, "train")
     tags = project["ner_tags"].combine_chunks()
     to_multinerd = np.array([MULTINERD_LABELS.index(label) for label in labels_for_types(types)])
     flat = to_multinerd[tags.flatten().to_numpy()]

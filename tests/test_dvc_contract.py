@@ -11,7 +11,8 @@ import yaml
 from tests.import_closure import direct_imports, import_closure, module_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STAGE_MODULES = {"download", "prepare", "train", "evaluate", "baseline", "plots", "analyze", "report", "predict"}
+STAGE_MODULES = {"download", "prepare", "train", "evaluate", "baseline", "languages", "plots", "analyze", "report",
+                 "predict"}
 
 
 def dvc_stages() -> dict[str, dict]:

@@ -63,3 +63,15 @@ def test_save_writes_a_png_atomically(tmp_path):
     save(plot_long_tail({}, {}), target)
     assert target.read_bytes()[:8] == PNG_MAGIC and target.stat().st_size > 1000
     assert [path.name for path in target.parent.iterdir()] == ["figure.png"]
+
+
+def test_language_bars_leave_missing_baselines_blank():
+    from pipeline.figures import plot_language_f1
+
+    f1 = {"baseline": {"de": None, "en": None}, "System A": {"de": 0.2, "en": 0.9}}
+    fig = plot_language_f1(f1, ["de", "en"], "title")
+    ax = fig.axes[0]
+    heights = [patch.get_height() for patch in ax.patches]
+    assert np.isnan(heights[0]) and np.isnan(heights[1]) and heights[2:] == [0.2, 0.9]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["baseline (no scores)", "System A"]
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["de", "en"]

@@ -12,9 +12,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = {"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "accuracy": 0.9}
 
 
-def info(types: list[str], language: str, source: dict) -> dict:
+def info(types: list[str], languages: list[str], source: dict) -> dict:
     labels = labels_for_types(types)
-    return {"labels": labels, "types": [label[2:] for label in labels[1::2]], "language": language, "source": source}
+    return {"labels": labels, "types": [label[2:] for label in labels[1::2]], "languages": languages, "source": source}
 
 
 def real_run_params() -> dict:
@@ -28,7 +28,7 @@ def real_run_params() -> dict:
 def test_card_states_source_labels_settings_and_scores():
     params = real_run_params()
     hub = {"source": "hub", "dataset": "Babelscape/multinerd", "revision": "2814b78e7af4b5a1f1886fe7ad49632de4d9dd25"}
-    card = render_card("B", info(params["systems"]["B"]["types"], "en", hub), ModelParams.read(params),
+    card = render_card("B", info(params["systems"]["B"]["types"], ["en"], hub), ModelParams.read(params),
                        TrainParams.read(params, "B"), VALIDATION, 3.0)
     assert "`Babelscape/multinerd` at revision `2814b78e7af4b5a1f1886fe7ad49632de4d9dd25`" in card
     assert "datasets:\n- Babelscape/multinerd" in card
@@ -42,7 +42,15 @@ def test_card_states_source_labels_settings_and_scores():
 
 def test_card_follows_the_language_and_says_when_data_is_not_multinerd():
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    card = render_card("A", info(["PER", "VEHI"], "de", {"source": "sample"}), ModelParams.read(params),
+    card = render_card("A", info(["PER", "VEHI"], ["de"], {"source": "sample"}), ModelParams.read(params),
                        TrainParams.read(params, "A"), VALIDATION, 2.0)
     assert "embedded synthetic sample" in card and "datasets:" not in card
     assert "language:\n- de" in card and "in `de` text for persons, vehicles." in card
+
+
+def test_card_names_every_training_language():
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    card = render_card("A", info(["PER"], ["en", "de"], {"source": "sample"}), ModelParams.read(params),
+                       TrainParams.read(params, "A"), VALIDATION, 2.0)
+    assert "language:\n- en\n- de\n" in card and "in `en` and `de` text for persons." in card
+    assert "MultiNERD (en, de)" in card and "rows with `lang` in en, de." in card

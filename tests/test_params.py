@@ -31,7 +31,7 @@ def test_default_params_are_the_embedded_run():
     assert DownloadParams.read(params) == DownloadParams(
         source="sample", path="data/sample", hub_name="Babelscape/multinerd",
         hub_revision="2814b78e7af4b5a1f1886fe7ad49632de4d9dd25")
-    assert PrepareParams.read(params).language == "en"
+    assert PrepareParams.read(params).languages == ("en",)
     assert SystemParams.read(params, "A").types == ("PER", "ORG", "LOC", "ANIM", "BIO", "CEL", "DIS", "EVE", "FOOD",
                                                     "INST", "MEDIA", "MYTH", "PLANT", "TIME", "VEHI")
     assert SystemParams.read(params, "B").types == ("PER", "ORG", "LOC", "ANIM", "DIS")
@@ -137,7 +137,7 @@ READERS = {"download": DownloadParams.read, "prepare": PrepareParams.read, "mode
     (("systems", "B", "train"), {"batch_size": 0}, "systems.B.train.batch_size: got 0; allowed: an integer >= 1"),
     (("train", "bf16"), "yes", "train.bf16: got 'yes'; allowed: true or false"),
     (("evaluate", "batch_size"), None, "evaluate.batch_size: got None; allowed: an integer >= 1"),
-    (("prepare", "colour"), "red", "prepare: unknown key\\(s\\) \\['colour'\\]; allowed keys: language"),
+    (("prepare", "colour"), "red", "prepare: unknown key\\(s\\) \\['colour'\\]; allowed keys: languages"),
 ])
 def test_bad_parameter_is_named_with_allowed_values(path, value, message):
     params = copy.deepcopy(load("params.yaml"))

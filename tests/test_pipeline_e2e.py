@@ -64,7 +64,8 @@ def set_params(repo: Path, **dotted: object) -> None:
 
 
 ALL_STAGES = {"download", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "evaluate@B", "baseline@A",
-              "baseline@B", "plots", "analyze", "report"}
+              "baseline@B", "languages@A", "languages@B", "plots", "analyze", "report"}
+LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
 LOGGING_STEPS = 5
 
 
@@ -108,14 +109,19 @@ def metrics_files(repo: Path) -> dict[str, dict]:
 
 def test_metrics_files_share_one_layout_and_hold_no_timings(repo: Path):
     files = metrics_files(repo)
+    per_language = {f"reports/metrics/languages/{name}/{language}.json" for language in LANGUAGES
+                    for name in ("A", "B", "baseline_A", "baseline_B")}
     assert set(files) == {"reports/training/A/metrics.json", "reports/training/B/metrics.json",
                           *(f"reports/metrics/{name}.json" for name in ("A", "B", "baseline_A", "baseline_B",
-                                                                         "A_on_B_types"))}
-    for name in ("A", "B", "A_on_B_types"):
+                                                                         "A_on_B_types")), *per_language}
+    for name in ("A", "B", "A_on_B_types", *(f"languages/{s}/{lang}" for s in "AB" for lang in LANGUAGES)):
         values = files[f"reports/metrics/{name}.json"]
         assert set(values) == {"precision", "recall", "f1", "accuracy"}
         assert all(0.0 <= value <= 1.0 for value in values.values())
     assert files["reports/metrics/baseline_A.json"] == {}  # the tiny encoder is not a SpanMarker model
+    assert files["reports/metrics/languages/baseline_B/de.json"] == {}
+    # The English test split is the systems' own test split: the same scores as evaluate's.
+    assert files["reports/metrics/languages/A/en.json"] == files["reports/metrics/A.json"]
     for system in ("A", "B"):
         training = files[f"reports/training/{system}/metrics.json"]
         assert set(training) == {"step", "train", "validation"}
@@ -181,7 +187,7 @@ def test_model_cards_carry_the_validation_scores(repo: Path):
 def test_figures_and_plot_data(repo: Path):
     figures = repo / "reports" / "figures"
     for name in ("label_distribution_train", "label_distribution_validation", "label_distribution_test",
-                 "per_type_f1", "confusion_A", "confusion_B", "long_tail_f1", "training_curves"):
+                 "per_type_f1", "confusion_A", "confusion_B", "long_tail_f1", "training_curves", "language_f1"):
         assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     counts = (repo / "reports" / "plots" / "label_distribution_train.csv").read_text().splitlines()
     assert counts[0] == "label,count" and len(counts) == 31  # header + 30 B-/I- labels
@@ -209,12 +215,45 @@ def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert {"train@B", "evaluate@B"} <= ran
     # Nothing of System A, and nothing upstream of training, runs again. (plots, analyze and report run when
     # B's outputs changed; with the tiny model they may not.)
-    assert ran <= {"train@B", "evaluate@B", "plots", "analyze", "report"}
+    assert ran <= {"train@B", "evaluate@B", "languages@B", "plots", "analyze", "report"}
 
 
 def test_an_evaluation_parameter_retrains_nothing(repo: Path):
     set_params(repo, evaluate__batch_size=4)
-    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B"}
+    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B", "languages@A",
+                                    "languages@B"}
+
+
+def test_evaluation_languages_rerun_only_the_language_stages(repo: Path):
+    set_params(repo, evaluate__languages=["de", "en"])
+    assert changed_stages(repo) == {"languages@A", "languages@B"}
+    ran = stages_run(run(["dvc", "repro"], repo))
+    assert ran <= {"languages@A", "languages@B", "plots", "report"}
+    languages = repo / "reports" / "metrics" / "languages" / "A"
+    assert sorted(p.name for p in languages.iterdir()) == ["de.json", "en.json"]
+
+
+def test_training_languages_rerun_what_depends_on_them(repo: Path):
+    output = run(["dvc", "exp", "run", "-S", "prepare.languages=[en,de]"], repo)
+    ran = stages_run(output)
+    assert {"prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "languages@A"} <= ran
+    assert "download" not in ran
+    assert json.loads((repo / "data" / "prepared" / "A" / "labels.json").read_text())["languages"] == ["en", "de"]
+    assert "`de` (trained)" in (repo / "reports" / "README.md").read_text()
+
+
+def test_oversampling_experiment_is_compared_with_the_committed_run(repo: Path):
+    committed = json.loads((repo / "reports" / "scores" / "tail.json").read_text())
+    assert committed["reference"] is None and committed["oversampling"] == {"threshold": 0.0, "cap": 1}
+    output = run(["dvc", "exp", "run", "-S", "+systems.A.train.oversample_threshold=0.2"], repo)
+    ran = stages_run(output)
+    assert "train@A" in ran and not ran & {"download", "prepare@A", "prepare@B", "train@B"}
+    tail = json.loads((repo / "reports" / "scores" / "tail.json").read_text())
+    assert tail["oversampling"]["threshold"] == 0.2 and tail["reference"]["oversampling"]["threshold"] == 0.0
+    assert tail["types"]["BIO"]["repeat_factor"] > 1.0 and tail["types"]["LOC"]["repeat_factor"] == 1.0
+    assert all("reference" in row for row in tail["types"].values())
+    report = (repo / "reports" / "README.md").read_text()
+    assert "Recall before" in report and "Beside the committed reference run" in report
 
 
 def test_moving_the_data_with_identical_content_reruns_only_download(repo: Path):
@@ -244,11 +283,12 @@ def test_without_the_local_copy_every_stage_after_download_runs(repo: Path):
     """A teammate with the pulled outputs but no copy of the raw data at ``download.path``."""
     shutil.rmtree(repo.parent / "multinerd")
     assert stages_run(run(["dvc", "repro", "--allow-missing"], repo)) == set()
-    for stage in ("prepare B", "train B", "evaluate B", "baseline B", "plots", "analyze", "report"):
+    for stage in ("prepare B", "train B", "evaluate B", "baseline B", "languages B", "plots", "analyze", "report"):
         run([sys.executable, "-m", *f"pipeline.{stage}".split()], repo)
     assert not changed_stages(repo) - {"download"}  # same seed, same outputs: all up to date
     output = run(["dvc", "exp", "run", "--allow-missing", "-S", "evaluate.batch_size=4"], repo)
-    assert stages_run(output) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B"}
+    assert stages_run(output) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B", "languages@A",
+                                  "languages@B"}
 
 
 def test_a_vs_b_baseline_and_report(repo: Path):
@@ -265,8 +305,14 @@ def test_a_vs_b_baseline_and_report(repo: Path):
     report = (repo / "reports" / "README.md").read_text()
     assert f"{100 * b_metrics['f1']:.2f}%" in report
     assert "plain encoder" in report and "System A vs System B" in report
-    for figure in ("confusion_A.png", "long_tail_f1.png", "training_curves.png", "label_distribution_train.png"):
+    for figure in ("confusion_A.png", "long_tail_f1.png", "training_curves.png", "label_distribution_train.png",
+                   "language_f1.png"):
         assert f"figures/{figure}" in report and (repo / "reports" / "figures" / figure).is_file()
+    for section in ("## Languages", "## The long tail", "## Examples of the most frequent errors"):
+        assert section in report
+    assert "| `zh` | 24 | n/a |" in report and "are noise" not in report  # a local copy, not the sample
+    examples = json.loads((repo / "reports" / "errors" / "examples.json").read_text())
+    assert set(examples) == {"A", "B"}
 
 
 SHARED_OUTPUTS = ("models/A/model.safetensors", "models/B/model.safetensors", "data/predictions/A.parquet",

@@ -93,6 +93,15 @@ def test_every_entity_type_begins_in_every_english_split(rows, split):
     assert min(begins.values()) >= (4 if split == "train" else 2), begins
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_language_test_split_holds_20_sentences_with_per_org_and_loc(rows, lang):
+    test_rows = rows[f"test/test_{lang}.jsonl"]
+    begins = {MULTINERD_LABELS[tag][2:] for row in test_rows for tag in row["ner_tags"]
+              if MULTINERD_LABELS[tag].startswith("B-")}
+    assert len(test_rows) >= 20
+    assert {"PER", "ORG", "LOC"} <= begins, begins
+
+
 def test_val_and_test_do_not_copy_train(rows):
     for lang in LANGUAGES:
         train = {tuple(row["tokens"]) for row in rows[f"train/train_{lang}.jsonl"]}

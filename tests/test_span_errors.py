@@ -191,3 +191,40 @@ def test_axis_types_appends_unknown_types_sorted():
 def test_matrix_dtype_is_integer():
     matrix = confusion_matrix(span_confusion(REFERENCES, PREDICTIONS), ["exact"], ["PER", "LOC", "ORG"])
     assert np.issubdtype(matrix.dtype, np.integer)
+
+
+def test_examples_are_the_first_sentences_of_each_confusion_in_test_order():
+    from pipeline.span_errors import confusion_examples
+
+    tokens = [["Anna", "in", "Oslo"], ["Oslo"], ["Bergen", "FC"], ["Oslo", "again"], ["Rome"]]
+    gold = [["B-PER", "O", "B-LOC"], ["B-LOC"], ["B-ORG", "I-ORG"], ["B-LOC", "O"], ["B-LOC"]]
+    predicted = [["B-PER", "O", "B-ORG"], ["B-ORG"], ["B-LOC", "O"], ["B-ORG", "O"], ["O"]]
+    rows = [{"kind": "exact", "gold": "LOC", "predicted": "ORG", "count": 3},
+            {"kind": "missed", "gold": "LOC", "predicted": "O", "count": 1},
+            {"kind": "spurious", "gold": "O", "predicted": "PER", "count": 0}]
+    examples = confusion_examples(tokens, gold, predicted, rows, k=2)
+    assert [row["kind"] for row in examples] == ["exact", "missed", "spurious"]
+    first = examples[0]["examples"]
+    assert [e["sentence"] for e in first] == [0, 1]  # the first two of sentences 0, 1 and 3
+    assert first[0]["gold"] == [["PER", 0, 0], ["LOC", 2, 2]]
+    assert first[0]["predicted"] == [["PER", 0, 0], ["ORG", 2, 2]]
+    assert first[0]["focus"] == {"gold": ["LOC", 2, 2], "predicted": ["ORG", 2, 2]}
+    assert [(e["sentence"], e["focus"]) for e in examples[1]["examples"]] == [(4, {"gold": ["LOC", 0, 0],
+                                                                                  "predicted": None})]
+    assert examples[2]["examples"] == []
+    assert confusion_examples(tokens, gold, predicted, rows, k=2) == examples  # deterministic
+    examples = confusion_examples(tokens, gold, predicted, rows[:1], k=5)[0]["examples"]
+    assert [example["sentence"] for example in examples] == [0, 1, 3]
+    with pytest.raises(ValueError, match="sentences"):
+        confusion_examples(tokens[:2], gold, predicted, rows)
+
+
+def test_marked_sentence_brackets_entities_and_bolds_the_focus():
+    from pipeline.markdown import marked_sentence
+
+    tokens = ["New", "York", "*", "loves", "Anna"]
+    text = marked_sentence(tokens, [["LOC", 0, 1], ["PER", 4, 4]], focus=["PER", 4, 4])
+    assert text == "[New York]<sub>LOC</sub> \\* loves **[Anna]**<sub>PER</sub>"
+    assert marked_sentence(["a"], []) == "a"
+    with pytest.raises(ValueError, match="outside"):
+        marked_sentence(["a"], [["LOC", 0, 1]])

@@ -59,7 +59,7 @@ def test_prepare_gives_consistent_output_or_the_documented_error(rows):
                       "ner_tags": pa.array([r[1] for r in rows], pa.list_(pa.int64())),
                       "lang": pa.array([r[2] for r in rows], pa.string())})
     try:
-        prepared = prepare_split(validate_table(table, "src"), "en", B_TYPES, "src")
+        prepared = prepare_split(validate_table(table, "src"), ["en"], B_TYPES, "src")
     except DataError as error:
         assert ERROR.match(str(error)), str(error)
         valid = rows and all(len(t) == len(g) and all(0 <= x <= 30 for x in g) for t, g, _ in rows)

@@ -6,7 +6,9 @@ animals, plants, foods and diseases are ordinary names). Nothing is copied from 
 
 English gets 480/100/100 train/val/test sentences in which the 15 entity types follow a long tail like
 MultiNERD's English data (LOC > PER > ORG > ... > INST > BIO), every type in every split. The other nine
-languages get 12/4/4 sentences each from a few templates in that language. Files are laid out like the
+languages get 12/4/24 sentences each from a few templates in that language: the last 20 test sentences, drawn
+with their own seed and every template in turn, make each language's test split hold PER, ORG and LOC, enough
+to score the English-trained systems on every language. Files are laid out like the
 Hugging Face dataset Babelscape/multinerd: train/train_{lang}.jsonl, val/val_{lang}.jsonl and
 test/test_{lang}.jsonl, one ``{"tokens", "ner_tags", "lang"}`` object a line.
 
@@ -23,7 +25,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: make `pipeline` importable
-from pipeline.labels import MULTINERD_LABELS  # noqa: E402
 
 Gazetteer = dict[str, list[str]]
 """Slot name -> surface forms; the slot's entity type is the part before ``_`` (``LOC_city`` -> LOC)."""
@@ -31,6 +32,8 @@ Gazetteer = dict[str, list[str]]
 SAMPLE_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
 SPLIT_SIZES = {"en": {"train": 480, "val": 100, "test": 100}, "other": {"train": 12, "val": 4, "test": 4}}
+EXTRA_TEST = 20
+"""Test sentences added to every language but English after the splits above, from every template in turn."""
 NUMBERS = {"YEAR": (1750, 2020), "NUM": (10, 95), "SMALL": (3, 9)}
 """Untagged number slots and their ranges."""
 SLOT = re.compile(r"\{(\w+)\}")
@@ -374,6 +377,8 @@ def tokenize(text: str, lang: str) -> list[str]:
 
 def fill(template: str, gazetteer: Gazetteer, lang: str, rng: random.Random) -> tuple[list[str], list[int]]:
     """Fill a template's slots and return its tokens with their MultiNERD tag ids."""
+    from pipeline.labels import MULTINERD_LABELS  # importable once the repository root is on sys.path
+
     tokens: list[str] = []
     tags: list[int] = []
     used: set[str] = set()
@@ -422,6 +427,18 @@ def generate(seed: int = SEED) -> dict[str, dict[str, list[dict]]]:
                     tokens, tags = fill(rng.choice(pool), gazetteer, lang, rng)
                 seen.add(tuple(tokens))
                 rows[split][lang].append({"tokens": tokens, "ner_tags": tags, "lang": lang})
+        if lang != "en":  # an own generator, so the sentences above stay those of earlier versions
+            extra = random.Random(f"{seed}:{lang}:test")
+            templates, gazetteer = OTHER_LANGUAGES[lang]
+            for index in range(EXTRA_TEST):
+                tokens, tags = fill(templates[index % len(templates)], gazetteer, lang, extra)
+                tries = 1
+                while tuple(tokens) in seen:  # a template with few fillings may run out: then any template
+                    template = templates[index % len(templates)] if tries < 50 else extra.choice(templates)
+                    tokens, tags = fill(template, gazetteer, lang, extra)
+                    tries += 1
+                seen.add(tuple(tokens))
+                rows["test"][lang].append({"tokens": tokens, "ner_tags": tags, "lang": lang})
     return rows
 
 

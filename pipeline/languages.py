@@ -1,0 +1,85 @@
+"""Stage ``languages``: one trained system and the starting checkpoint scored on every evaluation language.
+
+Usage: ``python -m pipeline.languages A``. For each language of ``evaluate.languages`` it scores, with the
+inference and scoring code of ``evaluate`` (:func:`pipeline.scoring.score_model`), the test split of that
+language prepared with the system's types (``data/languages/<system>/<lang>.parquet``), and writes
+
+- ``reports/metrics/languages/<system>/<lang>.json``: overall scores (:class:`pipeline.metrics.OverallScores`);
+- ``reports/metrics/languages/baseline_<system>/<lang>.json``: the same for the starting checkpoint restricted
+  to the system's types, as ``baseline`` does; empty (``{}``) when it is a plain encoder;
+- ``reports/scores/languages_<system>.json``: the per-type detail, ``{"system": {lang: scores},
+  "baseline": {lang: scores} or {"available": false, "reason": ...}, "sentences": {lang: n}}``.
+
+The test split of a training language holds the same sentences as the system's own test split, so its scores
+equal ``evaluate``'s when ``prepare.languages`` is one language.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pyarrow.parquet as pq
+from datasets import Dataset
+from span_marker import SpanMarkerModel
+
+from pipeline.atomic import write_json
+from pipeline.data import load_info
+from pipeline.exceptions import DataError
+from pipeline.metrics import overall
+from pipeline.modeling import is_span_marker_checkpoint, resolve_model_path
+from pipeline.params import CheckpointParams, EvaluateParams, EvaluationLanguages, read_params
+from pipeline.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, language_metrics_file, scores_file
+from pipeline.scoring import score_model
+from pipeline.stage import run_stage, system_argument
+
+logger = logging.getLogger(__name__)
+
+
+def language_tests(system: str, languages: tuple[str, ...]) -> dict[str, Dataset]:
+    """The test split of each language for ``system``; :class:`DataError` for a language the data lacks."""
+    folder = LANGUAGE_TESTS_DIR / system
+    present = sorted(path.stem for path in folder.glob("*.parquet"))
+    missing = [language for language in languages if language not in present]
+    if missing:
+        raise DataError(f"evaluate.languages: no test rows in {missing} (languages in the test split: {present})")
+    return {language: Dataset(pq.read_table(folder / f"{language}.parquet")) for language in languages}
+
+
+def score_languages(model: SpanMarkerModel, tests: dict[str, Dataset], labels: list[str], batch_size: int,
+                    types: set[str] | None = None) -> dict[str, dict[str, Any]]:
+    """``{lang: test scores}`` (``test_`` keys, as ``evaluate`` writes them) of ``model`` on each language."""
+    return {language: score_model(model, test, labels, batch_size, types=types)[0]
+            for language, test in tests.items()}
+
+
+def main() -> None:
+    system = system_argument("languages")
+    params = read_params()
+    languages = EvaluationLanguages.read(params).languages
+    batch_size, checkpoint = EvaluateParams.read(params).batch_size, CheckpointParams.read(params)
+    info = load_info(system)
+    tests = language_tests(system, languages)
+    trained = score_languages(SpanMarkerModel.from_pretrained(str(MODELS_DIR / system)), tests, info["labels"],
+                              batch_size)
+    path = resolve_model_path(checkpoint.name)
+    baseline: dict[str, Any]
+    if is_span_marker_checkpoint(path, checkpoint.revision):
+        start = SpanMarkerModel.from_pretrained(path, revision=checkpoint.revision)
+        baseline = score_languages(start, tests, info["labels"], batch_size, types=set(info["types"]))
+    else:
+        baseline = {"available": False, "model": checkpoint.name,
+                    "reason": f"model.name {checkpoint.name!r} is a plain encoder, not a SpanMarker model"}
+    for language in languages:
+        write_json(language_metrics_file(system, language), overall(trained[language], "test_"))
+        write_json(language_metrics_file(f"baseline_{system}", language),
+                   overall(baseline[language], "test_") if language in baseline else {})
+        logger.info("system %s, %s: test F1 %.4f on %d sentences", system, language,
+                    trained[language]["test_overall_f1"], len(tests[language]))
+    write_json(scores_file(f"languages_{system}"),
+               {"system": trained, "baseline": baseline,
+                "sentences": {language: len(test) for language, test in tests.items()}})
+
+
+if __name__ == "__main__":
+    run_stage(main)
