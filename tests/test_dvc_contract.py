@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ruamel.yaml import YAML
 
 from tests.import_closure import direct_imports, import_closure, module_file
 
@@ -73,8 +74,9 @@ def current_value(params: dict, dotted: str):
 
 def test_committed_lock_matches_dvc_yaml_and_params():
     """The reference run in ``dvc.lock`` was made with today's stage commands, deps, outs and parameters."""
-    lock = yaml.safe_load((REPO_ROOT / "dvc.lock").read_text())["stages"]
-    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    yaml12 = YAML(typ="safe", pure=True)  # as DVC reads and writes both files: 1e-08 is a number
+    lock = yaml12.load((REPO_ROOT / "dvc.lock").read_text())["stages"]
+    params = yaml12.load((REPO_ROOT / "params.yaml").read_text())
     stages = dvc_stages()
     assert set(lock) == set(stages)
     for name, spec in stages.items():
