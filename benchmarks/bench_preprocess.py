@@ -40,10 +40,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def preprocess_rate(data: Path, sentences: int, model_params: ModelParams, types: list[str],
-                    language: str = "en") -> dict[str, Any]:
-    """Time ``Trainer.preprocess_dataset`` on the first ``sentences`` rows of the language's train split, with
-    the encoder and lengths of ``model_params``."""
-    table = prepare_split(load_local_split(data, "train"), [language], types, "train")
+                    languages: tuple[str, ...] = ("en",)) -> dict[str, Any]:
+    """Time ``Trainer.preprocess_dataset`` on the first ``sentences`` rows of the train split in ``languages``,
+    with the encoder and lengths of ``model_params``."""
+    table = prepare_split(load_local_split(data, "train"), list(languages), types, "train")
     subset = Dataset(table.slice(0, sentences))
     model = build_model(model_params, list(MULTINERD_LABELS))
     with tempfile.TemporaryDirectory() as output_dir:
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     model_params = dataclasses.replace(ModelParams.read(full), name=encoder.name, revision=encoder.revision)
     try:
         result = preprocess_rate(args.data, args.sentences, model_params, list(SystemParams.read(full, "A").types),
-                                 PrepareParams.read(full).language)
+                                 PrepareParams.read(full).languages)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
     print(f"encoder {encoder.name}, lengths {model_params.model_max_length} / {model_params.marker_max_length} / "
