@@ -4,7 +4,7 @@ Training gets its device and mixed precision from the Hugging Face ``Trainer``; 
 model (evaluate, baseline) use :func:`choose_placement`, :func:`place_model` and :func:`autocast`
 (``pipeline.predict``, which has no parameter file, only the first two: the GPU in float32)::
 
-    placement = choose_placement(train_params(params, system))
+    placement = choose_placement(asdict(PrecisionParams.read(params)))
     model = place_model(SpanMarkerModel.from_pretrained(path), placement)
     with autocast(placement):
         model.predict(sentences)
