@@ -13,17 +13,15 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
-from span_marker import SpanMarkerModel
-
 from pipeline.atomic import write_json
 from pipeline.data import load_info, load_split
 from pipeline.device import autocast, choose_placement, place_model
 from pipeline.metrics import overall
-from pipeline.modeling import is_span_marker_checkpoint, resolve_model_path
 from pipeline.params import CheckpointParams, EvaluateParams, PrecisionParams, read_params
 from pipeline.paths import metrics_file, scores_file
 from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
+from pipeline.starting_model import load_starting_model, plain_encoder_reason
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +31,15 @@ def main() -> None:
     params = read_params()
     model_params, batch_size = CheckpointParams.read(params), EvaluateParams.read(params).batch_size
     name = f"baseline_{system}"
-    path = resolve_model_path(model_params.name)
-    if not is_span_marker_checkpoint(path, model_params.revision):
-        reason = (f"model.name {model_params.name!r} is a plain encoder, not a SpanMarker model: no baseline "
-                  "before fine-tuning")
+    start = load_starting_model(model_params)
+    if start is None:
+        reason = f"{plain_encoder_reason(model_params)}: no baseline before fine-tuning"
         write_json(scores_file(name), {"available": False, "model": model_params.name, "reason": reason})
         write_json(metrics_file(name), {})
         logger.info("system %s: %s", system, reason)
         return
     placement = choose_placement(asdict(PrecisionParams.read(params)))
-    model = place_model(SpanMarkerModel.from_pretrained(path, revision=model_params.revision), placement)
+    model = place_model(start, placement)
     info = load_info(system)
     with autocast(placement):
         scores, _, _ = score_model(model, load_split(system, "test"), info["labels"], batch_size,

@@ -10,13 +10,15 @@ language prepared with the system's types (``data/languages/<system>/<lang>.parq
 - ``reports/scores/languages_<system>.json``: the per-type detail, ``{"system": {lang: scores},
   "baseline": {lang: scores} or {"available": false, "reason": ...}, "sentences": {lang: n}}``.
 
-The test split of a training language holds the same sentences as the system's own test split, so its scores
-equal ``evaluate``'s when ``prepare.languages`` is one language.
+The models run on the GPU when there is one, in the ``train`` precision (``pipeline.device``), as in
+``evaluate``. The test split of a training language holds the same sentences as the system's own test split,
+so its scores equal ``evaluate``'s when ``prepare.languages`` is one language.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -25,13 +27,14 @@ from span_marker import SpanMarkerModel
 
 from pipeline.atomic import write_json
 from pipeline.data import load_info
+from pipeline.device import autocast, choose_placement, place_model
 from pipeline.exceptions import DataError
 from pipeline.metrics import overall
-from pipeline.modeling import is_span_marker_checkpoint, resolve_model_path
-from pipeline.params import CheckpointParams, EvaluateParams, EvaluationLanguages, read_params
+from pipeline.params import CheckpointParams, EvaluateParams, EvaluationLanguages, PrecisionParams, read_params
 from pipeline.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, language_metrics_file, scores_file
 from pipeline.scoring import score_model
 from pipeline.stage import run_stage, system_argument
+from pipeline.starting_model import load_starting_model, plain_encoder_reason
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +63,18 @@ def main() -> None:
     batch_size, checkpoint = EvaluateParams.read(params).batch_size, CheckpointParams.read(params)
     info = load_info(system)
     tests = language_tests(system, languages)
-    trained = score_languages(SpanMarkerModel.from_pretrained(str(MODELS_DIR / system)), tests, info["labels"],
-                              batch_size)
-    path = resolve_model_path(checkpoint.name)
+    placement = choose_placement(asdict(PrecisionParams.read(params)))
+    trained_model = place_model(SpanMarkerModel.from_pretrained(str(MODELS_DIR / system)), placement)
+    with autocast(placement):
+        trained = score_languages(trained_model, tests, info["labels"], batch_size)
+    start = load_starting_model(checkpoint)
     baseline: dict[str, Any]
-    if is_span_marker_checkpoint(path, checkpoint.revision):
-        start = SpanMarkerModel.from_pretrained(path, revision=checkpoint.revision)
-        baseline = score_languages(start, tests, info["labels"], batch_size, types=set(info["types"]))
+    if start is not None:
+        with autocast(placement):
+            baseline = score_languages(place_model(start, placement), tests, info["labels"], batch_size,
+                                       types=set(info["types"]))
     else:
-        baseline = {"available": False, "model": checkpoint.name,
-                    "reason": f"model.name {checkpoint.name!r} is a plain encoder, not a SpanMarker model"}
+        baseline = {"available": False, "model": checkpoint.name, "reason": plain_encoder_reason(checkpoint)}
     for language in languages:
         write_json(language_metrics_file(system, language), overall(trained[language], "test_"))
         write_json(language_metrics_file(f"baseline_{system}", language),
