@@ -1,9 +1,12 @@
-"""Outputs never destroy what they replace: files atomically, links written through, streams written to."""
+"""Outputs never destroy what they replace: files atomically, links written through, streams written to;
+leftovers of killed runs are removed."""
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
+import subprocess
 import threading
 from pathlib import Path
 
@@ -91,3 +94,55 @@ def test_a_character_device_is_written_to_and_kept(tmp_path):
         pytest.skip("creating a device node needs root")
     write_json(device, {"a": 1})
     assert stat.S_ISCHR(device.lstat().st_mode)
+
+
+# --- leftovers of killed runs -------------------------------------------------------------------------------
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended and been reaped."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_leftovers_of_gone_processes_are_removed_and_logged(tmp_path, caplog):
+    target = tmp_path / "data" / "raw"
+    leftover_dir = tmp_path / "data" / f".raw.tmp-{dead_pid()}"
+    (leftover_dir / "sub").mkdir(parents=True)
+    (leftover_dir / "sub" / "train.parquet").write_bytes(b"half")
+    leftover_file = tmp_path / "data" / f".raw.tmp-{dead_pid()}"
+    leftover_file.write_text("half")
+    other = tmp_path / "data" / f".prepared.tmp-{dead_pid()}"
+    other.write_text("another target's")
+    with caplog.at_level(logging.INFO, logger="pipeline.atomic"), atomic_path(target) as path:
+        path.mkdir()
+    assert not leftover_dir.exists() and not leftover_file.exists()
+    assert other.exists()
+    assert target.is_dir()
+    removed = [record.getMessage() for record in caplog.records if "removed" in record.getMessage()]
+    assert len(removed) == 2
+    assert any(str(leftover_dir) in message for message in removed)
+    assert any(str(leftover_file) in message for message in removed)
+
+
+def test_the_temporary_of_a_running_process_is_kept(tmp_path):
+    target = tmp_path / "out.txt"
+    with subprocess.Popen(["sleep", "60"]) as sleeper:
+        try:
+            live = tmp_path / f".out.txt.tmp-{sleeper.pid}"
+            live.write_text("being written")
+            write_text(target, "new")
+            assert live.read_text() == "being written"
+        finally:
+            sleeper.kill()
+    assert target.read_text() == "new"
+
+
+def test_names_like_a_temporary_but_not_one_are_kept(tmp_path):
+    target = tmp_path / "out.txt"
+    kept = [tmp_path / ".out.txt.tmp-", tmp_path / ".out.txt.tmp-12x", tmp_path / "out.txt.tmp-1"]
+    for path in kept:
+        path.write_text("keep")
+    write_text(target, "new")
+    assert all(path.read_text() == "keep" for path in kept)

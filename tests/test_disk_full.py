@@ -1,0 +1,181 @@
+"""A full disk (ENOSPC, EDQUOT) ends a stage with one ``error:`` line and status 1, the old output untouched."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from pipeline import atomic, download, predict
+from pipeline.exceptions import DiskFullError
+from pipeline.stage import run_stage
+from tests.conftest import REPO_ROOT, start_stage
+
+
+
+def no_space() -> OSError:
+    return OSError(errno.ENOSPC, "No space left on device")
+
+
+def run(main, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Exit status and stderr of ``run_stage(main)``, run in this process."""
+    try:
+        run_stage(main)
+        status = 0
+    except SystemExit as exit_:
+        status = exit_.code
+    return status, capsys.readouterr().err
+
+
+def error_line(stderr: str) -> str:
+    """The only ``error:`` line of ``stderr`` (a progress bar may share its line, ended by ``\\r``)."""
+    lines = [line for line in stderr.replace("\r", "\n").splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr, stderr
+    return lines[0]
+
+
+class FillingPath:
+    """A temporary path on a disk that fills up after the first line written to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextlib.contextmanager
+    def open(self, *args, **kwargs):
+        with self.path.open(*args, **kwargs) as handle:
+            yield FillingHandle(handle)
+
+
+class FillingHandle:
+    def __init__(self, handle) -> None:
+        self.handle, self.writes = handle, 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        if self.writes > 1:
+            raise no_space()
+        written = self.handle.write(text)
+        self.handle.flush()
+        return written
+
+
+def test_predict_on_a_full_disk_keeps_the_old_output(model_dir, tmp_path, monkeypatch, capsys):
+    @contextlib.contextmanager
+    def atomic_path_on_a_filling_disk(target):
+        with atomic.atomic_path(target) as tmp:
+            yield FillingPath(tmp)
+
+    monkeypatch.setattr(predict, "atomic_path", atomic_path_on_a_filling_disk)
+    output = tmp_path / "out.jsonl"
+    output.write_text("old\n")
+    args = ["--model", str(model_dir), "--output", str(output), "Angela Merkel visited Paris.", "Hello there."]
+    status, err = run(lambda: predict.main(args), capsys)
+    assert status == 1
+    line = error_line(err)
+    assert line.startswith(f"error: cannot write {output}: ") and "no space" in line
+    assert "free on the file system holding" in line
+    assert output.read_text() == "old\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists() or not stat.S_ISCHR(Path("/dev/full").stat().st_mode),
+                    reason="needs Linux's /dev/full")
+def test_predict_to_dev_full_is_one_line(model_dir):
+    process = start_stage(["pipeline.predict", "--model", str(model_dir), "--output", "/dev/full", "Hi"], REPO_ROOT)
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 1, output
+    assert error_line(output) == "error: cannot write /dev/full: the disk is full (no space left on device)"
+    assert stat.S_ISCHR(Path("/dev/full").stat().st_mode)
+
+
+@pytest.fixture
+def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A run folder with the sample and params.yaml, as the current folder."""
+    shutil.copytree(REPO_ROOT / "data" / "sample", tmp_path / "data" / "sample")
+    shutil.copy(REPO_ROOT / "params.yaml", tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("previous", [False, True], ids=["new", "previous kept"])
+def test_download_on_a_full_disk_writes_nothing(run_folder, monkeypatch, capsys, previous):
+    raw = run_folder / "data" / "raw"
+    if previous:
+        raw.mkdir()
+        (raw / "train.parquet").write_bytes(b"previous")
+    write_table = download.pq.write_table
+    written = []
+
+    def write_table_until_full(table, where, *args, **kwargs):
+        if written:
+            raise no_space()
+        written.append(where)
+        write_table(table, where, *args, **kwargs)
+
+    monkeypatch.setattr(download.pq, "write_table", write_table_until_full)
+    status, err = run(download.main, capsys)
+    assert status == 1
+    line = error_line(err)
+    assert line.startswith("error: cannot write data/raw: the disk is full (no space left on device); ")
+    assert f"free on the file system holding {run_folder / 'data'}" in line
+    assert written and not Path(written[0]).exists()
+    if previous:
+        assert sorted(path.name for path in raw.iterdir()) == ["train.parquet"]
+        assert (raw / "train.parquet").read_bytes() == b"previous"
+    else:
+        assert not raw.exists()
+    assert not list((run_folder / "data").glob(".raw.tmp*"))
+
+
+# --- errors outside atomic_path ------------------------------------------------------------------------------
+
+
+def test_a_full_disk_deep_in_the_chain_names_its_file(tmp_path, capsys):
+    def main():
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "ckpt" / "model.safetensors"))
+        except OSError as error:
+            raise RuntimeError("saving the checkpoint failed") from error
+
+    status, err = run(main, capsys)
+    assert status == 1
+    assert error_line(err).startswith(f"error: cannot write {tmp_path / 'ckpt' / 'model.safetensors'}: "
+                                      f"the disk is full (no space left on device); ")
+    assert f"free on the file system holding {tmp_path}" in err
+
+
+def test_a_full_disk_with_no_file_named_says_the_disk_is_full(capsys):
+    def main():
+        try:
+            raise OSError(errno.EDQUOT, "Disk quota exceeded")
+        except OSError:
+            raise ValueError("logging the metrics failed")
+
+    status, err = run(main, capsys)
+    assert status == 1
+    assert error_line(err).startswith("error: cannot write: the disk quota is used up (disk quota exceeded); ")
+    assert "free on the file system holding the current folder" in err
+
+
+def test_other_os_errors_keep_their_traceback():
+    def main():
+        raise OSError(errno.EIO, "Input/output error")
+
+    with pytest.raises(OSError, match="Input/output error"):
+        run_stage(main)
+
+
+def test_a_full_disk_inside_an_output_folder_names_the_folder(tmp_path):
+    model = tmp_path / "models" / "A"
+    with pytest.raises(DiskFullError) as raised, atomic.atomic_path(model) as tmp:
+        tmp.mkdir()
+        with atomic.atomic_path(tmp / "train_results.json"):
+            raise no_space()
+    assert str(raised.value).startswith(f"cannot write {model}: the disk is full (no space left on device); ")
+    assert raised.value.errno == errno.ENOSPC
+    assert list(model.parent.iterdir()) == []
