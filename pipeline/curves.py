@@ -6,6 +6,11 @@ Written under ``reports/training/<system>/``: ``plots/metrics/train/loss.tsv`` (
 epoch), and ``metrics.json`` with the last value of each and the last step. Nothing timed is logged, so two
 runs with the same seed write identical files.
 
+A run resumed from a checkpoint starts the folder afresh and first logs again what the checkpoint's trainer
+state holds (every log up to the checkpoint's step), then goes on: its curves equal those of an uninterrupted
+run, row for row, however much of the folder the interruption (or DVC, which removes a stage's outputs before
+rerunning it) left behind, and nothing logged after the checkpoint by the interrupted run is kept twice.
+
 ``transformers``' own ``DVCLiveCallback`` is not used: it advances dvclive's step once per log call, not per
 optimizer step, and files the per-step loss and the run's average loss under the same name.
 """
@@ -22,26 +27,46 @@ VALIDATION_KEYS = ("precision", "recall", "f1", "accuracy")
 
 
 class TrainingCurves(TrainerCallback):
-    """Log a Trainer's loss and validation scores to ``live`` at the optimizer step they belong to."""
+    """Log a Trainer's loss and validation scores to ``live`` at the optimizer step they belong to.
+
+    ``live`` must start empty (``Live(..., resume=False)``); a resumed run's earlier logs come from its trainer
+    state at the start of training.
+    """
 
     def __init__(self, live: Live) -> None:
         self.live = live
 
+    def log_loss(self, step: int, logs: dict[str, Any]) -> None:
+        """One Trainer log of the training loss (``"loss"``; the final summary's ``"train_loss"`` is not one)."""
+        self.live.step = step
+        self.live.log_metric("train/loss", logs["loss"])
+        self.live.make_summary()
+
+    def log_validation(self, step: int, epoch: float, metrics: dict[str, Any]) -> None:
+        """One evaluation's ``eval_overall_<key>`` scores, after ``epoch`` epochs."""
+        self.live.step = step
+        for key in VALIDATION_KEYS:
+            self.live.log_metric(f"validation/{key}", metrics[f"eval_overall_{key}"])
+        self.live.log_metric("validation/epoch", round(epoch, 4))
+        self.live.make_summary()
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if not state.is_world_process_zero:
+            return
+        for entry in state.log_history:  # empty unless resumed: the logs up to the checkpoint, in order
+            if "loss" in entry:
+                self.log_loss(entry["step"], entry)
+            elif "eval_overall_f1" in entry:
+                self.log_validation(entry["step"], entry["epoch"], entry)
+
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
-        if state.is_world_process_zero and logs and "loss" in logs:  # the final summary has "train_loss" instead
-            self.live.step = state.global_step
-            self.live.log_metric("train/loss", logs["loss"])
-            self.live.make_summary()
+        if state.is_world_process_zero and logs and "loss" in logs:
+            self.log_loss(state.global_step, logs)
 
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, Any] | None = None,
                     **kwargs: Any) -> None:
-        if not state.is_world_process_zero or not metrics:
-            return
-        self.live.step = state.global_step
-        for key in VALIDATION_KEYS:
-            self.live.log_metric(f"validation/{key}", metrics[f"eval_overall_{key}"])
-        self.live.log_metric("validation/epoch", round(state.epoch, 4))
-        self.live.make_summary()
+        if state.is_world_process_zero and metrics:
+            self.log_validation(state.global_step, state.epoch, metrics)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if state.is_world_process_zero:

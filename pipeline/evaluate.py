@@ -28,6 +28,7 @@ from pipeline.atomic import atomic_path, write_json
 from pipeline.data import load_labels, load_split
 from pipeline.device import autocast, choose_placement, place_model
 from pipeline.metrics import overall
+from pipeline.model_folder import load_model
 from pipeline.params import EvaluateParams, PrecisionParams, read_params
 from pipeline.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
 from pipeline.scoring import score_model
@@ -50,7 +51,7 @@ def main() -> None:
     labels = load_labels(system)
     test = load_split(system, "test")
     placement = choose_placement(asdict(PrecisionParams.read(params)))
-    model = place_model(SpanMarkerModel.from_pretrained(str(MODELS_DIR / system)), placement)
+    model = place_model(load_model(MODELS_DIR / system), placement)
     with autocast(placement):
         scores, gold, predicted = score_model(model, test, labels, batch_size)
     train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))

@@ -4,9 +4,10 @@ Usage: ``python -m pipeline.languages A``. For each language of ``evaluate.langu
 inference and scoring code of ``evaluate`` (:func:`pipeline.scoring.score_model`), the test split of that
 language prepared with the system's types (``data/languages/<system>/<lang>.parquet``), and writes
 
-- ``reports/metrics/languages/<system>/<lang>.json``: overall scores (:class:`pipeline.metrics.OverallScores`);
-- ``reports/metrics/languages/baseline_<system>/<lang>.json``: the same for the starting checkpoint restricted
-  to the system's types, as ``baseline`` does; empty (``{}``) when it is a plain encoder;
+- ``reports/metrics/languages_<system>.json``: the overall test F1 of every language, ``{"f1": {lang: f1}}``
+  (a DVC metrics file: ``dvc metrics diff`` shows each language's change as ``f1.<lang>``);
+- ``reports/metrics/languages_baseline_<system>.json``: the same for the starting checkpoint restricted to the
+  system's types, as ``baseline`` does; empty (``{}``) when it is a plain encoder;
 - ``reports/scores/languages_<system>.json``: the per-type detail, ``{"system": {lang: scores},
   "baseline": {lang: scores} or {"available": false, "reason": ...}, "sentences": {lang: n}}``.
 
@@ -30,6 +31,7 @@ from pipeline.data import load_info
 from pipeline.device import autocast, choose_placement, place_model
 from pipeline.exceptions import DataError
 from pipeline.metrics import overall
+from pipeline.model_folder import load_model
 from pipeline.params import CheckpointParams, EvaluateParams, EvaluationLanguages, PrecisionParams, read_params
 from pipeline.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, language_metrics_file, scores_file
 from pipeline.scoring import score_model
@@ -56,6 +58,11 @@ def score_languages(model: SpanMarkerModel, tests: dict[str, Dataset], labels: l
             for language, test in tests.items()}
 
 
+def language_f1(scores: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """The metrics file of :func:`score_languages`' result: ``{"f1": {lang: overall test F1}}``."""
+    return {"f1": {language: overall(test, "test_")["f1"] for language, test in scores.items()}}
+
+
 def main() -> None:
     system = system_argument("languages")
     params = read_params()
@@ -64,7 +71,7 @@ def main() -> None:
     info = load_info(system)
     tests = language_tests(system, languages)
     placement = choose_placement(asdict(PrecisionParams.read(params)))
-    trained_model = place_model(SpanMarkerModel.from_pretrained(str(MODELS_DIR / system)), placement)
+    trained_model = place_model(load_model(MODELS_DIR / system), placement)
     with autocast(placement):
         trained = score_languages(trained_model, tests, info["labels"], batch_size)
     start = load_starting_model(checkpoint)
@@ -76,11 +83,10 @@ def main() -> None:
     else:
         baseline = {"available": False, "model": checkpoint.name, "reason": plain_encoder_reason(checkpoint)}
     for language in languages:
-        write_json(language_metrics_file(system, language), overall(trained[language], "test_"))
-        write_json(language_metrics_file(f"baseline_{system}", language),
-                   overall(baseline[language], "test_") if language in baseline else {})
         logger.info("system %s, %s: test F1 %.4f on %d sentences", system, language,
                     trained[language]["test_overall_f1"], len(tests[language]))
+    write_json(language_metrics_file(system), language_f1(trained))
+    write_json(language_metrics_file(f"baseline_{system}"), language_f1(baseline) if start is not None else {})
     write_json(scores_file(f"languages_{system}"),
                {"system": trained, "baseline": baseline,
                 "sentences": {language: len(test) for language, test in tests.items()}})

@@ -10,6 +10,7 @@ from span_marker import SpanMarkerConfig, SpanMarkerModel
 from span_marker.tokenizer import SpanMarkerTokenizer
 from transformers import AutoConfig
 
+from pipeline.model_folder import load_model
 from pipeline.params import ModelParams
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def build_model(model_params: ModelParams, labels: list[str]) -> SpanMarkerModel
     if not is_span_marker_checkpoint(path, revision):
         return SpanMarkerModel.from_pretrained(path, revision=revision, labels=labels, **lengths)
 
-    source = SpanMarkerModel.from_pretrained(path, revision=revision)
+    source = load_model(path, revision)
     encoder_config = dict(source.config.encoder)
     encoder_config["id2label"] = dict(enumerate(labels))
     encoder_config["label2id"] = {label: index for index, label in enumerate(labels)}

@@ -216,7 +216,8 @@ class TrainParams:
     """TF32 matmuls (GPU: A100/H100)."""
     dataloader_num_workers: int = field(metadata=_at_least(0))
     checkpoint_steps: int = field(metadata=_at_least(0))
-    """Optimizer steps between resumable checkpoints; 0: none."""
+    """Optimizer steps between resumable checkpoints; 0: none. A multiple of ``logging_steps``: the first loss a
+    resumed run logs then averages the same steps as in an uninterrupted run."""
     processes: int = field(metadata=_at_least(1))
     """DDP training processes on this machine (one per GPU), launched with ``torchrun``."""
     oversample_threshold: float = field(metadata=_between(0.0, 1.0))
@@ -240,6 +241,10 @@ class TrainParams:
         hp = build(cls, {**shared, **overrides}, cls.BLOCK, where)
         if hp.bf16 and hp.fp16:
             raise ParamError(f"{where.get('fp16', 'train.fp16')}: got True; allowed: false when bf16 is true")
+        if hp.checkpoint_steps % hp.logging_steps:
+            raise ParamError(f"{where.get('checkpoint_steps', 'train.checkpoint_steps')}: got {hp.checkpoint_steps}; "
+                             f"allowed: 0 or a multiple of train.logging_steps ({hp.logging_steps}), so that a "
+                             "resumed run logs the same loss curve as an uninterrupted one")
         return hp
 
 

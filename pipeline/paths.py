@@ -45,9 +45,6 @@ SCORES_DIR = REPORTS_DIR / "scores"
 PLOTS_DIR = REPORTS_DIR / "plots"
 """The data behind the figures, as CSV, for ``dvc plots show``."""
 FIGURES_DIR = REPORTS_DIR / "figures"
-LANGUAGE_METRICS_DIR = METRICS_DIR / "languages"
-"""``languages``: ``<system>/<lang>.json`` and ``baseline_<system>/<lang>.json``, overall test scores per language
-in the layout of every metrics file (DVC metrics, one folder per system and per baseline)."""
 ERRORS_FILE = REPORTS_DIR / "errors" / "summary.json"
 EXAMPLES_FILE = REPORTS_DIR / "errors" / "examples.json"
 """``analyze``: a few test sentences for each of the most frequent confusions of each system."""
@@ -68,6 +65,8 @@ def scores_file(name: str) -> Path:
     return SCORES_DIR / f"{name}.json"
 
 
-def language_metrics_file(name: str, language: str) -> Path:
-    """``reports/metrics/languages/<name>/<language>.json``: ``name`` is a system or ``baseline_<system>``."""
-    return LANGUAGE_METRICS_DIR / name / f"{language}.json"
+def language_metrics_file(name: str) -> Path:
+    """``reports/metrics/languages_<name>.json``: the test F1 of every evaluation language, ``{"f1": {lang: f1}}``,
+    of ``name``, a system or ``baseline_<system>``. One file per system and per baseline, rewritten whole by each
+    run, so no language of another experiment survives in it."""
+    return METRICS_DIR / f"languages_{name}.json"

@@ -50,6 +50,7 @@ from pipeline.atomic import atomic_path
 from pipeline.device import choose_placement, place_model
 from pipeline.exceptions import DataError, ParamError
 from pipeline.inference import predict_entities
+from pipeline import model_folder
 from pipeline.modeling import is_span_marker_checkpoint
 from pipeline.paths import MODELS_DIR, SYSTEMS
 from pipeline.stage import run_stage
@@ -218,7 +219,7 @@ def load_model(path: Path) -> SpanMarkerModel:
     if not is_span_marker:
         raise ModelError(f"{path} is not a SpanMarker model folder (no config.json of a SpanMarker model)")
     try:
-        model = SpanMarkerModel.from_pretrained(str(path))
+        model = model_folder.load_model(path)
     except (OSError, ValueError) as error:
         raise ModelError(f"{path}: cannot load the SpanMarker model: {first_line(error)}") from error
     model = place_model(model, choose_placement())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from span_marker import SpanMarkerModel
 
+from pipeline.model_folder import load_model
 from pipeline.modeling import is_span_marker_checkpoint, resolve_model_path
 from pipeline.params import CheckpointParams
 
@@ -19,4 +20,4 @@ def load_starting_model(checkpoint: CheckpointParams) -> SpanMarkerModel | None:
     path = resolve_model_path(checkpoint.name)
     if not is_span_marker_checkpoint(path, checkpoint.revision):
         return None
-    return SpanMarkerModel.from_pretrained(path, revision=checkpoint.revision)
+    return load_model(path, checkpoint.revision)

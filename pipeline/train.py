@@ -31,6 +31,7 @@ from pipeline.curves import VALIDATION_KEYS, TrainingCurves
 from pipeline.data import load_info, load_split
 from pipeline.metrics import use_offline_seqeval
 from pipeline.model_card import render_card
+from pipeline.model_folder import prepare_for_saving, write_encoder
 from pipeline.modeling import build_model
 from pipeline.params import ModelParams, TrainParams, read_params
 from pipeline.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESULTS_FILE, TRAINING_REPORTS_DIR
@@ -89,17 +90,47 @@ def fingerprint(model: ModelParams, hp: TrainParams, system: str) -> str:
     return digest.hexdigest()
 
 
-def latest_checkpoint(directory: Path, run_fingerprint: str) -> Path | None:
-    """The last complete checkpoint left by an interrupted run with the same fingerprint, if any.
+RESUME_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
+"""Files of a checkpoint that ``Trainer.train(resume_from_checkpoint=...)`` reads, besides the weights."""
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
-    A checkpoint counts as complete once its ``trainer_state.json`` exists, which the Trainer writes after
-    the weights and optimizer state.
+
+def checkpoint_problem(checkpoint: Path) -> str | None:
+    """Why ``checkpoint`` cannot be resumed from (a file a resume reads is missing or empty, or the trainer state
+    does not parse), or None when it can."""
+    missing = [name for name in RESUME_FILES if not (checkpoint / name).is_file() or
+               (checkpoint / name).stat().st_size == 0]
+    if not any((checkpoint / name).is_file() and (checkpoint / name).stat().st_size for name in WEIGHT_FILES):
+        missing.append(" or ".join(WEIGHT_FILES))
+    if missing:
+        return f"missing or empty: {', '.join(missing)}"
+    try:
+        state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return f"trainer_state.json does not parse ({error})"
+    if not isinstance(state, dict) or not isinstance(state.get("global_step"), int):
+        return "trainer_state.json holds no global_step"
+    return None
+
+
+def latest_checkpoint(directory: Path, run_fingerprint: str) -> Path | None:
+    """The last checkpoint that can be resumed from, left by an interrupted run with the same fingerprint.
+
+    A checkpoint a resume could not load (torn by a kill or a full disk while it was written: see
+    :func:`checkpoint_problem`) is skipped with a one-line warning naming it, so the run resumes from the
+    one before it, or starts afresh.
     """
     marker = directory / "fingerprint.txt"
     if not marker.is_file() or marker.read_text(encoding="utf-8") != run_fingerprint:
         return None
-    complete = [path for path in directory.glob("checkpoint-*") if (path / "trainer_state.json").is_file()]
-    return max(complete, key=lambda path: int(path.name.split("-")[-1]), default=None)
+    steps = {path: int(path.name.split("-")[-1]) for path in directory.glob("checkpoint-*")
+             if path.is_dir() and path.name.split("-")[-1].isdigit()}
+    for checkpoint in sorted(steps, key=steps.get, reverse=True):
+        problem = checkpoint_problem(checkpoint)
+        if problem is None:
+            return checkpoint
+        logger.warning("skipping checkpoint %s, which cannot be resumed from: %s", checkpoint, problem)
+    return None
 
 
 def reset_stale_checkpoints(directory: Path, run_fingerprint: str) -> None:
@@ -156,8 +187,7 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
     main_process = int(os.environ.get("RANK", "0")) == 0
     callbacks = []
     if main_process:
-        live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False,
-                    resume=checkpoint is not None)
+        live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False, resume=False)
         callbacks.append(TrainingCurves(live))
     trainer = Trainer(
         model=model,
@@ -179,8 +209,10 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
                "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0}
     card = render_card(system, info, model_params, hp, last_validation(trainer.state.log_history),
                        result.metrics["epoch"])
+    prepare_for_saving(model, MODELS_DIR / system, model_params)
     with atomic_path(MODELS_DIR / system) as tmp:
         trainer.save_model(str(tmp))
+        write_encoder(model, tmp)
         write_json(tmp / TRAIN_RESULTS_FILE, metrics)
         (tmp / "README.md").write_text(card, encoding="utf-8")
     remove(checkpoints)

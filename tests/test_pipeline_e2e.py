@@ -92,11 +92,14 @@ def repo(built: Path, tmp_path: Path) -> Path:
     return tmp_path / "w" / "repo"
 
 
-def test_models_load_with_stock_span_marker(repo: Path):
+def test_models_load_with_stock_span_marker(repo: Path, monkeypatch: pytest.MonkeyPatch):
     from span_marker import SpanMarkerModel
 
+    monkeypatch.chdir(repo)  # a model folder names its encoder files from the repository root
     for system, types in (("A", 15), ("B", 5)):
-        model = SpanMarkerModel.from_pretrained(str(repo / "models" / system))
+        config = json.loads((repo / "models" / system / "config.json").read_text())
+        assert config["encoder"]["_name_or_path"] == f"models/{system}/encoder"
+        model = SpanMarkerModel.from_pretrained(f"models/{system}")
         assert len(model.config.id2label) == types + 1  # entity types plus O
         assert isinstance(model.predict(["Anna", "lives", "in", "Oslo", "."]), list)
 
@@ -109,27 +112,29 @@ def metrics_files(repo: Path) -> dict[str, dict]:
 
 def test_metrics_files_share_one_layout_and_hold_no_timings(repo: Path):
     files = metrics_files(repo)
-    per_language = {f"reports/metrics/languages/{name}/{language}.json" for language in LANGUAGES
-                    for name in ("A", "B", "baseline_A", "baseline_B")}
     assert set(files) == {"reports/training/A/metrics.json", "reports/training/B/metrics.json",
-                          *(f"reports/metrics/{name}.json" for name in ("A", "B", "baseline_A", "baseline_B",
-                                                                         "A_on_B_types")), *per_language}
-    for name in ("A", "B", "A_on_B_types", *(f"languages/{s}/{lang}" for s in "AB" for lang in LANGUAGES)):
+                          *(f"reports/metrics/{name}.json" for name in (
+                              "A", "B", "baseline_A", "baseline_B", "A_on_B_types", "languages_A", "languages_B",
+                              "languages_baseline_A", "languages_baseline_B"))}
+    for name in ("A", "B", "A_on_B_types"):
         values = files[f"reports/metrics/{name}.json"]
         assert set(values) == {"precision", "recall", "f1", "accuracy"}
         assert all(0.0 <= value <= 1.0 for value in values.values())
     assert files["reports/metrics/baseline_A.json"] == {}  # the tiny encoder is not a SpanMarker model
-    assert files["reports/metrics/languages/baseline_B/de.json"] == {}
-    # The English test split is the systems' own test split: the same scores as evaluate's.
-    assert files["reports/metrics/languages/A/en.json"] == files["reports/metrics/A.json"]
+    assert files["reports/metrics/languages_baseline_B.json"] == {}
     for system in ("A", "B"):
+        by_language = files[f"reports/metrics/languages_{system}.json"]
+        assert set(by_language) == {"f1"} and set(by_language["f1"]) == set(LANGUAGES)
+        assert all(0.0 <= value <= 1.0 for value in by_language["f1"].values())
+        # The English test split is the systems' own test split: the same score as evaluate's.
+        assert by_language["f1"]["en"] == files[f"reports/metrics/{system}.json"]["f1"]
         training = files[f"reports/training/{system}/metrics.json"]
         assert set(training) == {"step", "train", "validation"}
         assert set(training["validation"]) == {"precision", "recall", "f1", "accuracy", "epoch"}
     text = json.dumps(files)
     assert not any(word in text for word in ("runtime", "per_second", "flos")), text
-    # One row per file, every row well under the 2,000-character line the old layout printed.
-    assert max(len(line) for line in run(["dvc", "metrics", "show"], repo).splitlines()) < 250
+    # One row per file: the table fits a screen's height.
+    assert len(run(["dvc", "metrics", "show"], repo).strip().splitlines()) == len(files) + 1
 
 
 def test_per_type_scores_keep_the_original_layout(repo: Path):
@@ -229,8 +234,24 @@ def test_evaluation_languages_rerun_only_the_language_stages(repo: Path):
     assert changed_stages(repo) == {"languages@A", "languages@B"}
     ran = stages_run(run(["dvc", "repro"], repo))
     assert ran <= {"languages@A", "languages@B", "plots", "report"}
-    languages = repo / "reports" / "metrics" / "languages" / "A"
-    assert sorted(p.name for p in languages.iterdir()) == ["de.json", "en.json"]
+    by_language = json.loads((repo / "reports" / "metrics" / "languages_A.json").read_text())
+    assert sorted(by_language["f1"]) == ["de", "en"]
+
+
+def test_an_applied_experiment_shows_only_its_own_languages(repo: Path):
+    run(["dvc", "exp", "run", "-n", "with-fr", "-S", "evaluate.languages=[en,fr]"], repo)
+    run(["dvc", "exp", "run", "-n", "with-de", "-S", "evaluate.languages=[en,de]"], repo)
+    for name, languages in (("with-fr", {"en", "fr"}), ("with-de", {"en", "de"})):
+        run(["dvc", "exp", "apply", name], repo)
+        files = metrics_files(repo)
+        for file in ("languages_A", "languages_B"):
+            assert set(files[f"reports/metrics/{file}.json"]["f1"]) == languages, (name, file)
+        shown = run(["dvc", "metrics", "show"], repo)
+        assert all(f"f1.{language}" not in shown for language in set(LANGUAGES) - languages), (name, shown)
+        assert not (repo / "reports" / "metrics" / "languages").exists()
+    # Against the committed run (every language), the diff names each language's F1, the dropped ones too.
+    diff = json.loads(run(["dvc", "metrics", "diff", "--all", "--json"], repo).strip().splitlines()[-1])
+    assert {"f1.de", "f1.en", "f1.fr"} <= set(diff["reports/metrics/languages_A.json"])
 
 
 def test_training_languages_rerun_what_depends_on_them(repo: Path):

@@ -1,4 +1,5 @@
-"""Interrupted training resumes from its last checkpoint and leaves no half-written model behind."""
+"""Interrupted training resumes from its last loadable checkpoint, with the curves and weights of an uninterrupted
+run, and leaves no half-written model behind."""
 
 from __future__ import annotations
 
@@ -13,9 +14,24 @@ from tests.conftest import finish, prepared_workdir, start_stage
 
 pytestmark = pytest.mark.slow
 
+TRAIN = {"epochs": 1, "checkpoint_steps": 4, "logging_steps": 2}
 
-def test_sigterm_then_rerun_resumes_from_the_last_checkpoint(tmp_path: Path, tiny_encoder: Path):
-    workdir = prepared_workdir(tmp_path, tiny_encoder, epochs=1, checkpoint_steps=4, logging_steps=2)
+
+def curve_files(workdir: Path) -> dict[str, str]:
+    """Every file dvclive wrote for System B (the curves' TSV files and the summary), by relative path."""
+    folder = workdir / "reports" / "training" / "B"
+    return {str(path.relative_to(folder)): path.read_text() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def checkpoint_steps(checkpoints: Path) -> list[int]:
+    return sorted(int(path.name.split("-")[-1]) for path in checkpoints.glob("checkpoint-*"))
+
+
+def test_sigterm_then_rerun_resumes_with_the_curves_of_an_uninterrupted_run(tmp_path: Path, tiny_encoder: Path):
+    uninterrupted = prepared_workdir(tmp_path / "uninterrupted", tiny_encoder, **TRAIN)
+    finish(start_stage(["pipeline.train", "B"], uninterrupted))
+
+    workdir = prepared_workdir(tmp_path / "interrupted", tiny_encoder, **TRAIN)
     process = start_stage(["pipeline.train", "B"], workdir)
     checkpoints = workdir / "checkpoints" / "B"
     deadline = time.monotonic() + 300
@@ -27,16 +43,34 @@ def test_sigterm_then_rerun_resumes_from_the_last_checkpoint(tmp_path: Path, tin
     process.communicate(timeout=60)
     assert process.returncode != 0
     assert not (workdir / "models" / "B").exists(), "an interrupted run left a model behind"
+    assert curve_files(workdir)["plots/metrics/train/loss.tsv"]  # the killed run had logged some steps
 
+    # The newest checkpoint is torn (its trainer state cut in half): the one before it is resumed.
+    torn, resumed = checkpoint_steps(checkpoints)[-1], checkpoint_steps(checkpoints)[-2]
+    state = checkpoints / f"checkpoint-{torn}" / "trainer_state.json"
+    state.write_text(state.read_text()[: state.stat().st_size // 2])
     output = finish(start_stage(["pipeline.train", "B"], workdir))
-    assert "resuming the interrupted run from checkpoints/B/checkpoint-" in output
+    assert f"skipping checkpoint checkpoints/B/checkpoint-{torn}, which cannot be resumed from" in output
+    assert f"resuming the interrupted run from checkpoints/B/checkpoint-{resumed}" in output
     results = json.loads((workdir / "models" / "B" / "train_results.json").read_text())
-    assert results["resumed_from_step"] >= 8  # the step counter continued, not restarted
+    assert results["resumed_from_step"] == resumed  # the step counter continued, not restarted
     assert results["global_step"] > results["resumed_from_step"]
     assert results["epoch"] == 1.0
     assert not checkpoints.exists()  # removed once the model is saved
 
-    # Checkpoints of a run with other parameters are not resumed.
+    # Weights and every curve row equal those of the uninterrupted run with the same seed.
+    expected, got = curve_files(uninterrupted), curve_files(workdir)
+    assert set(got) == set(expected) and "plots/metrics/validation/f1.tsv" in got
+    assert got == expected
+    loss_steps = [int(line.split("\t")[0]) for line in got["plots/metrics/train/loss.tsv"].splitlines()[1:]]
+    assert loss_steps == list(range(2, results["global_step"] + 1, 2))  # from the first logging step on
+    assert ((workdir / "models" / "B" / "model.safetensors").read_bytes()
+            == (uninterrupted / "models" / "B" / "model.safetensors").read_bytes())
+
+
+def test_checkpoints_of_another_run_are_not_resumed(tmp_path: Path, tiny_encoder: Path):
+    workdir = prepared_workdir(tmp_path, tiny_encoder, **TRAIN)
+    checkpoints = workdir / "checkpoints" / "B"
     checkpoints.mkdir(parents=True)
     (checkpoints / "fingerprint.txt").write_text("another run")
     (checkpoints / "checkpoint-4").mkdir()

@@ -38,10 +38,14 @@ def test_fingerprint_follows_parameters_and_data(run):
 
 
 def make_checkpoint(directory: Path, step: int, complete: bool = True) -> Path:
+    """A checkpoint folder holding the files a resume reads (placeholder bytes); without its trainer state,
+    as a kill leaves one, if not ``complete``."""
     checkpoint = directory / f"checkpoint-{step}"
     checkpoint.mkdir(parents=True)
+    for name in ("model.safetensors", "optimizer.pt", "scheduler.pt"):
+        (checkpoint / name).write_bytes(b"tensors")
     if complete:
-        (checkpoint / "trainer_state.json").write_text("{}")
+        (checkpoint / "trainer_state.json").write_text(json.dumps({"global_step": step, "log_history": []}))
     return checkpoint
 
 
@@ -54,6 +58,42 @@ def test_latest_complete_checkpoint_of_the_same_run(tmp_path: Path):
     make_checkpoint(directory, 24, complete=False)  # killed while writing: not resumed
     assert train.latest_checkpoint(directory, "run-1") == expected
     assert train.latest_checkpoint(directory, "run-2") is None  # other parameters or data
+
+
+def test_a_torn_checkpoint_is_skipped_with_a_warning_naming_it(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    directory = tmp_path / "checkpoints" / "B"
+    train.reset_stale_checkpoints(directory, "run-1")
+    good = make_checkpoint(directory, 100)
+    torn = make_checkpoint(directory, 200)
+    state = (torn / "trainer_state.json").read_text()
+    (torn / "trainer_state.json").write_text(state[: len(state) // 2])  # cut in half, as a kill leaves it
+    with caplog.at_level("WARNING", logger="pipeline.train"):
+        assert train.latest_checkpoint(directory, "run-1") == good
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warnings) == 1 and str(torn) in warnings[0] and "does not parse" in warnings[0]
+    assert "\n" not in warnings[0]
+
+
+@pytest.mark.parametrize("broken", ["optimizer.pt", "scheduler.pt", "model.safetensors"])
+def test_a_checkpoint_missing_a_file_a_resume_reads_is_skipped(tmp_path: Path, broken: str,
+                                                              caplog: pytest.LogCaptureFixture):
+    directory = tmp_path / "checkpoints" / "B"
+    train.reset_stale_checkpoints(directory, "run-1")
+    good = make_checkpoint(directory, 100)
+    (make_checkpoint(directory, 200) / broken).unlink()
+    (make_checkpoint(directory, 300) / broken).write_bytes(b"")  # created, never written: empty
+    with caplog.at_level("WARNING", logger="pipeline.train"):
+        assert train.latest_checkpoint(directory, "run-1") == good
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert [("checkpoint-300" in w, "checkpoint-200" in w) for w in warnings] == [(True, False), (False, True)]
+    assert all(broken in warning for warning in warnings)
+
+
+def test_only_torn_checkpoints_start_training_afresh(tmp_path: Path):
+    directory = tmp_path / "checkpoints" / "B"
+    train.reset_stale_checkpoints(directory, "run-1")
+    (make_checkpoint(directory, 100) / "trainer_state.json").write_text("[]")
+    assert train.latest_checkpoint(directory, "run-1") is None
 
 
 def test_stale_checkpoints_are_removed_and_the_folder_marked(tmp_path: Path):
