@@ -22,7 +22,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Dataset
-from span_marker import SpanMarkerModel
 
 from pipeline.atomic import atomic_path, write_json
 from pipeline.data import load_labels, load_split

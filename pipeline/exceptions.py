@@ -50,16 +50,53 @@ class DiskFullError(OSError):
             message += f"; {format_size(free)} free on the file system holding {where}"
         return cls(error.errno, message)
 
+    @classmethod
+    def under(cls, folder: Path, code: int) -> DiskFullError:
+        """The error for a write of unknown path that failed (``code``: ENOSPC or EDQUOT) while ``folder``'s file
+        system had almost no space left."""
+        free = free_space(folder)
+        return cls(code, f"cannot write under {folder}: {DISK_FULL_ERRNOS[code]} "
+                         f"({format_size(free or 0)} free on that file system)")
+
+
+DISK_FULL_MESSAGES = {"No space left on device": errno.ENOSPC, "os error 28": errno.ENOSPC,
+                      "Disk quota exceeded": errno.EDQUOT, "os error 122": errno.EDQUOT}
+"""How libraries that do not raise ``OSError`` report a full disk in their message (safetensors, for one:
+``SafetensorError: Error while serializing: I/O error: No space left on device (os error 28)``)."""
+TORCH_WRITE_FAILURE = "inline_container"
+"""Part of the message of the ``RuntimeError`` that ``torch.save`` raises when a write fails, whatever the cause
+(``[enforce fail at inline_container.cc:...] . unexpected pos ...``)."""
+LOW_SPACE = 1 << 20
+"""Bytes free below which a failed ``torch.save`` is taken for a full disk."""
+
 
 def disk_full_cause(error: BaseException | None) -> OSError | None:
     """The first ENOSPC or EDQUOT ``OSError`` in ``error``'s chain (itself, then ``__cause__`` or
-    ``__context__``), or ``None``."""
+    ``__context__``), or one made from the first error whose message reports a full disk
+    (:data:`DISK_FULL_MESSAGES`), or ``None``."""
     seen = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
             return error
+        code = next((code for text, code in DISK_FULL_MESSAGES.items() if text in str(error)), None)
+        if code is not None:
+            return OSError(code, os.strerror(code))
         seen.add(id(error))
         error = error.__cause__ or error.__context__
+    return None
+
+
+def is_torch_write_failure(error: BaseException) -> bool:
+    """Whether ``error`` is the ``RuntimeError`` of a failed ``torch.save`` (:data:`TORCH_WRITE_FAILURE`)."""
+    return isinstance(error, RuntimeError) and TORCH_WRITE_FAILURE in str(error)
+
+
+def low_space_folder(folders: list[Path]) -> Path | None:
+    """The first existing folder of ``folders`` whose file system has less than :data:`LOW_SPACE` free."""
+    for folder in folders:
+        free = free_space(folder) if folder.is_dir() else None
+        if free is not None and free < LOW_SPACE:
+            return folder
     return None
 
 

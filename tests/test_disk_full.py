@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -179,3 +180,94 @@ def test_a_full_disk_inside_an_output_folder_names_the_folder(tmp_path):
     assert str(raised.value).startswith(f"cannot write {model}: the disk is full (no space left on device); ")
     assert raised.value.errno == errno.ENOSPC
     assert list(model.parent.iterdir()) == []
+
+
+# --- libraries that report a full disk otherwise --------------------------------------------------------------
+
+
+def test_a_safetensors_full_disk_inside_an_output_folder_names_the_folder(tmp_path):
+    from safetensors import SafetensorError
+
+    model = tmp_path / "models" / "A"
+    with pytest.raises(DiskFullError) as raised, atomic.atomic_path(model) as tmp:
+        tmp.mkdir()
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+    assert str(raised.value).startswith(f"cannot write {model}: the disk is full (no space left on device)")
+    assert list(model.parent.iterdir()) == []
+
+
+TORCH_SAVE_FAILURE = "[enforce fail at inline_container.cc:672] . unexpected pos 576 vs 534"
+
+
+def test_a_failed_torch_save_on_a_full_file_system_is_one_line(tmp_path, monkeypatch, capsys):
+    from pipeline import exceptions
+
+    (tmp_path / "checkpoints").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(exceptions, "free_space", lambda folder: 4096)
+
+    def main():
+        raise RuntimeError(TORCH_SAVE_FAILURE)
+
+    status, err = run(main, capsys)
+    assert status == 1
+    assert error_line(err) == ("error: cannot write under checkpoints: the disk is full "
+                               "(4.0 KiB free on that file system)")
+
+
+def test_a_failed_torch_save_with_space_left_keeps_its_traceback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def main():
+        raise RuntimeError(TORCH_SAVE_FAILURE)
+
+    with pytest.raises(RuntimeError, match="inline_container"):
+        run_stage(main)
+
+
+@pytest.fixture
+def tiny_file_system(tmp_path: Path):
+    """A 1 MiB tmpfs mounted at a folder, for writes that really fill a disk; skipped where mounting is not
+    allowed."""
+    import subprocess
+
+    mounted = []
+
+    def mount(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("full", ["checkpoints", "models"])
+def test_training_on_a_full_disk_ends_in_one_line(tmp_path, tiny_encoder, tiny_file_system, full):
+    from tests.conftest import prepared_workdir
+
+    workdir = prepared_workdir(tmp_path / "run", tiny_encoder, epochs=1, checkpoint_steps=2, logging_steps=2)
+    tiny_file_system(workdir / full)
+    if full == "models":  # no checkpoint: the model folder is the first thing written there
+        import yaml
+
+        params = yaml.safe_load((workdir / "params.yaml").read_text())
+        params["train"]["checkpoint_steps"] = 0
+        (workdir / "params.yaml").write_text(yaml.safe_dump(params))
+    process = start_stage(["pipeline.train", "B"], workdir)
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 1, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    [line] = re.findall(r"error: .*", output)  # after the progress bar, on its line
+    if full == "checkpoints":
+        assert line.startswith("error: cannot write under checkpoints: the disk is full ("), line
+        assert line.endswith(" free on that file system)") and "GiB" not in line, line
+    else:
+        assert line.startswith("error: cannot write models/B: the disk is full (no space left on device); "), line
+        assert list((workdir / "models").iterdir()) == []  # no half-written model, no temporary
