@@ -23,8 +23,10 @@ def curve_files(workdir: Path) -> dict[str, str]:
     return {str(path.relative_to(folder)): path.read_text() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def checkpoint_steps(checkpoints: Path) -> list[int]:
-    return sorted(int(path.name.split("-")[-1]) for path in checkpoints.glob("checkpoint-*"))
+def complete_checkpoint_steps(checkpoints: Path) -> list[int]:
+    """Steps of the checkpoints whose trainer state was written (the kill may have cut a newer one short)."""
+    return sorted(int(path.name.split("-")[-1]) for path in checkpoints.glob("checkpoint-*")
+                  if (path / "trainer_state.json").is_file())
 
 
 def test_sigterm_then_rerun_resumes_with_the_curves_of_an_uninterrupted_run(tmp_path: Path, tiny_encoder: Path):
@@ -45,8 +47,8 @@ def test_sigterm_then_rerun_resumes_with_the_curves_of_an_uninterrupted_run(tmp_
     assert not (workdir / "models" / "B").exists(), "an interrupted run left a model behind"
     assert curve_files(workdir)["plots/metrics/train/loss.tsv"]  # the killed run had logged some steps
 
-    # The newest checkpoint is torn (its trainer state cut in half): the one before it is resumed.
-    torn, resumed = checkpoint_steps(checkpoints)[-1], checkpoint_steps(checkpoints)[-2]
+    # The newest complete checkpoint is torn (its trainer state cut in half): the one before it is resumed.
+    torn, resumed = complete_checkpoint_steps(checkpoints)[-1], complete_checkpoint_steps(checkpoints)[-2]
     state = checkpoints / f"checkpoint-{torn}" / "trainer_state.json"
     state.write_text(state.read_text()[: state.stat().st_size // 2])
     output = finish(start_stage(["pipeline.train", "B"], workdir))
