@@ -198,6 +198,11 @@ class TrainParams:
     eval_batch_size: int = field(metadata=_at_least(1))
     """Samples per batch in the validation passes during training."""
     gradient_accumulation_steps: int = field(metadata=_at_least(1))
+    """Micro-batches per optimizer step; the step's loss is the mean of their mean losses."""
+    group_by_length: bool
+    """Draw each optimizer step's samples among samples of similar length (transformers' length-grouped
+    sampling: random mega-batches of 50 steps, sorted by length), so that padding each batch to its longest
+    sample leaves little padding. False: uniformly random batches."""
     warmup_ratio: float = field(metadata=_between(0.0, 1.0))
     """Fraction of the optimizer steps spent warming the learning rate up."""
     lr_scheduler_type: SchedulerName

@@ -23,18 +23,17 @@ from typing import Any
 import torch
 from datasets import Dataset
 from dvclive import Live
-from span_marker import Trainer
 from transformers import TrainingArguments, set_seed
 
 from pipeline.atomic import atomic_path, remove, write_json
 from pipeline.curves import VALIDATION_KEYS, TrainingCurves
 from pipeline.data import load_info, load_split
-from pipeline.metrics import use_offline_seqeval
 from pipeline.model_card import render_card
 from pipeline.model_folder import prepare_for_saving, write_encoder
 from pipeline.modeling import build_model
 from pipeline.params import ModelParams, TrainParams, read_params
 from pipeline.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESULTS_FILE, TRAINING_REPORTS_DIR
+from pipeline.span_trainer import SpanTrainer
 from pipeline.stage import run_stage, system_argument
 from pipeline.tail import oversample
 
@@ -54,6 +53,7 @@ def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
         per_device_train_batch_size=hp.batch_size,
         per_device_eval_batch_size=hp.eval_batch_size,
         gradient_accumulation_steps=hp.gradient_accumulation_steps,
+        group_by_length=hp.group_by_length,
         warmup_ratio=hp.warmup_ratio,
         lr_scheduler_type=hp.lr_scheduler_type,
         optim="adamw_torch_fused",  # AdamW in one fused kernel; see benchmarks/README.md
@@ -182,15 +182,15 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
     info = load_info(system)
     labels = info["labels"]
     model = build_model(model_params, labels)
-    use_offline_seqeval()
     checkpoints = CHECKPOINTS_DIR / system
     main_process = int(os.environ.get("RANK", "0")) == 0
     callbacks = []
     if main_process:
         live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False, resume=False)
         callbacks.append(TrainingCurves(live))
-    trainer = Trainer(
+    trainer = SpanTrainer(
         model=model,
+        tags=labels,
         args=training_arguments(hp, checkpoints),
         train_dataset=training_split(system, labels, hp),
         eval_dataset=load_split(system, "validation"),
