@@ -98,27 +98,6 @@ def test_bench_prepare_outputs_match_and_a_difference_is_caught(tiny):
     assert bench.compare(project.slice(1), project.slice(0, project.num_rows - 1), types)["identical"] is False
 
 
-def test_bench_throughput_runs_and_checks_predictions(tiny_encoder, tmp_path):
-    """One short project-setting run on the tiny encoder: figures present, batch sizes agree on every span."""
-    import yaml
-
-    bench = load_script("bench_throughput")
-    params = yaml.safe_load((BENCHMARKS.parent / "params.yaml").read_text())
-    params["model"]["name"] = str(tiny_encoder)
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    report = bench.main(["--params", str(tmp_path / "params.yaml"), "--settings", "project", "--steps", "2",
-                         "--warmup-steps", "1", "--predict-sentences", "6", "--predict-repeats", "1"])
-    result = report["results"]["project"]
-    assert result["train"]["timed_steps"] == 2 and result["train"]["samples_per_s"] > 0
-    assert result["train"]["samples"] >= result["train"]["sentences"] == 480
-    for key in ("predict_untrained", "predict"):
-        check = result[key]["batch_size_check"]
-        assert check["identical_span_labels"] and check["identical_entities"] and check["candidate_spans"] > 0
-    assert bench.failed_checks(report["results"]) == []
-    result["predict"]["batch_size_check"]["identical_span_labels"] = False
-    assert bench.failed_checks(report["results"]) == ["project predict"]
-
-
 def test_bench_preprocess_times_the_english_train_split(tiny, tiny_encoder, tmp_path):
     """On the tiny stand-in: every English train sentence preprocessed, and the projection follows the rate."""
     import yaml
@@ -157,25 +136,30 @@ def test_bench_words_counts_the_sentences_each_splitter_reproduces(tmp_path, cap
 
 
 @pytest.mark.slow
-def test_bench_gpu_runs_both_settings_at_tiny_sizes(tmp_path, capsys):
-    """The GPU benchmark's own command on the CPU with --tiny: the real lengths and accumulation, one table."""
-    bench = load_script("bench_gpu")
-    report = bench.main(["--tiny", "--json-out", str(tmp_path / "gpu.json")])
-    assert set(report["results"]) == {"project", "stock"}
-    for result in report["results"].values():
-        train = result["train"]
-        assert (train["model_max_length"], train["marker_max_length"], train["entity_max_length"]) == (256, 128, 8)
-        assert train["gradient_accumulation_steps"] == 2 and train["timed_steps"] == bench.TINY["steps"]
-        assert train["samples_per_s"] > 0 and train["sentences_per_s"] > 0
-        assert result["predict"]["sentences"] == bench.TINY["predict_sentences"]
-        assert result["predict"]["sentences_per_s"] > 0
-        if not report["device"].startswith("CPU"):
-            continue
-        assert result["train_peak_gib"] is None and result["predict_peak_gib"] is None
-    assert json.loads((tmp_path / "gpu.json").read_text())["results"]["stock"]["predict"]["batch_size"] == 4
+def test_bench_gpu_runs_the_equal_work_table_at_tiny_sizes(tmp_path, capsys):
+    """The GPU benchmark's own command with --tiny (on the CPU here): the real lengths and accumulation, the same
+    sentences and optimizer steps for both settings, and checks that read the numbers."""
+    report = load_script("bench_gpu").main(["--tiny", "--json-out", str(tmp_path / "gpu.json")])
+    project, stock = report["training"]["project"], report["training"]["stock"]
+    assert report["lengths"] == "256 / 128 / 8" and report["batch"] == "4 x 2"
+    assert project["samples"] == stock["samples"] > project["sentences"] == 40
+    assert project["optimizer_steps"] == stock["optimizer_steps"] == -(-project["samples"] // 8)
+    accumulation = report["checks"]["accumulation"]
+    assert accumulation["project"]["loss_ratio"] == pytest.approx(1.0, abs=1e-4)
+    assert accumulation["stock"]["loss_ratio"] == pytest.approx(2.0, abs=1e-4)
+    padding = report["checks"]["padding"]
+    assert padding["positions_project"] <= padding["positions_stock"] == 512
+    assert padding["max_logit_difference"] < 1e-4
+    prediction = report["prediction"]
+    assert prediction["sentences"] == 12 and prediction["entities_identical"] and prediction["entities"] > 0
+    assert prediction["test_f1_project"] == prediction["test_f1_stock"]
+    assert json.loads((tmp_path / "gpu.json").read_text())["prediction"]["batch_size"] == 64
     table = capsys.readouterr().out
-    assert "training samples/s" in table and "test prediction sentences/s" in table and "project/stock" in table
-
+    assert "| training samples/s" in table and "checks: all hold" in table
+    equal_work = load_script("bench_equal_work")
+    accumulation["project"]["loss_ratio"] = 2.0
+    prediction["max_score_difference"] = 1e-3
+    assert len(equal_work.failed_checks(report)) == 2
 
 
 def test_bench_real_text_params_and_train_cut(tmp_path):
