@@ -373,7 +373,8 @@ def print_report(report: dict[str, Any]) -> None:
           f"torch threads: {report['threads']}; load average at start {report['load_average_start']}")
     print(f"data: {report['data']}; lengths {report['lengths']}; batch {report['batch']}; {train['sentences']} train "
           f"sentences = {train['samples']} samples ({train['samples_per_sentence']:.2f} per sentence), one epoch; "
-          f"{report['prediction']['sentences']} test sentences at prediction batch {report['prediction']['batch_size']}")
+          f"{report['prediction']['sentences']} test sentences at prediction batch {report['prediction']['batch_size']}; "
+          f"project batches {'grouped by length' if report['group_by_length'] else 'uniformly random'}")
     print()
     print(f"| {'measure':<30} | {'project':>10} | {'stock':>10} | {'project / stock':>15} |")
     print(f"|{'-' * 32}|{'-' * 11}:|{'-' * 11}:|{'-' * 16}:|")
@@ -407,6 +408,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--overrides", type=Path, default=REPO_ROOT / "params.full.yaml",
                         help="the real run's overrides of --params: lengths, batch sizes, accumulation, precision")
     parser.add_argument("--batch-size", type=int, default=None, help="train batch size (default: the params')")
+    parser.add_argument("--group-by-length", action=argparse.BooleanOptionalAction, default=None,
+                        help="length-grouped batches for the project (default: train.group_by_length of the params)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -427,7 +430,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     cuda = torch.cuda.is_available()
     if not cuda:  # GPU settings; TrainingArguments rejects tf32 without a GPU
         hp = dataclasses.replace(hp, bf16=False, fp16=False, tf32=False, dataloader_num_workers=0)
-    hp = dataclasses.replace(hp, batch_size=args.batch_size or hp.batch_size)
+    grouped = hp.group_by_length if args.group_by_length is None else args.group_by_length
+    hp = dataclasses.replace(hp, batch_size=args.batch_size or hp.batch_size, group_by_length=grouped)
     predict_batch_size = EvaluateParams.read(params).batch_size
     placement = choose_placement(dataclasses.asdict(hp))
     with tempfile.TemporaryDirectory(prefix="equal_work_") as work:
@@ -456,7 +460,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "encoder": args.encoder, "threads": torch.get_num_threads(), "data": str(args.data or "stand-in"),
         "lengths": f"{model_params.model_max_length} / {model_params.marker_max_length} / "
                    f"{model_params.entity_max_length}",
-        "batch": f"{hp.batch_size} x {hp.gradient_accumulation_steps}", "load_average_start": round(load_start, 2),
+        "batch": f"{hp.batch_size} x {hp.gradient_accumulation_steps}", "group_by_length": hp.group_by_length,
+        "load_average_start": round(load_start, 2),
         "training": training, "checks": checks, "prediction": prediction,
         "torch": torch.__version__, "wall_seconds": time.perf_counter() - start,
     }
