@@ -25,12 +25,48 @@ PAD_MULTIPLE = 8
 """Batch lengths are rounded up to a multiple of this many positions."""
 IGNORED_LABEL = -100
 """The label of a padding span, which ``torch.nn.CrossEntropyLoss`` skips."""
+MAX_CHUNKS = 4
+"""Most length-sorted chunks a training batch is split into (:class:`ChunkedCollator`)."""
 
 
 def sample_length(num_tokens: int, num_spans: int) -> int:
     """Positions one sample fills in SpanMarker's layout: its text tokens, rounded up to even (the first marker
     starts at an even position), then ``num_spans`` start markers and as many end markers."""
     return num_tokens + num_tokens % 2 + 2 * num_spans
+
+
+def padded_length(longest: int, full_length: int) -> int:
+    """Positions of a batch whose longest sample fills ``longest``: rounded up to a multiple of
+    :data:`PAD_MULTIPLE`, at most SpanMarker's full size ``full_length``."""
+    return min(-(-longest // PAD_MULTIPLE) * PAD_MULTIPLE, full_length)
+
+
+def chunk_bounds(lengths: list[int], full_length: int, max_chunks: int = MAX_CHUNKS) -> list[int]:
+    """Split points of samples sorted by ascending ``lengths`` into at most ``max_chunks`` consecutive chunks
+    that hold the fewest padded positions in all (each chunk padded by :func:`padded_length`): ``[0, ..., n]``.
+
+    Exact dynamic programming over the n sorted samples (n × n × ``max_chunks`` steps); ties go to fewer chunks.
+    """
+    count = len(lengths)
+    if count == 0:
+        return [0]
+    # best[k][j]: fewest positions of the first j samples in k chunks; cut[k][j]: where the last chunk starts.
+    infinity = float("inf")
+    best = [[infinity] * (count + 1) for _ in range(max_chunks + 1)]
+    cut = [[0] * (count + 1) for _ in range(max_chunks + 1)]
+    best[0][0] = 0
+    for chunks in range(1, max_chunks + 1):
+        for end in range(1, count + 1):
+            for start in range(chunks - 1, end):
+                cost = best[chunks - 1][start] + (end - start) * padded_length(lengths[end - 1], full_length)
+                if cost < best[chunks][end]:
+                    best[chunks][end], cut[chunks][end] = cost, start
+    chunks = min(range(1, max_chunks + 1), key=lambda k: (best[k][count], k))
+    bounds, end = [count], count
+    for k in range(chunks, 0, -1):
+        end = cut[k][end]
+        bounds.append(end)
+    return bounds[::-1]
 
 
 def sample_lengths(input_ids: pa.ChunkedArray | pa.Array, num_spans: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -58,16 +94,11 @@ class PaddedCollator:
         self.tokenizer = tokenizer
         self.full_length = tokenizer.model_max_length + 2 * marker_max_length
 
-    def batch_length(self, longest: int) -> int:
-        """Positions of a batch whose longest sample fills ``longest``: rounded up to a multiple of
-        :data:`PAD_MULTIPLE`, at most SpanMarker's full size."""
-        return min(-(-longest // PAD_MULTIPLE) * PAD_MULTIPLE, self.full_length)
-
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         num_tokens = torch.tensor([len(sample["input_ids"]) for sample in features])
         num_spans = torch.tensor([sample["num_spans"] for sample in features])
         starts = num_tokens + num_tokens % 2
-        length = self.batch_length(int((starts + 2 * num_spans).max()))
+        length = padded_length(int((starts + 2 * num_spans).max()), self.full_length)
         size = len(features)
 
         input_ids = torch.full((size, length), self.tokenizer.pad_token_id, dtype=torch.int)
@@ -102,3 +133,21 @@ class PaddedCollator:
         batch["start_marker_indices"] = starts
         batch["num_marker_pairs"] = num_spans
         return batch
+
+
+class ChunkedCollator(PaddedCollator):
+    """A training batch as up to :data:`MAX_CHUNKS` :class:`PaddedCollator` batches of samples of similar length:
+    ``{"chunks": [batch, ...]}``, the samples sorted by length and cut where that saves the most padding
+    (:func:`chunk_bounds`).
+
+    The batch's samples stay what the sampler drew; only the padding goes. With every chunk's mean loss weighted
+    by its share of the batch's labelled spans (:meth:`pipeline.span_trainer.SpanTrainer.compute_loss`), the loss
+    and its gradient are those of the whole batch in one piece.
+    """
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
+        lengths = [sample_length(len(sample["input_ids"]), sample["num_spans"]) for sample in features]
+        order = sorted(range(len(features)), key=lengths.__getitem__)
+        bounds = chunk_bounds([lengths[index] for index in order], self.full_length)
+        return {"chunks": [super(ChunkedCollator, self).__call__([features[index] for index in order[start:end]])
+                           for start, end in zip(bounds, bounds[1:])]}

@@ -7,10 +7,13 @@ hold (optionally of similar length), and the validation split is encoded once pe
   SpanMarker's mean cross-entropy ignores: with accumulation 2 the gradient, its clipping and the logged loss
   were doubled. ``accepts_loss_kwargs = False`` on the model restores what transformers 4.35 (the original
   project's) computed: the mean of the micro-batches' mean losses.
-- **Padding.** :class:`pipeline.collator.PaddedCollator` instead of SpanMarker's full-size collator; with
-  ``group_by_length`` the Trainer's own ``LengthGroupedSampler`` draws batches of similar length, fed with the
-  sample lengths computed in Arrow (:func:`pipeline.collator.sample_lengths`), so it need not iterate over the
-  dataset to find them.
+- **Padding.** Each batch the sampler draws is split into chunks of samples of similar length, each padded to
+  its longest sample (:class:`pipeline.collator.ChunkedCollator`), where SpanMarker's collator pads every
+  sample to its full size; :meth:`SpanTrainer.compute_loss` weights each chunk's mean loss by its share of the
+  batch's labelled spans, so loss and gradient are the whole batch's. (Under DDP, where one forward pass must
+  precede each backward pass, a batch is one chunk padded to its longest sample.) With ``group_by_length`` the
+  Trainer's own ``LengthGroupedSampler`` draws batches of similar length instead of uniformly random ones, fed
+  with the sample lengths computed in Arrow (:func:`pipeline.collator.sample_lengths`).
 - **Validation.** ``evaluate`` scores the validation split with the pipeline's inference path
   (:mod:`pipeline.inference`, the same decoding and seqeval scores as the evaluate stage) on sentences encoded
   once, where SpanMarker tokenises and spreads the split again at every evaluation. It logs
@@ -22,11 +25,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import torch
 from datasets import Dataset
 from span_marker import SpanMarkerModel, Trainer
 from torch.utils.data import Sampler
 
-from pipeline.collator import PaddedCollator, sample_lengths
+from pipeline.collator import ChunkedCollator, PaddedCollator, sample_lengths
 from pipeline.inference import EncodedSentences, encode, predict_encoded
 from pipeline.metrics import OVERALL_KEYS, entity_scores
 from pipeline.scoring import gold_tags, tags_from_entities
@@ -41,7 +45,8 @@ class SpanTrainer(Trainer):
     def __init__(self, model: SpanMarkerModel, tags: list[str], **kwargs: Any) -> None:
         model.accepts_loss_kwargs = False
         super().__init__(model=model, **kwargs)
-        self.data_collator = PaddedCollator(model.tokenizer, model.config.marker_max_length)
+        collator = ChunkedCollator if self.args.world_size == 1 else PaddedCollator
+        self.data_collator = collator(model.tokenizer, model.config.marker_max_length)
         self.tags = tags
         self._validation: tuple[EncodedSentences, list[list[str]]] | None = None
 
@@ -52,6 +57,20 @@ class SpanTrainer(Trainer):
             lengths = sample_lengths(table["input_ids"], table["num_spans"])
             dataset = dataset.add_column(self.args.length_column_name, lengths.tolist())
         return super()._get_train_sampler(dataset)
+
+    def compute_loss(self, model: torch.nn.Module, inputs: dict[str, Any], return_outputs: bool = False,
+                     num_items_in_batch: torch.Tensor | int | None = None) -> Any:
+        """The batch's mean cross-entropy over its labelled spans: of its one batch, or of its chunks, each
+        chunk's mean weighted by its share of the labelled spans. ``return_outputs`` is not supported for
+        chunks (the Trainer asks for outputs only when it evaluates, which :meth:`evaluate` does itself)."""
+        if "chunks" not in inputs:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        if return_outputs:
+            raise ValueError("SpanTrainer.compute_loss returns no outputs for a batch of chunks")
+        chunks = inputs["chunks"]
+        counts = [(chunk["labels"] != -100).sum() for chunk in chunks]
+        total = sum(counts)
+        return sum(model(**chunk).loss * (count / total) for chunk, count in zip(chunks, counts))
 
     def validation(self) -> tuple[EncodedSentences, list[list[str]]]:
         """The validation sentences encoded for the model, and their gold BIO tags; computed at the first call."""

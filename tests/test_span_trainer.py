@@ -11,7 +11,9 @@ from transformers import BertConfig, BertModel, BertTokenizerFast, TrainingArgum
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 import pipeline.span_trainer
-from pipeline.collator import sample_length
+import torch
+
+from pipeline.collator import PaddedCollator, chunk_bounds, padded_length, sample_length
 from pipeline.modeling import build_model
 from pipeline.params import ModelParams
 from pipeline.scoring import score_model
@@ -72,8 +74,8 @@ def test_a_pair_of_identical_micro_batches_logs_the_loss_of_one(encoder, tmp_pat
 
 
 def padded_positions(encoder: Path, tmp_path: Path, group_by_length: bool) -> tuple[object, int, int]:
-    """The training sampler, and the positions of one epoch's batches each cut to its longest sample, and of
-    their samples alone."""
+    """The training sampler, and the positions of one epoch's batches, each padded in one piece to its longest
+    sample, and of their samples alone."""
     words = [WORDS[row % 4][: 1 + row % 6] for row in range(64)]
     dataset = Dataset.from_dict({"tokens": words, "ner_tags": [[0] * len(w) for w in words]})
     args = TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=4, group_by_length=group_by_length,
@@ -82,11 +84,14 @@ def padded_positions(encoder: Path, tmp_path: Path, group_by_length: bool) -> tu
     trainer = SpanTrainer(model=fresh_model(encoder), tags=LABELS, args=args, train_dataset=dataset)
     loader = trainer.get_train_dataloader()
     sampler = loader.batch_sampler.sampler  # accelerate's loader keeps the Trainer's sampler in its batch sampler
-    batches = list(loader)
+    batches = [batch["chunks"] for batch in loader]
     lengths = [sample_length(len(row["input_ids"]), row["num_spans"]) for row in trainer.train_dataset]
-    assert sum(len(batch["input_ids"]) for batch in batches) == len(lengths)
-    longest = [int((batch["start_marker_indices"] + 2 * batch["num_marker_pairs"]).max()) for batch in batches]
-    return sampler, sum(top * len(batch["input_ids"]) for top, batch in zip(longest, batches)), sum(lengths)
+    assert sum(len(chunk["input_ids"]) for chunks in batches for chunk in chunks) == len(lengths)
+    # A batch's longest sample over all its chunks, times its samples: its positions padded in one piece.
+    longest = [max(int((chunk["start_marker_indices"] + 2 * chunk["num_marker_pairs"]).max()) for chunk in chunks)
+               for chunks in batches]
+    return sampler, sum(top * sum(len(c["input_ids"]) for c in chunks) for top, chunks in zip(longest, batches)), \
+        sum(lengths)
 
 
 def test_length_grouped_batches_use_the_trainers_sampler_with_the_collator_lengths(encoder, tmp_path):
@@ -111,3 +116,39 @@ def test_validation_scores_equal_the_evaluate_stage_and_encode_once(encoder, tmp
     assert first == {f"eval_overall_{key}": expected[f"test_overall_{key}"]
                      for key in ("precision", "recall", "f1", "accuracy")}
     assert any(entry.get("eval_overall_f1") == first["eval_overall_f1"] for entry in trainer.state.log_history)
+
+
+def test_a_batch_in_chunks_has_the_loss_and_gradient_of_the_batch_in_one_piece(encoder, tmp_path):
+    words = [WORDS[row % 4][: 1 + row % 6] for row in range(12)]
+    dataset = Dataset.from_dict({"tokens": words, "ner_tags": [TAGS[row % 4][: 1 + row % 6] for row in range(12)]})
+    args = TrainingArguments(output_dir=str(tmp_path), report_to="none", use_cpu=True)
+    trainer = SpanTrainer(model=fresh_model(encoder), tags=LABELS, args=args, train_dataset=dataset)
+    features = list(trainer.preprocess_dataset(dataset, trainer.label_normalizer, trainer.model.tokenizer))
+    chunked = trainer.data_collator(features)
+    whole = PaddedCollator(trainer.model.tokenizer, trainer.model.config.marker_max_length)(features)
+    assert len(chunked["chunks"]) > 1
+    assert sum(chunk["input_ids"].numel() for chunk in chunked["chunks"]) < whole["input_ids"].numel()
+    assert sum(int((chunk["labels"] != -100).sum()) for chunk in chunked["chunks"]) == int((whole["labels"] != -100).sum())
+
+    model = trainer.model.eval()  # no dropout: both passes compute the same function
+    gradients = []
+    for batch in (chunked, whole):
+        model.zero_grad()
+        loss = trainer.compute_loss(model, batch)
+        loss.backward()
+        gradients.append((float(loss.detach()), torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])))
+    assert gradients[0][0] == pytest.approx(gradients[1][0], rel=1e-6)
+    torch.testing.assert_close(gradients[0][1], gradients[1][1], rtol=1e-4, atol=1e-7)
+
+
+def test_chunk_bounds_minimise_the_padded_positions():
+    full = 512
+    lengths = [10, 12, 14, 200, 210, 500]
+    bounds = chunk_bounds(lengths, full, max_chunks=3)
+    assert bounds == [0, 3, 5, 6]  # 3 x 16 + 2 x 216 + 1 x 504 positions
+    assert chunk_bounds(lengths, full, max_chunks=1) == [0, 6]
+    assert chunk_bounds([100] * 5, full) == [0, 5]  # equal lengths: one chunk, nothing to save
+    assert chunk_bounds([], full) == [0]
+    best = min(sum((b - a) * padded_length(lengths[b - 1], full) for a, b in zip(c, c[1:]))
+               for c in ([0, i, j, 6] for i in range(1, 6) for j in range(i + 1, 6)))
+    assert sum((b - a) * padded_length(lengths[b - 1], full) for a, b in zip(bounds, bounds[1:])) == best
