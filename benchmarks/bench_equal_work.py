@@ -288,6 +288,29 @@ def padding_check(trainer: Trainer, features: list[dict[str, Any]]) -> dict[str,
             "chunked_loss_difference": abs(float(stock_out.loss) - chunked_loss)}
 
 
+@contextlib.contextmanager
+def forward_clock(model: torch.nn.Module, sink: dict[str, Any], key: str) -> Iterator[None]:
+    """Put the seconds spent inside ``model``'s forward calls during the block in ``sink[key]`` (the GPU
+    synchronised at each call's end, so that the time is the model's and not the host's)."""
+    spent, started = [0.0], [0.0]
+
+    def before(*_: Any) -> None:
+        started[0] = time.perf_counter()
+
+    def after(*_: Any) -> None:
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        spent[0] += time.perf_counter() - started[0]
+
+    handles = [model.register_forward_pre_hook(before), model.register_forward_hook(after)]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+        sink[key] = spent[0]
+
+
 def bench_prediction(model: SpanMarkerModel, test: Dataset, batch_size: int, placement: Any) -> dict[str, Any]:
     """Both predictions of the test sentences with the same model, batch size and precision: speed, peak memory,
     and whether entities and scores agree."""
@@ -299,13 +322,16 @@ def bench_prediction(model: SpanMarkerModel, test: Dataset, batch_size: int, pla
         model.predict(inputs[:2], batch_size=batch_size)  # warm-up: first-call allocations
         predict_entities(model, sentences[:2], batch_size)
         start = time.perf_counter()
-        with peak_memory(result, "stock_peak_gib"):
+        with peak_memory(result, "stock_peak_gib"), forward_clock(model, result, "stock_forward_seconds"):
             stock_raw = model.predict([words for words in inputs if words], batch_size=batch_size)
         result["stock_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
-        with peak_memory(result, "project_peak_gib"):
+        with peak_memory(result, "project_peak_gib"), forward_clock(model, result, "project_forward_seconds"):
             ours = predict_entities(model, sentences, batch_size)
         result["project_seconds"] = time.perf_counter() - start
+    for name in ("stock", "project"):  # everything but the model's forward calls: tokenising, collating, decoding
+        result[f"{name}_host_ms_per_sentence"] = (1000 * (result[f"{name}_seconds"] - result[f"{name}_forward_seconds"])
+                                                  / len(sentences))
     found = iter(stock_raw)
     stock = [[{**entity, "word_start_index": source[entity["word_start_index"]],
                "word_end_index": source[entity["word_end_index"] - 1] + 1} for entity in next(found)] if words else []
@@ -365,6 +391,12 @@ def table(report: dict[str, Any]) -> list[tuple[str, Any, Any, str]]:
         ("training peak memory, GiB", project["peak_gib"], stock["peak_gib"], ""),
         ("test prediction sentences/s", prediction["project_sentences_per_s"], prediction["stock_sentences_per_s"],
          ratio(prediction["project_sentences_per_s"], prediction["stock_sentences_per_s"])),
+        ("prediction: model forward seconds", prediction["project_forward_seconds"],
+         prediction["stock_forward_seconds"], ratio(prediction["project_forward_seconds"],
+                                                    prediction["stock_forward_seconds"])),
+        ("prediction: host ms per sentence", prediction["project_host_ms_per_sentence"],
+         prediction["stock_host_ms_per_sentence"], ratio(prediction["project_host_ms_per_sentence"],
+                                                         prediction["stock_host_ms_per_sentence"])),
         ("prediction peak memory, GiB", prediction["project_peak_gib"], prediction["stock_peak_gib"], ""),
         ("test F1 (same model)", prediction["test_f1_project"], prediction["test_f1_stock"], ""),
     ]
@@ -384,10 +416,10 @@ def print_report(report: dict[str, Any]) -> None:
           f"{report['prediction']['sentences']} test sentences at prediction batch {report['prediction']['batch_size']}; "
           f"project batches {'grouped by length' if report['group_by_length'] else 'uniformly random'}")
     print()
-    print(f"| {'measure':<30} | {'project':>10} | {'stock':>10} | {'project / stock':>15} |")
-    print(f"|{'-' * 32}|{'-' * 11}:|{'-' * 11}:|{'-' * 16}:|")
+    print(f"| {'measure':<34} | {'project':>10} | {'stock':>10} | {'project / stock':>15} |")
+    print(f"|{'-' * 36}|{'-' * 11}:|{'-' * 11}:|{'-' * 16}:|")
     for label, project, stock, ratio in table(report):
-        print(f"| {label:<30} | {cell(project):>10} | {cell(stock):>10} | {ratio:>15} |")
+        print(f"| {label:<34} | {cell(project):>10} | {cell(stock):>10} | {ratio:>15} |")
     print()
     accumulation, padding, prediction = (report["checks"]["accumulation"], report["checks"]["padding"],
                                          report["prediction"])
