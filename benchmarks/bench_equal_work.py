@@ -217,13 +217,22 @@ def bench_training(name: str, encoder: Path, model_params: ModelParams, hp: Trai
     output_dir = tempfile.mkdtemp(prefix=f"equal_work_{name}_")
     trainer = make_trainer(name, new_model(name, encoder, model_params, seed), hp, train, output_dir, [clock])
     result: dict[str, Any] = {}
+    positions = [0]
+    collate = trainer.data_collator
+
+    def counting_collate(features: list[dict[str, Any]]) -> dict[str, Any]:
+        batch = collate(features)
+        positions[0] += sum(chunk["input_ids"].numel() for chunk in batch.get("chunks", [batch]))
+        return batch
+
+    trainer.data_collator = counting_collate
     start = time.perf_counter()
     with peak_memory(result, "peak_gib"):
         trainer.train()
     samples = len(trainer.train_dataset)
     seconds = clock.step_ends[-1] - clock.begin
     result.update({"sentences": len(train), "samples": samples, "samples_per_sentence": samples / len(train),
-                   "optimizer_steps": trainer.state.global_step, "seconds": seconds,
+                   "optimizer_steps": trainer.state.global_step, "seconds": seconds, "positions": positions[0],
                    "preprocessing_seconds": clock.begin - start, "samples_per_s": samples / seconds,
                    "sentences_per_s": len(train) / seconds, "mean_logged_loss": float(np.mean(clock.losses))})
     return result, trainer
@@ -385,6 +394,8 @@ def table(report: dict[str, Any]) -> list[tuple[str, Any, Any, str]]:
          ratio(project["sentences_per_s"], stock["sentences_per_s"])),
         ("training seconds (loop)", project["seconds"], stock["seconds"], ratio(project["seconds"], stock["seconds"])),
         ("optimizer steps", project["optimizer_steps"], stock["optimizer_steps"], ""),
+        ("input positions, padding included", project["positions"], stock["positions"],
+         ratio(project["positions"], stock["positions"])),
         ("preprocessing seconds", project["preprocessing_seconds"], stock["preprocessing_seconds"], ""),
         ("mean logged training loss", project["mean_logged_loss"], stock["mean_logged_loss"],
          ratio(project["mean_logged_loss"], stock["mean_logged_loss"])),
