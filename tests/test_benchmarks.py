@@ -152,7 +152,6 @@ def test_bench_gpu_runs_the_equal_work_table_at_tiny_sizes(tmp_path, capsys):
     assert padding["max_logit_difference"] < 1e-4 and padding["chunked_loss_difference"] < 1e-5
     prediction = report["prediction"]
     assert prediction["sentences"] == 12 and prediction["entities_identical"] and prediction["entities"] > 0
-    assert prediction["test_f1_project"] == prediction["test_f1_stock"]
     assert json.loads((tmp_path / "gpu.json").read_text())["prediction"]["batch_size"] == 64
     table = capsys.readouterr().out
     assert "| training samples/s" in table and "checks: all hold" in table
