@@ -15,8 +15,9 @@ project changed:
 
 Training is timed from the start of the training loop (after preprocessing, which is the same for both and timed
 apart) to the end of the last optimizer step; sentences/s divides samples/s by the samples per sentence. Peak
-memory is the process's peak resident memory above its level at the start of the phase (CPU, sampled every
-10 ms with psutil) or ``torch.cuda.max_memory_allocated`` (GPU).
+memory is the process's peak resident memory above its level at the start of the phase, after the free heap
+memory of earlier phases is handed back (CPU, sampled every 10 ms with psutil), or
+``torch.cuda.max_memory_allocated`` (GPU).
 
 Equality checks, printed under the table (the script exits with status 1 when one fails):
 
@@ -43,7 +44,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import dataclasses
+import gc
 import itertools
 import json
 import os
@@ -127,6 +130,14 @@ def encoder_path(name: str, work: Path, seed: int) -> Path:
     return directory
 
 
+def release_free_memory() -> None:
+    """Collect garbage and hand the C heap's free pages back to the system (glibc's ``malloc_trim``), so that a
+    phase's resident memory starts from what is in use, not from what an earlier phase left cached."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 @contextlib.contextmanager
 def peak_memory(sink: dict[str, Any], key: str) -> Iterator[None]:
     """Put the block's peak memory in GiB in ``sink[key]``: allocated GPU memory, or the process's resident
@@ -144,6 +155,7 @@ def peak_memory(sink: dict[str, Any], key: str) -> Iterator[None]:
         sink[key] = None
         yield
         return
+    release_free_memory()
     process, done, peak = psutil.Process(os.getpid()), threading.Event(), [0]
     start = process.memory_info().rss
 
