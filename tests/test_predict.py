@@ -264,6 +264,7 @@ def run_module(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # several predict processes, each loading torch: about 13 s
 def test_command_line(model_dir, tiny_encoder, tmp_path):
     output = tmp_path / "predictions.jsonl"
     rows = [{"id": index, "tokens": sentence.split()} for index, sentence in enumerate(SENTENCES)]
