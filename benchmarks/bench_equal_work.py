@@ -2,16 +2,16 @@
 
 Both columns train the same model (the same encoder, the 31 MultiNERD labels of System A, the same seeded head)
 at the real run's lengths (256 / 128 / 8), batch size and gradient accumulation (16 x 2) and learning rate, with
-the same ``pipeline.train.training_arguments`` (fused AdamW, seed), for one epoch over the same English train
+the same ``pipeline.stages.train.training_arguments`` (fused AdamW, seed), for one epoch over the same English train
 sentences, so that both take the same optimizer steps over the same samples; then both predict the same test
 sentences with the model the project trained, at the same batch size and precision. What differs is what the
 project changed:
 
 - ``stock``: SpanMarker 1.8.1's ``Trainer`` (every sample padded to 256 + 2 x 128 positions, uniformly random
   batches) and ``SpanMarkerModel.predict``;
-- ``project``: :class:`pipeline.span_trainer.SpanTrainer` (each batch in length-sorted chunks padded to their
+- ``project``: :class:`pipeline.model.span_trainer.SpanTrainer` (each batch in length-sorted chunks padded to their
   longest sample, batches grouped by length when ``train.group_by_length`` or ``--group-by-length`` says so,
-  gradient accumulation averaged) and :func:`pipeline.inference.predict_entities`.
+  gradient accumulation averaged) and :func:`pipeline.model.inference.predict_entities`.
 
 Training is timed from the start of the training loop (after preprocessing, which is the same for both and timed
 apart) to the end of the last optimizer step; sentences/s divides samples/s by the samples per sentence. Peak
@@ -65,16 +65,16 @@ from transformers import BertConfig, BertModel, BertTokenizerFast, PrinterCallba
 
 from benchmarks.make_standin import generate
 from benchmarks.quiet import quiet_libraries
-from pipeline.collator import PaddedCollator
-from pipeline.device import autocast, choose_placement, place_model
-from pipeline.inference import model_words, predict_entities
-from pipeline.labels import MULTINERD_LABELS
-from pipeline.metrics import use_offline_seqeval
-from pipeline.modeling import build_model, resolve_model_path
+from pipeline.model.collator import PaddedCollator
+from pipeline.model.device import autocast, choose_placement, place_model
+from pipeline.model.inference import model_words, predict_entities
+from pipeline.data.labels import MULTINERD_LABELS
+from pipeline.evaluation.metrics import use_offline_seqeval
+from pipeline.model.modeling import build_model, resolve_model_path
 from pipeline.overrides import apply_overrides
-from pipeline.params import EvaluateParams, ModelParams, TrainParams, read_params
-from pipeline.span_trainer import SpanTrainer
-from pipeline.train import training_arguments
+from pipeline.core.params import EvaluateParams, ModelParams, TrainParams, read_params
+from pipeline.model.span_trainer import SpanTrainer
+from pipeline.stages.train import training_arguments
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SYSTEM = "A"  # whose train parameters the benchmark uses; the labels are all 31 MultiNERD tags

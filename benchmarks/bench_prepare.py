@@ -6,10 +6,10 @@ On one MultiNERD-format folder (the real data, or ``python -m benchmarks.make_st
     ``Dataset.filter(lambda x: x["lang"] == "en")`` with a Python predicate and ``Dataset.map`` that sets every
     System B-dropped tag id to 0 in Python, one example at a time (ids kept: the tags of the system's types,
     for System B {0,1,2,3,4,5,6,7,8,13,14}). By default the Dataset is built from the very Arrow table that
-    ``pipeline.sources.load_local`` returns (``--original-source table``: same input, and the reading is not
+    ``pipeline.data.sources.load_local`` returns (``--original-source table``: same input, and the reading is not
     counted twice); ``--original-source json`` reads the JSONL files with ``datasets.load_dataset("json")`` into
     a throw-away cache under /tmp instead, as the notebook's loader would, and times that reading too.
-(b) the project's ``pipeline.prepare.prepare_split`` on the same table (Arrow filter + NumPy lookup), timed
+(b) the project's ``pipeline.stages.prepare.prepare_split`` on the same table (Arrow filter + NumPy lookup), timed
     apart from the reading, and the end-to-end time with the reading (``load_local``, which reads and validates
     all three splits, and the train split alone).
 
@@ -46,12 +46,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from pipeline.labels import MULTINERD_LABELS, labels_for_types
-from pipeline.params import SystemParams, read_params
-from pipeline.paths import SPLITS
-from pipeline.prepare import prepare_split
-from pipeline.sources import load_local, load_local_split, split_files
-from pipeline.validation import list_offsets
+from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
+from pipeline.core.params import SystemParams, read_params
+from pipeline.core.paths import SPLITS
+from pipeline.stages.prepare import prepare_split
+from pipeline.data.sources import load_local, load_local_split, split_files
+from pipeline.data.validation import list_offsets
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -28,13 +28,13 @@ from span_marker import Trainer
 from transformers import TrainingArguments
 
 from benchmarks.quiet import quiet_libraries
-from pipeline.exceptions import DataError
-from pipeline.labels import MULTINERD_LABELS
-from pipeline.modeling import build_model
+from pipeline.core.exceptions import DataError
+from pipeline.data.labels import MULTINERD_LABELS
+from pipeline.model.modeling import build_model
 from pipeline.overrides import apply_overrides
-from pipeline.params import ModelParams, PrepareParams, SystemParams, read_params
-from pipeline.prepare import prepare_split
-from pipeline.sources import load_local_split
+from pipeline.core.params import ModelParams, PrepareParams, SystemParams, read_params
+from pipeline.stages.prepare import prepare_split
+from pipeline.data.sources import load_local_split
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

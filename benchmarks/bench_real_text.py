@@ -5,7 +5,7 @@ The data is a folder laid out like MultiNERD on the Hub (``train/``, ``val/``, `
 copies ``params.yaml`` into a work folder with ``download.source: local``, ``download.path`` and
 ``train.epochs: 1`` (plus any ``--set KEY=VALUE``); with ``--train-sentences N`` the source is a copy in the work
 folder whose train files keep their first N lines (validation and test stay whole). It then runs
-``python -m pipeline.download``, ``prepare``, ``train`` and ``evaluate`` there, one process each, and prints the
+``python -m pipeline.stages.download``, ``prepare``, ``train`` and ``evaluate`` there, one process each, and prints the
 wall time of each stage and the test precision, recall and F1 per entity type (``reports/scores/<system>.json``)
 and overall (``reports/metrics/<system>.json``). The repository's own ``data/``, ``models/``, ``reports/`` and
 ``dvc.lock`` are never touched.
@@ -33,8 +33,8 @@ from typing import Any
 import yaml
 from ruamel.yaml import YAML
 
-from pipeline.params import read_params
-from pipeline.paths import metrics_file, scores_file
+from pipeline.core.params import read_params
+from pipeline.core.paths import metrics_file, scores_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("download", "prepare", "train", "evaluate")

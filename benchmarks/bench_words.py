@@ -6,7 +6,7 @@ plain text a user would type, then split again by:
 (a) ``pattern``: the hand-written regular expression ``python -m pipeline.predict`` used before (kept here as
     the reference);
 (b) ``moses``: sacremoses' ``MosesTokenizer`` as it comes;
-(c) ``project``: ``pipeline.words.split_words`` (NFC, then ``MosesTokenizer`` keeping names such as O'Connor
+(c) ``project``: ``pipeline.data.words.split_words`` (NFC, then ``MosesTokenizer`` keeping names such as O'Connor
     whole), which ``predict`` uses.
 
 A sentence counts as reproduced when the split gives exactly the data's own tokens. Also reported: the
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sacremoses import MosesDetokenizer, MosesTokenizer
 
-from pipeline.words import split_words
+from pipeline.data.words import split_words
 
 OLD_PATTERN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:-\w+)*|['’]s\b|[^\w\s]")
 

@@ -56,7 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
-from pipeline.labels import ENTITY_TYPES, MULTINERD_LABELS
+from pipeline.data.labels import ENTITY_TYPES, MULTINERD_LABELS
 
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
 SPLITS = ("train", "validation", "test")

@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.exceptions import ParamError
-from pipeline.params import read_params
-from pipeline.paths import PARAMS_FILE
-from pipeline.stage import run_stage
+from pipeline.core.exceptions import ParamError
+from pipeline.core.params import read_params
+from pipeline.core.paths import PARAMS_FILE
+from pipeline.core.stage import run_stage
 
 
 def leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -14,7 +14,7 @@ The input is exactly one of:
   Such text is normalised to NFC and split into words as the training data is: by the Moses tokenizer
   (sacremoses, English rules), which keeps abbreviations (U.S., Dr.), numbers (3.5, 1,000) and hyphenated
   words (two-year) whole, splits off punctuation and a possessive 's, and here also keeps names such as
-  O'Connor whole (see pipeline/words.py). Text tokenised otherwise is best given with --jsonl.
+  O'Connor whole (see pipeline/data/words.py). Text tokenised otherwise is best given with --jsonl.
 * --jsonl PATH: one JSON object per line with a "tokens" list of strings, tagged as given. Its other keys
   (an id, gold tags) are copied into the output record; "text" and "entities" are replaced.
 
@@ -46,15 +46,15 @@ from typing import Any, NoReturn
 
 from span_marker import SpanMarkerModel
 
-from pipeline.atomic import atomic_path
-from pipeline.device import choose_placement, place_model
-from pipeline.exceptions import DataError, ParamError
-from pipeline.inference import predict_entities
-from pipeline import model_folder
-from pipeline.modeling import is_span_marker_checkpoint
-from pipeline.paths import MODELS_DIR, SYSTEMS
-from pipeline.stage import run_stage
-from pipeline.words import split_words as words_of_text
+from pipeline.core.atomic import atomic_path
+from pipeline.model.device import choose_placement, place_model
+from pipeline.core.exceptions import DataError, ParamError
+from pipeline.model.inference import predict_entities
+from pipeline.model import model_folder
+from pipeline.model.modeling import is_span_marker_checkpoint
+from pipeline.core.paths import MODELS_DIR, SYSTEMS
+from pipeline.core.stage import run_stage
+from pipeline.data.words import split_words as words_of_text
 
 logger = logging.getLogger(__name__)
 PROG = "python -m pipeline.predict"
@@ -121,7 +121,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def split_words(text: str) -> Sentence:
-    """The sentence of plain ``text``, split into words by :func:`pipeline.words.split_words`."""
+    """The sentence of plain ``text``, split into words by :func:`pipeline.data.words.split_words`."""
     words = words_of_text(text)
     return Sentence(text, [word for word, _, _ in words], [(start, end) for _, start, end in words])
 

@@ -40,8 +40,8 @@ def model_dir(tiny_encoder: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     """A SpanMarker model (PER and LOC) with random weights (seeded), saved as the train stage saves one."""
     from transformers import set_seed
 
-    from pipeline.modeling import build_model
-    from pipeline.params import ModelParams
+    from pipeline.model.modeling import build_model
+    from pipeline.core.params import ModelParams
 
     set_seed(0)
     params = ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
@@ -79,8 +79,8 @@ def prepared_workdir(directory: Path, encoder: Path, **train: object) -> Path:
     params["model"]["name"] = str(encoder)
     params["train"].update(train)
     (directory / "params.yaml").write_text(yaml.safe_dump(params))
-    finish(start_stage(["pipeline.download"], directory))
-    finish(start_stage(["pipeline.prepare", "B"], directory))
+    finish(start_stage(["pipeline.stages.download"], directory))
+    finish(start_stage(["pipeline.stages.prepare", "B"], directory))
     return directory
 
 

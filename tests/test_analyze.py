@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipeline.analyze import compare_on_types
-from pipeline.exceptions import DataError
+from pipeline.stages.analyze import compare_on_types
+from pipeline.core.exceptions import DataError
 
 B_TYPES = {"PER", "ORG", "LOC", "ANIM", "DIS"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.atomic import atomic_path, write_json
+from pipeline.core.atomic import atomic_path, write_json
 
 
 def write_text(target: Path, text: str) -> None:
@@ -115,7 +115,7 @@ def test_leftovers_of_gone_processes_are_removed_and_logged(tmp_path, caplog):
     leftover_file.write_text("half")
     other = tmp_path / "data" / f".prepared.tmp-{dead_pid()}"
     other.write_text("another target's")
-    with caplog.at_level(logging.INFO, logger="pipeline.atomic"), atomic_path(target) as path:
+    with caplog.at_level(logging.INFO, logger="pipeline.core.atomic"), atomic_path(target) as path:
         path.mkdir()
     assert not leftover_dir.exists() and not leftover_file.exists()
     assert other.exists()

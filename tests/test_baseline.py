@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
-from pipeline import baseline
-from pipeline.labels import MULTINERD_LABELS, labels_for_types
+from pipeline.stages import baseline
+from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
@@ -21,8 +21,8 @@ B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
 
 def forced_checkpoint(tiny_encoder: Path, target: Path, winner: str) -> Path:
     """A 15-type SpanMarker checkpoint whose every span scores highest for ``winner`` (all scores equal)."""
-    from pipeline.modeling import build_model
-    from pipeline.params import ModelParams
+    from pipeline.model.modeling import build_model
+    from pipeline.core.params import ModelParams
 
     model = build_model(ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
                                     entity_max_length=2), list(MULTINERD_LABELS))
@@ -95,7 +95,7 @@ def test_plain_encoder_has_no_baseline(workdir, tiny_encoder):
 
 
 def test_baseline_runs_on_the_gpu_in_the_train_precision(workdir, tiny_encoder, tmp_path_factory, monkeypatch):
-    from pipeline.device import Placement
+    from pipeline.model.device import Placement
     from tests.conftest import record_placement
 
     checkpoint = forced_checkpoint(tiny_encoder, tmp_path_factory.mktemp("ckpt"), "PER")

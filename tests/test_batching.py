@@ -13,10 +13,10 @@ from datasets import Dataset
 from span_marker import Trainer
 from transformers import set_seed
 
-from pipeline.collator import PaddedCollator, sample_length, sample_lengths
-from pipeline.inference import candidate_spans, encode, model_words, predict_entities
-from pipeline.modeling import build_model
-from pipeline.params import ModelParams
+from pipeline.model.collator import PaddedCollator, sample_length, sample_lengths
+from pipeline.model.inference import candidate_spans, encode, model_words, predict_entities
+from pipeline.model.modeling import build_model
+from pipeline.core.params import ModelParams
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]

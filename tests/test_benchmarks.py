@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from pipeline.sources import load_local, load_local_split
-from pipeline.validation import list_offsets, repair_bio
+from pipeline.data.sources import load_local, load_local_split
+from pipeline.data.validation import list_offsets, repair_bio
 
 pytestmark = pytest.mark.slow
 
@@ -80,8 +80,8 @@ def test_bench_prepare_outputs_match_and_a_difference_is_caught(tiny):
     bench.main(["--data", str(tiny), "--only", "original", "--repeats", "1"])  # exits 1 if outputs differ
     import pyarrow as pa
 
-    from pipeline.labels import MULTINERD_LABELS, labels_for_types
-    from pipeline.prepare import prepare_split
+    from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
+    from pipeline.stages.prepare import prepare_split
 
     types = bench.system_types("B")
     project = prepare_split(load_local(tiny)["train"], ["en"], types, "train")

@@ -16,7 +16,7 @@ def test_two_process_training(tmp_path: Path, tiny_encoder: Path, monkeypatch: p
     from span_marker import SpanMarkerModel
 
     workdir = prepared_workdir(tmp_path, tiny_encoder, epochs=1, processes=2, checkpoint_steps=0)
-    output = finish(start_stage(["pipeline.train", "B"], workdir))
+    output = finish(start_stage(["pipeline.stages.train", "B"], workdir))
     assert "launching 2 training processes" in output
     results = json.loads((workdir / "models" / "B" / "train_results.json").read_text())
     assert results["processes"] == 2

@@ -13,10 +13,10 @@ import pytest
 import torch
 import yaml
 
-from pipeline import evaluate
-from pipeline.device import Placement, autocast, choose_placement, place_model
-from pipeline.labels import labels_for_types
-from pipeline.params import ModelParams
+from pipeline.stages import evaluate
+from pipeline.model.device import Placement, autocast, choose_placement, place_model
+from pipeline.data.labels import labels_for_types
+from pipeline.core.params import ModelParams
 from tests.conftest import record_placement
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def test_autocast_runs_the_forward_pass_in_the_chosen_dtype():
 
 
 def test_place_model_moves_the_model_and_keeps_float32(tiny_encoder):
-    from pipeline.modeling import build_model
+    from pipeline.model.modeling import build_model
 
     model = build_model(ModelParams(name=str(tiny_encoder), revision=None, model_max_length=16, marker_max_length=8,
                                     entity_max_length=2), labels_for_types(B_TYPES))
@@ -69,7 +69,7 @@ def test_place_model_moves_the_model_and_keeps_float32(tiny_encoder):
 @pytest.fixture()
 def trained_workdir(tmp_path, monkeypatch, tiny_encoder):
     """A run folder with bf16 params, System B's one-sentence test split and a saved System B model."""
-    from pipeline.modeling import build_model
+    from pipeline.model.modeling import build_model
 
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     params["train"].update(bf16=True, tf32=True)

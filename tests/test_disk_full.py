@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import atomic, download, predict
-from pipeline.exceptions import DiskFullError
-from pipeline.stage import run_stage
+from pipeline import predict
+
+from pipeline.core import atomic
+
+from pipeline.stages import download
+from pipeline.core.exceptions import DiskFullError
+from pipeline.core.stage import run_stage
 from tests.conftest import REPO_ROOT, start_stage
 
 
@@ -200,7 +204,7 @@ TORCH_SAVE_FAILURE = "[enforce fail at inline_container.cc:672] . unexpected pos
 
 
 def test_a_failed_torch_save_on_a_full_file_system_is_one_line(tmp_path, monkeypatch, capsys):
-    from pipeline import exceptions
+    from pipeline.core import exceptions
 
     (tmp_path / "checkpoints").mkdir()
     monkeypatch.chdir(tmp_path)
@@ -260,7 +264,7 @@ def test_training_on_a_full_disk_ends_in_one_line(tmp_path, tiny_encoder, tiny_f
         params = yaml.safe_load((workdir / "params.yaml").read_text())
         params["train"]["checkpoint_steps"] = 0
         (workdir / "params.yaml").write_text(yaml.safe_dump(params))
-    process = start_stage(["pipeline.train", "B"], workdir)
+    process = start_stage(["pipeline.stages.train", "B"], workdir)
     output, _ = process.communicate(timeout=600)
     assert process.returncode == 1, output[-3000:]
     assert "Traceback" not in output, output[-3000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -12,8 +13,7 @@ from ruamel.yaml import YAML
 from tests.import_closure import direct_imports, import_closure, module_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STAGE_MODULES = {"download", "prepare", "train", "evaluate", "baseline", "languages", "plots", "analyze", "report",
-                 "predict"}
+STAGES_DIR = REPO_ROOT / "pipeline" / "stages"
 
 
 def dvc_stages() -> dict[str, dict]:
@@ -47,7 +47,7 @@ def out_paths(entries: list) -> list[str]:
 @pytest.mark.parametrize("stage", sorted(dvc_stages()))
 def test_every_module_a_stage_imports_is_a_dep(stage: str):
     spec = dvc_stages()[stage]
-    module = spec["cmd"].split()[2]  # python -m pipeline.<name> [SYSTEM]
+    module = spec["cmd"].split()[2]  # python -m pipeline.stages.<name> [SYSTEM]
     deps = spec["deps"]
     missing = sorted(str(module_file(Path("."), name)) for name in import_closure(REPO_ROOT, module)
                      if not any(str(module_file(Path("."), name)) == dep
@@ -55,10 +55,24 @@ def test_every_module_a_stage_imports_is_a_dep(stage: str):
     assert not missing, f"{stage}: runs {missing} but does not list them as deps"
 
 
-def test_no_stage_module_imports_another_stage_module():
-    for name in sorted(STAGE_MODULES):
-        imported = {module.split(".")[1] for module in direct_imports(REPO_ROOT / "pipeline" / f"{name}.py")}
-        assert not imported & (STAGE_MODULES - {name}), f"pipeline/{name}.py imports {imported & STAGE_MODULES}"
+def test_no_module_imports_a_stage_or_a_command():
+    """Stages and the two commands (``predict``, ``overrides``) are entry points: nothing imports them, so a
+    stage's code is the closure of its own imports."""
+    entry_points = {f"pipeline.stages.{path.stem}" for path in STAGES_DIR.glob("*.py")} | {
+        "pipeline.predict", "pipeline.overrides"}
+    for path in sorted((REPO_ROOT / "pipeline").rglob("*.py")):
+        imported = direct_imports(path, REPO_ROOT) & entry_points
+        assert not imported, f"{path.relative_to(REPO_ROOT)} imports {sorted(imported)}"
+
+
+def test_one_stage_module_per_stage_and_packages_hold_no_code():
+    """``pipeline/stages/`` holds exactly the stages of ``dvc.yaml``, each named as its stage; a package's
+    ``__init__.py`` holds a docstring and nothing else, so importing a package runs no code."""
+    assert {path.stem for path in STAGES_DIR.glob("*.py")} - {"__init__"} == {
+        name.split("@")[0] for name in dvc_stages()}
+    for path in sorted((REPO_ROOT / "pipeline").rglob("__init__.py")):
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        assert len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant), path
 
 
 def lock_params(entry: dict) -> dict:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from datasets import Dataset
 
-from pipeline.labels import MULTINERD_LABELS, labels_for_types, restrict_tags
-from pipeline.metrics import entity_scores, use_offline_seqeval
-from pipeline.modeling import build_model
-from pipeline.params import ModelParams
-from pipeline.scoring import score_model
+from pipeline.data.labels import MULTINERD_LABELS, labels_for_types, restrict_tags
+from pipeline.evaluation.metrics import entity_scores, use_offline_seqeval
+from pipeline.model.modeling import build_model
+from pipeline.core.params import ModelParams
+from pipeline.evaluation.scoring import score_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
@@ -20,7 +20,7 @@ B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
 
 def sample_test_set(n: int = 40) -> Dataset:
     """The first ``n`` English test sentences of the embedded sample, with System B's tag ids."""
-    from pipeline.labels import remap_table
+    from pipeline.data.labels import remap_table
 
     lookup = remap_table(B_TYPES)
     rows = [json.loads(line) for line in (REPO_ROOT / "data/sample/test/test_en.jsonl").read_text().splitlines()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.figures import (
+from pipeline.reporting.figures import (
     plot_confusion,
     plot_label_distribution,
     plot_long_tail,
@@ -12,7 +12,7 @@ from pipeline.figures import (
     plot_training_curves,
     save,
 )
-from pipeline.span_errors import span_confusion
+from pipeline.evaluation.span_errors import span_confusion
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -66,7 +66,7 @@ def test_save_writes_a_png_atomically(tmp_path):
 
 
 def test_language_bars_leave_missing_baselines_blank():
-    from pipeline.figures import plot_language_f1
+    from pipeline.reporting.figures import plot_language_f1
 
     f1 = {"baseline": {"de": None, "en": None}, "System A": {"de": 0.2, "en": 0.9}}
     fig = plot_language_f1(f1, ["de", "en"], "title")

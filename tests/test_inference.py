@@ -6,8 +6,8 @@ import pytest
 from datasets import Dataset
 from span_marker import SpanMarkerModel
 
-from pipeline.inference import predict_entities
-from pipeline.scoring import score_model
+from pipeline.model.inference import predict_entities
+from pipeline.evaluation.scoring import score_model
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 SENTENCES = [

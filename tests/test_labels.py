@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pipeline.labels import ENTITY_TYPES, MULTINERD_LABELS, NUM_TAGS, labels_for_types, remap_table
+from pipeline.data.labels import ENTITY_TYPES, MULTINERD_LABELS, NUM_TAGS, labels_for_types, remap_table
 
 
 def test_schema_matches_multinerd_tag_ids():

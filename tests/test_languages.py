@@ -4,8 +4,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import languages, plots
-from pipeline.exceptions import DataError
+from pipeline.stages import languages, plots
+from pipeline.core.exceptions import DataError
 
 
 def write_tests(root, system: str, codes: list[str]) -> None:

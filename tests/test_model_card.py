@@ -4,9 +4,9 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.labels import labels_for_types
-from pipeline.model_card import render_card
-from pipeline.params import ModelParams, TrainParams
+from pipeline.data.labels import labels_for_types
+from pipeline.reporting.model_card import render_card
+from pipeline.core.params import ModelParams, TrainParams
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = {"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "accuracy": 0.9}

@@ -44,9 +44,9 @@ def save_from(site: Path, repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
     ``repo/models/A``; the folder's files."""
     from transformers import set_seed
 
-    from pipeline.model_folder import prepare_for_saving, write_encoder
-    from pipeline.modeling import build_model
-    from pipeline.params import ModelParams
+    from pipeline.model.model_folder import prepare_for_saving, write_encoder
+    from pipeline.model.modeling import build_model
+    from pipeline.core.params import ModelParams
 
     monkeypatch.syspath_prepend(str(site))
     sys.modules.pop(PACKAGE, None)
@@ -68,7 +68,7 @@ def test_saved_folder_is_the_same_from_any_copy_and_loads_once_the_copies_are_go
         tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch):
     from span_marker import SpanMarkerModel
 
-    from pipeline.model_folder import load_model
+    from pipeline.model.model_folder import load_model
 
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -115,7 +115,7 @@ def test_the_train_stage_saves_the_same_folder_from_two_encoder_copies(tmp_path:
     folders = []
     for site in sites:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(site)]), "HF_HUB_OFFLINE": "1"}
-        process = subprocess.Popen([sys.executable, "-m", "pipeline.train", "B"], cwd=workdir, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "pipeline.stages.train", "B"], cwd=workdir, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         finish(process)
         folders.append(folder_bytes(workdir / "models" / "B"))

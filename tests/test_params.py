@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from pipeline.overrides import apply_overrides
-from pipeline.params import (
+from pipeline.core.params import (
     CheckpointParams,
     DownloadParams,
     EvaluateParams,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import predict
-from pipeline.stage import run_stage
+from pipeline.core.stage import run_stage
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SENTENCES = ["Angela Merkel visited Paris, the French capital.", "Leonardo da Vinci's Mona Lisa hangs in the Louvre."]

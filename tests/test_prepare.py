@@ -1,9 +1,9 @@
 import pyarrow as pa
 import pytest
 
-from pipeline.labels import MULTINERD_LABELS, labels_for_types
-from pipeline.prepare import filter_languages, language_tests, prepare_split, types_without_entities
-from pipeline.validation import RAW_SCHEMA, DataError
+from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
+from pipeline.stages.prepare import filter_languages, language_tests, prepare_split, types_without_entities
+from pipeline.data.validation import RAW_SCHEMA, DataError
 
 B_TYPES = ["PER", "ORG", "LOC", "DIS", "ANIM"]
 ID = {label: index for index, label in enumerate(MULTINERD_LABELS)}

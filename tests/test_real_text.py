@@ -18,9 +18,11 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from pipeline import download, evaluate, predict, prepare, train
-from pipeline.exceptions import DataError
-from pipeline.stage import run_stage
+from pipeline import predict
+
+from pipeline.stages import download, evaluate, prepare, train
+from pipeline.core.exceptions import DataError
+from pipeline.core.stage import run_stage
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GOOD = [{"tokens": ["Anna", "visited", "Rome", "."], "ner_tags": [1, 0, 5, 0], "lang": "en"},

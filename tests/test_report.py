@@ -4,9 +4,9 @@ from pathlib import Path
 
 import yaml
 
-from pipeline import report
-from pipeline.labels import labels_for_types
-from pipeline.params import ModelParams, TrainParams
+from pipeline.stages import report
+from pipeline.data.labels import labels_for_types
+from pipeline.core.params import ModelParams, TrainParams
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

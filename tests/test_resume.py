@@ -31,10 +31,10 @@ def complete_checkpoint_steps(checkpoints: Path) -> list[int]:
 
 def test_sigterm_then_rerun_resumes_with_the_curves_of_an_uninterrupted_run(tmp_path: Path, tiny_encoder: Path):
     uninterrupted = prepared_workdir(tmp_path / "uninterrupted", tiny_encoder, **TRAIN)
-    finish(start_stage(["pipeline.train", "B"], uninterrupted))
+    finish(start_stage(["pipeline.stages.train", "B"], uninterrupted))
 
     workdir = prepared_workdir(tmp_path / "interrupted", tiny_encoder, **TRAIN)
-    process = start_stage(["pipeline.train", "B"], workdir)
+    process = start_stage(["pipeline.stages.train", "B"], workdir)
     checkpoints = workdir / "checkpoints" / "B"
     deadline = time.monotonic() + 300
     while not (checkpoints / "checkpoint-8" / "trainer_state.json").is_file():
@@ -51,7 +51,7 @@ def test_sigterm_then_rerun_resumes_with_the_curves_of_an_uninterrupted_run(tmp_
     torn, resumed = complete_checkpoint_steps(checkpoints)[-1], complete_checkpoint_steps(checkpoints)[-2]
     state = checkpoints / f"checkpoint-{torn}" / "trainer_state.json"
     state.write_text(state.read_text()[: state.stat().st_size // 2])
-    output = finish(start_stage(["pipeline.train", "B"], workdir))
+    output = finish(start_stage(["pipeline.stages.train", "B"], workdir))
     assert f"skipping checkpoint checkpoints/B/checkpoint-{torn}, which cannot be resumed from" in output
     assert f"resuming the interrupted run from checkpoints/B/checkpoint-{resumed}" in output
     results = json.loads((workdir / "models" / "B" / "train_results.json").read_text())
@@ -77,6 +77,6 @@ def test_checkpoints_of_another_run_are_not_resumed(tmp_path: Path, tiny_encoder
     (checkpoints / "fingerprint.txt").write_text("another run")
     (checkpoints / "checkpoint-4").mkdir()
     (checkpoints / "checkpoint-4" / "trainer_state.json").write_text("{}")
-    output = finish(start_stage(["pipeline.train", "B"], workdir))
+    output = finish(start_stage(["pipeline.stages.train", "B"], workdir))
     assert "resuming" not in output
     assert json.loads((workdir / "models" / "B" / "train_results.json").read_text())["resumed_from_step"] == 0

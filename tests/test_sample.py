@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.labels import ENTITY_TYPES, MULTINERD_LABELS
+from pipeline.data.labels import ENTITY_TYPES, MULTINERD_LABELS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = REPO_ROOT / "data" / "sample"

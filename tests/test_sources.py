@@ -5,8 +5,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.sources import HubUnreachableError, load_hub, load_local
-from pipeline.validation import DataError
+from pipeline.data.sources import HubUnreachableError, load_hub, load_local
+from pipeline.data.validation import DataError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ROW_EN = {"tokens": ["Anna", "visited", "Rome"], "ner_tags": [1, 0, 5], "lang": "en"}

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from pipeline.metrics import entity_scores
-from pipeline.span_errors import (
+from pipeline.evaluation.metrics import entity_scores
+from pipeline.evaluation.span_errors import (
     axis_types,
     confusion_matrix,
     error_summary,
@@ -194,7 +194,7 @@ def test_matrix_dtype_is_integer():
 
 
 def test_examples_are_the_first_sentences_of_each_confusion_in_test_order():
-    from pipeline.span_errors import confusion_examples
+    from pipeline.evaluation.span_errors import confusion_examples
 
     tokens = [["Anna", "in", "Oslo"], ["Oslo"], ["Bergen", "FC"], ["Oslo", "again"], ["Rome"]]
     gold = [["B-PER", "O", "B-LOC"], ["B-LOC"], ["B-ORG", "I-ORG"], ["B-LOC", "O"], ["B-LOC"]]
@@ -220,7 +220,7 @@ def test_examples_are_the_first_sentences_of_each_confusion_in_test_order():
 
 
 def test_marked_sentence_brackets_entities_and_bolds_the_focus():
-    from pipeline.markdown import marked_sentence
+    from pipeline.reporting.markdown import marked_sentence
 
     tokens = ["New", "York", "*", "loves", "Anna"]
     text = marked_sentence(tokens, [["LOC", 0, 1], ["PER", 4, 4]], focus=["PER", 4, 4])

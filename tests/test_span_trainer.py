@@ -10,14 +10,14 @@ from span_marker import Trainer
 from transformers import BertConfig, BertModel, BertTokenizerFast, TrainingArguments, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-import pipeline.span_trainer
+import pipeline.model.span_trainer
 import torch
 
-from pipeline.collator import PaddedCollator, chunk_bounds, padded_length, sample_length
-from pipeline.modeling import build_model
-from pipeline.params import ModelParams
-from pipeline.scoring import score_model
-from pipeline.span_trainer import SpanTrainer
+from pipeline.model.collator import PaddedCollator, chunk_bounds, padded_length, sample_length
+from pipeline.model.modeling import build_model
+from pipeline.core.params import ModelParams
+from pipeline.evaluation.scoring import score_model
+from pipeline.model.span_trainer import SpanTrainer
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 WORDS = [["Anna", "met", "Bob", "in", "Rome", "today"], ["Paris", "is", "far", "from", "Oslo", "now"],
@@ -104,8 +104,8 @@ def test_length_grouped_batches_use_the_trainers_sampler_with_the_collator_lengt
 
 def test_validation_scores_equal_the_evaluate_stage_and_encode_once(encoder, tmp_path, monkeypatch):
     calls = []
-    encode = pipeline.span_trainer.encode
-    monkeypatch.setattr(pipeline.span_trainer, "encode", lambda *a: calls.append(1) or encode(*a))
+    encode = pipeline.model.span_trainer.encode
+    monkeypatch.setattr(pipeline.model.span_trainer, "encode", lambda *a: calls.append(1) or encode(*a))
     validation = Dataset.from_dict({"tokens": WORDS, "ner_tags": TAGS})
     model = fresh_model(encoder)
     args = TrainingArguments(output_dir=str(tmp_path), per_device_eval_batch_size=2, report_to="none", use_cpu=True)

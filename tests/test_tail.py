@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from pipeline.tail import oversample, sentence_repeats, type_presence, type_repeat_factors
+from pipeline.data.tail import oversample, sentence_repeats, type_presence, type_repeat_factors
 
 LABELS = ["O", "B-PER", "I-PER", "B-BIO", "I-BIO", "B-VEHI", "I-VEHI"]
 ID = {label: index for index, label in enumerate(LABELS)}

@@ -8,9 +8,9 @@ import logging
 import pyarrow as pa
 import pytest
 
-from pipeline.sources import load_local
-from pipeline.text import word_pieces
-from pipeline.validation import DataError, validate_table
+from pipeline.data.sources import load_local
+from pipeline.data.text import word_pieces
+from pipeline.data.validation import DataError, validate_table
 from tests.test_validation import GOOD, layout
 
 

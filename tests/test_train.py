@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import train
-from pipeline.params import ModelParams, TrainParams
+from pipeline.stages import train
+from pipeline.core.params import ModelParams, TrainParams
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,7 +67,7 @@ def test_a_torn_checkpoint_is_skipped_with_a_warning_naming_it(tmp_path: Path, c
     torn = make_checkpoint(directory, 200)
     state = (torn / "trainer_state.json").read_text()
     (torn / "trainer_state.json").write_text(state[: len(state) // 2])  # cut in half, as a kill leaves it
-    with caplog.at_level("WARNING", logger="pipeline.train"):
+    with caplog.at_level("WARNING", logger="pipeline.stages.train"):
         assert train.latest_checkpoint(directory, "run-1") == good
     warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
     assert len(warnings) == 1 and str(torn) in warnings[0] and "does not parse" in warnings[0]
@@ -82,7 +82,7 @@ def test_a_checkpoint_missing_a_file_a_resume_reads_is_skipped(tmp_path: Path, b
     good = make_checkpoint(directory, 100)
     (make_checkpoint(directory, 200) / broken).unlink()
     (make_checkpoint(directory, 300) / broken).write_bytes(b"")  # created, never written: empty
-    with caplog.at_level("WARNING", logger="pipeline.train"):
+    with caplog.at_level("WARNING", logger="pipeline.stages.train"):
         assert train.latest_checkpoint(directory, "run-1") == good
     warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
     assert [("checkpoint-300" in w, "checkpoint-200" in w) for w in warnings] == [(True, False), (False, True)]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sources import load_local
-from pipeline.validation import DataError
+from pipeline.data.sources import load_local
+from pipeline.data.validation import DataError
 
 GOOD = {"tokens": ["Anna", "visited", "Rome"], "ner_tags": [1, 0, 5], "lang": "en"}
 
@@ -60,8 +60,8 @@ def test_i_tag_without_its_b_is_repaired_with_a_counted_warning(tmp_path, caplog
 def test_download_stage_leaves_no_output_on_bad_input(tmp_path, monkeypatch, capsys):
     import shutil
 
-    from pipeline import download
-    from pipeline.stage import run_stage
+    from pipeline.stages import download
+    from pipeline.core.stage import run_stage
     from tests.conftest import REPO_ROOT
 
     bad = layout(tmp_path / "bad", rows({"ner_tags": [1]}))

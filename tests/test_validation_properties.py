@@ -8,10 +8,10 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.labels import MULTINERD_LABELS, labels_for_types
-from pipeline.prepare import prepare_split
-from pipeline.text import word_pieces
-from pipeline.validation import DataError, validate_table
+from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
+from pipeline.stages.prepare import prepare_split
+from pipeline.data.text import word_pieces
+from pipeline.data.validation import DataError, validate_table
 
 B_TYPES = ["PER", "ORG", "LOC", "DIS", "ANIM"]
 ERROR = re.compile(r"^src: (no rows|row \d+: (\d+ tokens but \d+ ner_tags|tag id -?\d+ outside 0-30)"

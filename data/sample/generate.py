@@ -377,7 +377,7 @@ def tokenize(text: str, lang: str) -> list[str]:
 
 def fill(template: str, gazetteer: Gazetteer, lang: str, rng: random.Random) -> tuple[list[str], list[int]]:
     """Fill a template's slots and return its tokens with their MultiNERD tag ids."""
-    from pipeline.labels import MULTINERD_LABELS  # importable once the repository root is on sys.path
+    from pipeline.data.labels import MULTINERD_LABELS  # importable once the repository root is on sys.path
 
     tokens: list[str] = []
     tags: list[int] = []

@@ -1,0 +1,1 @@
+"""Paths, parameters, errors, atomic writes and the stages' common entry point."""

@@ -1,0 +1,60 @@
+"""Shared entry point of the stage scripts: logging setup and one-line errors for expected failures."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.core.exceptions import (DataError, DiskFullError, HubUnreachableError, ParamError, disk_full_cause,
+                                 is_torch_write_failure, low_space_folder)
+from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR, REPORTS_DIR, SYSTEMS
+
+EXPECTED_ERRORS = (ParamError, DataError, HubUnreachableError, FileNotFoundError)
+OUTPUT_FOLDERS = [CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR.parent, REPORTS_DIR, Path(".")]
+"""Where stages write, searched for a full file system when a failed write does not name its file."""
+
+
+def disk_full_error(error: BaseException) -> DiskFullError | None:
+    """``error`` as a one-line :class:`DiskFullError` when a full disk caused it, else ``None``: the file named
+    when the error names one, otherwise the output folder whose file system is full (:data:`OUTPUT_FOLDERS`);
+    a failed ``torch.save``, whose message gives no reason, counts only when such a folder is found."""
+    cause = disk_full_cause(error)
+    if isinstance(cause, DiskFullError):
+        return cause
+    if cause is not None and cause.filename is not None:
+        return DiskFullError.writing(None, cause)
+    if cause is None and not is_torch_write_failure(error):
+        return None
+    folder = low_space_folder(OUTPUT_FOLDERS)
+    if folder is not None:
+        return DiskFullError.under(folder, cause.errno if cause is not None else errno.ENOSPC)
+    return DiskFullError.writing(None, cause) if cause is not None else None
+
+
+def run_stage(main: Callable[[], None]) -> None:
+    """Run a stage's ``main``; report an expected error as one line on stderr and exit with status 1.
+
+    Expected are the errors in ``EXPECTED_ERRORS`` and a full disk: any error with an ENOSPC or EDQUOT
+    ``OSError`` in its chain (``__cause__``/``__context__``) or a message that says so, reported as a
+    :class:`DiskFullError` (:func:`disk_full_error`), and a failed ``torch.save`` while the file system of an
+    output folder is full. Any other error propagates with its traceback.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        main()
+    except Exception as error:
+        disk_full = disk_full_error(error)
+        if disk_full is None and not isinstance(error, EXPECTED_ERRORS):
+            raise
+        print(f"error: {disk_full or error}", file=sys.stderr)
+        sys.exit(1)
+
+
+def system_argument(stage: str) -> str:
+    """The system named on the command line of ``python -m pipeline.<stage> SYSTEM``."""
+    if len(sys.argv) != 2 or sys.argv[1] not in SYSTEMS:
+        raise ParamError(f"usage: python -m pipeline.{stage} SYSTEM, with SYSTEM one of {', '.join(SYSTEMS)}")
+    return sys.argv[1]

@@ -1,0 +1,1 @@
+"""MultiNERD data: loading, validation, words and BIO labels, prepared splits, oversampling."""

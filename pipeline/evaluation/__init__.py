@@ -1,0 +1,1 @@
+"""Entity-level scoring with seqeval and span-level error analysis."""

@@ -1,0 +1,58 @@
+"""Score a SpanMarker model on a test split: SpanMarker's decoding, BIO tags, seqeval entity scores."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from datasets import Dataset
+from span_marker import SpanMarkerModel
+
+from pipeline.model.inference import predict_entities
+from pipeline.data.labels import restrict_tags
+from pipeline.evaluation.metrics import entity_scores
+
+logger = logging.getLogger(__name__)
+
+
+def tags_from_entities(entities: list[dict[str, Any]], num_words: int) -> list[str]:
+    """BIO tags of one sentence from SpanMarker's predicted entities (word indices, end exclusive)."""
+    tags = ["O"] * num_words
+    for entity in entities:
+        start, end, label = entity["word_start_index"], entity["word_end_index"], entity["label"]
+        tags[start] = f"B-{label}"
+        tags[start + 1:end] = [f"I-{label}"] * (end - start - 1)
+    return tags
+
+
+def predict_tags(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int) -> list[list[str]]:
+    """Predicted BIO tags per sentence, decoded as SpanMarker does (best non-overlapping spans first)."""
+    entities = predict_entities(model, sentences, batch_size, show_progress_bar=True)
+    return [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences)]
+
+
+def gold_tags(ner_tags: list[list[int]], labels: list[str]) -> list[list[str]]:
+    """Tag ids to BIO tag strings."""
+    return [[labels[tag] for tag in sentence] for sentence in ner_tags]
+
+
+def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_size: int,
+                types: set[str] | None = None) -> tuple[dict[str, Any], list[list[str]], list[list[str]]]:
+    """Test metrics (``test_`` keys), gold tags and predicted tags of ``model``.
+
+    With ``types``, entities of other types are turned into ``O`` in gold and predictions before scoring.
+    The metrics hold no timings, so that two runs with the same seed give identical files; the prediction
+    speed is logged instead.
+    """
+    sentences = [list(words) for words in test["tokens"]]
+    start = time.perf_counter()
+    predicted = predict_tags(model, sentences, batch_size)
+    runtime = time.perf_counter() - start
+    logger.info("predicted %d sentences in %.1f s (%.1f sentences/s)", len(sentences), runtime,
+                len(sentences) / max(runtime, 1e-9))
+    gold = gold_tags(list(test["ner_tags"]), labels)
+    if types is not None:
+        gold, predicted = restrict_tags(gold, types), restrict_tags(predicted, types)
+    metrics = {f"test_{key}": value for key, value in entity_scores(gold, predicted).items()}
+    return metrics, gold, predicted

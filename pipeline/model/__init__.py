@@ -1,0 +1,1 @@
+"""The SpanMarker model: building, devices, batching, training, saving and inference."""

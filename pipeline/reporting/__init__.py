@@ -1,0 +1,1 @@
+"""Figures and prose: matplotlib figures, Markdown tables, model cards."""

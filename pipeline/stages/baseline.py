@@ -1,0 +1,55 @@
+"""Stage ``baseline``: the starting checkpoint scored on a system's test split before any fine-tuning.
+
+Usage: ``python -m pipeline.stages.baseline A``. When ``model.name`` is a SpanMarker model (the real run starts
+from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the system's types
+and scored like the trained system: overall scores to ``reports/metrics/baseline_<system>.json``, per-type
+detail to ``reports/scores/baseline_<system>.json``. When it is a plain encoder there is nothing to score:
+the metrics file is empty (``{}``) and the detail file says why (``"available": false``). The model
+runs on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from pipeline.core.atomic import write_json
+from pipeline.data.splits import load_info, load_split
+from pipeline.model.device import autocast, choose_placement, place_model
+from pipeline.evaluation.metrics import overall
+from pipeline.core.params import CheckpointParams, EvaluateParams, PrecisionParams, read_params
+from pipeline.core.paths import metrics_file, scores_file
+from pipeline.evaluation.scoring import score_model
+from pipeline.core.stage import run_stage, system_argument
+from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
+
+logger = logging.getLogger(__name__)
+
+
+def main() -> None:
+    system = system_argument("baseline")
+    params = read_params()
+    model_params, batch_size = CheckpointParams.read(params), EvaluateParams.read(params).batch_size
+    name = f"baseline_{system}"
+    start = load_starting_model(model_params)
+    if start is None:
+        reason = f"{plain_encoder_reason(model_params)}: no baseline before fine-tuning"
+        write_json(scores_file(name), {"available": False, "model": model_params.name, "reason": reason})
+        write_json(metrics_file(name), {})
+        logger.info("system %s: %s", system, reason)
+        return
+    placement = choose_placement(asdict(PrecisionParams.read(params)))
+    model = place_model(start, placement)
+    info = load_info(system)
+    with autocast(placement):
+        scores, _, _ = score_model(model, load_split(system, "test"), info["labels"], batch_size,
+                                   types=set(info["types"]))
+    scores.update(available=True, model=model_params.name)
+    write_json(scores_file(name), scores)
+    write_json(metrics_file(name), overall(scores, "test_"))
+    logger.info("system %s: baseline (%s before fine-tuning) test F1 %.4f", system, model_params.name,
+                scores["test_overall_f1"])
+
+
+if __name__ == "__main__":
+    run_stage(main)

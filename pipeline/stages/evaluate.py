@@ -1,0 +1,67 @@
+"""Stage ``evaluate``: score one trained system on its test split, offline, with seqeval.
+
+Usage: ``python -m pipeline.stages.evaluate A``. Writes
+
+- ``reports/metrics/<system>.json``: the overall micro scores (:class:`pipeline.evaluation.metrics.OverallScores`), a DVC
+  metrics file;
+- ``reports/scores/<system>.json``: the per-type detail in the key layout of the original project's
+  ``test_results`` files, ``test_<TYPE>`` (precision/recall/f1/number) and
+  ``test_overall_{precision,recall,f1,accuracy}``, plus the ``epoch`` that actually ran;
+- ``data/predictions/<system>.parquet``: the predicted tags of every test sentence, for the error analysis.
+
+The model runs on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets import Dataset
+
+from pipeline.core.atomic import atomic_path, write_json
+from pipeline.data.splits import load_labels, load_split
+from pipeline.model.device import autocast, choose_placement, place_model
+from pipeline.evaluation.metrics import overall
+from pipeline.model.model_folder import load_model
+from pipeline.core.params import EvaluateParams, PrecisionParams, read_params
+from pipeline.core.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
+from pipeline.evaluation.scoring import score_model
+from pipeline.core.stage import run_stage, system_argument
+
+logger = logging.getLogger(__name__)
+
+
+def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicted: list[list[str]]) -> None:
+    """Tokens with gold and predicted BIO tags, one row per test sentence."""
+    table = pa.table({"tokens": test.data.table["tokens"], "gold": gold, "predicted": predicted})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def main() -> None:
+    system = system_argument("evaluate")
+    params = read_params()
+    batch_size = EvaluateParams.read(params).batch_size
+    labels = load_labels(system)
+    test = load_split(system, "test")
+    placement = choose_placement(asdict(PrecisionParams.read(params)))
+    model = place_model(load_model(MODELS_DIR / system), placement)
+    with autocast(placement):
+        scores, gold, predicted = score_model(model, test, labels, batch_size)
+    train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
+    scores["epoch"] = train_results["epoch"]
+    write_predictions(PREDICTIONS_DIR / f"{system}.parquet", test, gold, predicted)
+    write_json(scores_file(system), scores)
+    summary = overall(scores, "test_")
+    write_json(metrics_file(system), summary)
+    logger.info("system %s: test F1 %.4f (P %.4f, R %.4f) on %d sentences", system, summary["f1"],
+                summary["precision"], summary["recall"], len(gold))
+
+
+if __name__ == "__main__":
+    run_stage(main)

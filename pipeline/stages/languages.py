@@ -1,0 +1,96 @@
+"""Stage ``languages``: one trained system and the starting checkpoint scored on every evaluation language.
+
+Usage: ``python -m pipeline.stages.languages A``. For each language of ``evaluate.languages`` it scores, with the
+inference and scoring code of ``evaluate`` (:func:`pipeline.evaluation.scoring.score_model`), the test split of that
+language prepared with the system's types (``data/languages/<system>/<lang>.parquet``), and writes
+
+- ``reports/metrics/languages_<system>.json``: the overall test F1 of every language, ``{"f1": {lang: f1}}``
+  (a DVC metrics file: ``dvc metrics diff`` shows each language's change as ``f1.<lang>``);
+- ``reports/metrics/languages_baseline_<system>.json``: the same for the starting checkpoint restricted to the
+  system's types, as ``baseline`` does; empty (``{}``) when it is a plain encoder;
+- ``reports/scores/languages_<system>.json``: the per-type detail, ``{"system": {lang: scores},
+  "baseline": {lang: scores} or {"available": false, "reason": ...}, "sentences": {lang: n}}``.
+
+The models run on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``), as in
+``evaluate``. The test split of a training language holds the same sentences as the system's own test split,
+so its scores equal ``evaluate``'s when ``prepare.languages`` is one language.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any
+
+import pyarrow.parquet as pq
+from datasets import Dataset
+from span_marker import SpanMarkerModel
+
+from pipeline.core.atomic import write_json
+from pipeline.data.splits import load_info
+from pipeline.model.device import autocast, choose_placement, place_model
+from pipeline.core.exceptions import DataError
+from pipeline.evaluation.metrics import overall
+from pipeline.model.model_folder import load_model
+from pipeline.core.params import CheckpointParams, EvaluateParams, EvaluationLanguages, PrecisionParams, read_params
+from pipeline.core.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, language_metrics_file, scores_file
+from pipeline.evaluation.scoring import score_model
+from pipeline.core.stage import run_stage, system_argument
+from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
+
+logger = logging.getLogger(__name__)
+
+
+def language_tests(system: str, languages: tuple[str, ...]) -> dict[str, Dataset]:
+    """The test split of each language for ``system``; :class:`DataError` for a language the data lacks."""
+    folder = LANGUAGE_TESTS_DIR / system
+    present = sorted(path.stem for path in folder.glob("*.parquet"))
+    missing = [language for language in languages if language not in present]
+    if missing:
+        raise DataError(f"evaluate.languages: no test rows in {missing} (languages in the test split: {present})")
+    return {language: Dataset(pq.read_table(folder / f"{language}.parquet")) for language in languages}
+
+
+def score_languages(model: SpanMarkerModel, tests: dict[str, Dataset], labels: list[str], batch_size: int,
+                    types: set[str] | None = None) -> dict[str, dict[str, Any]]:
+    """``{lang: test scores}`` (``test_`` keys, as ``evaluate`` writes them) of ``model`` on each language."""
+    return {language: score_model(model, test, labels, batch_size, types=types)[0]
+            for language, test in tests.items()}
+
+
+def language_f1(scores: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """The metrics file of :func:`score_languages`' result: ``{"f1": {lang: overall test F1}}``."""
+    return {"f1": {language: overall(test, "test_")["f1"] for language, test in scores.items()}}
+
+
+def main() -> None:
+    system = system_argument("languages")
+    params = read_params()
+    languages = EvaluationLanguages.read(params).languages
+    batch_size, checkpoint = EvaluateParams.read(params).batch_size, CheckpointParams.read(params)
+    info = load_info(system)
+    tests = language_tests(system, languages)
+    placement = choose_placement(asdict(PrecisionParams.read(params)))
+    trained_model = place_model(load_model(MODELS_DIR / system), placement)
+    with autocast(placement):
+        trained = score_languages(trained_model, tests, info["labels"], batch_size)
+    start = load_starting_model(checkpoint)
+    baseline: dict[str, Any]
+    if start is not None:
+        with autocast(placement):
+            baseline = score_languages(place_model(start, placement), tests, info["labels"], batch_size,
+                                       types=set(info["types"]))
+    else:
+        baseline = {"available": False, "model": checkpoint.name, "reason": plain_encoder_reason(checkpoint)}
+    for language in languages:
+        logger.info("system %s, %s: test F1 %.4f on %d sentences", system, language,
+                    trained[language]["test_overall_f1"], len(tests[language]))
+    write_json(language_metrics_file(system), language_f1(trained))
+    write_json(language_metrics_file(f"baseline_{system}"), language_f1(baseline) if start is not None else {})
+    write_json(scores_file(f"languages_{system}"),
+               {"system": trained, "baseline": baseline,
+                "sentences": {language: len(test) for language, test in tests.items()}})
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,90 @@
+"""Stage ``plots``: label distributions, per-type test F1 of A beside B, both systems' training curves, and
+overall test F1 per evaluation language of the baseline and both systems.
+
+Writes PNG figures to ``reports/figures/`` and the numbers behind the label distributions and per-type
+scores as CSV to ``reports/plots/`` (drawn by ``dvc plots show`` as declared in ``dvc.yaml``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from pathlib import Path
+
+from pipeline.core.atomic import atomic_path
+from pipeline.data.splits import label_counts
+from pipeline.reporting.figures import (
+    Curve,
+    plot_label_distribution,
+    plot_language_f1,
+    plot_per_type_f1,
+    plot_training_curves,
+    save,
+)
+from pipeline.evaluation.metrics import per_type_f1
+from pipeline.core.paths import FIGURES_DIR, PLOTS_DIR, SPLITS, SYSTEMS, TRAINING_REPORTS_DIR, scores_file
+from pipeline.core.stage import run_stage
+
+logger = logging.getLogger(__name__)
+DISTRIBUTION_SYSTEM = "A"
+"""The distributions are drawn from System A's data, which keeps every MultiNERD type."""
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    """Atomically write a CSV file with a header row."""
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def read_curve(system: str, metric: str) -> Curve:
+    """Optimizer steps and values of one of a system's dvclive series, e.g. ``train/loss``."""
+    path = TRAINING_REPORTS_DIR / system / "plots" / "metrics" / f"{metric}.tsv"
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    column = metric.split("/")[-1]
+    return [int(row["step"]) for row in rows], [float(row[column]) for row in rows]
+
+
+def language_f1(by_system: dict[str, dict]) -> dict[str, dict[str, float | None]]:
+    """Overall test F1 per language of each system's baseline and of each system, from ``languages_<system>``
+    scores files (keyed by system); a baseline without scores (plain encoder) maps every language to None."""
+    columns: dict[str, dict[str, float | None]] = {}
+    for system, scores in by_system.items():
+        baseline = scores["baseline"]
+        columns[f"baseline ({system}'s types)"] = {
+            language: None if baseline.get("available") is False else baseline[language]["test_overall_f1"]
+            for language in scores["system"]}
+        columns[f"System {system}"] = {language: s["test_overall_f1"] for language, s in scores["system"].items()}
+    return columns
+
+
+def main() -> None:
+    for split in SPLITS:
+        counts = label_counts(DISTRIBUTION_SYSTEM, split)
+        title = f"Label distribution in the {split} set (System {DISTRIBUTION_SYSTEM} data, tokens)"
+        save(plot_label_distribution(counts, title), FIGURES_DIR / f"label_distribution_{split}.png")
+        write_csv(PLOTS_DIR / f"label_distribution_{split}.csv", ["label", "count"], [list(i) for i in counts.items()])
+    scores = {system: per_type_f1(json.loads(scores_file(system).read_text(encoding="utf-8"))) for system in SYSTEMS}
+    save(plot_per_type_f1(scores), FIGURES_DIR / "per_type_f1.png")
+    for system, per_system in scores.items():
+        write_csv(PLOTS_DIR / f"per_type_f1_{system}.csv", ["type", "f1"], [[t, f] for t, f in per_system.items()])
+    curves = plot_training_curves({system: read_curve(system, "train/loss") for system in SYSTEMS},
+                                  {system: read_curve(system, "validation/f1") for system in SYSTEMS})
+    save(curves, FIGURES_DIR / "training_curves.png")
+    by_system = {system: json.loads(scores_file(f"languages_{system}").read_text(encoding="utf-8"))
+                 for system in SYSTEMS}
+    columns = language_f1(by_system)
+    languages = list(by_system[SYSTEMS[0]]["system"])
+    save(plot_language_f1(columns, languages, "Overall test F1 per language, before and after fine-tuning"),
+         FIGURES_DIR / "language_f1.png")
+    write_csv(PLOTS_DIR / "language_f1.csv", ["language", *columns],
+              [[language, *("" if f[language] is None else f[language] for f in columns.values())]
+               for language in languages])
+    logger.info("wrote %s and %s", FIGURES_DIR, PLOTS_DIR)
+
+
+if __name__ == "__main__":
+    run_stage(main)
