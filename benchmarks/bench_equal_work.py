@@ -72,12 +72,11 @@ from pipeline.data.labels import MULTINERD_LABELS
 from pipeline.evaluation.metrics import use_offline_seqeval
 from pipeline.model.modeling import build_model, resolve_model_path
 from pipeline.overrides import apply_overrides
-from pipeline.core.params import EvaluateParams, ModelParams, TrainParams, read_params
+from pipeline.core.params import EvaluateParams, ModelParams, TrainParams, read_params, system_names
 from pipeline.model.span_trainer import SpanTrainer
 from pipeline.stages.train import training_arguments
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SYSTEM = "A"  # whose train parameters the benchmark uses; the labels are all 31 MultiNERD tags
 GIB = 2 ** 30
 SCORE_TOLERANCE = 1e-5
 ENCODER_SHAPES = {
@@ -198,7 +197,7 @@ def new_model(name: str, encoder: Path, model_params: ModelParams, seed: int) ->
     set_seed(seed)
     labels = list(MULTINERD_LABELS)
     if name == "project":
-        return build_model(dataclasses.replace(model_params, name=str(encoder), revision=None), labels)
+        return build_model(model_params.model_copy(update=dict(name=str(encoder), revision=None)), labels)
     return SpanMarkerModel.from_pretrained(str(encoder), labels=labels,
                                            model_max_length=model_params.model_max_length,
                                            marker_max_length=model_params.marker_max_length,
@@ -494,14 +493,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     load_start = os.getloadavg()[0]
     params = apply_overrides(read_params(args.params), read_params(args.overrides))
     model_params = ModelParams.read(params)
-    hp = dataclasses.replace(TrainParams.read(params, SYSTEM), checkpoint_steps=0)
+    hp = TrainParams.read(params, system_names(params)[0]).model_copy(update=dict(checkpoint_steps=0))
     cuda = torch.cuda.is_available()
     if not cuda:  # GPU settings; TrainingArguments rejects tf32 without a GPU
-        hp = dataclasses.replace(hp, bf16=False, fp16=False, tf32=False, dataloader_num_workers=0)
+        hp = hp.model_copy(update=dict(bf16=False, fp16=False, tf32=False, dataloader_num_workers=0))
     grouped = hp.group_by_length if args.group_by_length is None else args.group_by_length
-    hp = dataclasses.replace(hp, batch_size=args.batch_size or hp.batch_size, group_by_length=grouped)
+    hp = hp.model_copy(update=dict(batch_size=args.batch_size or hp.batch_size, group_by_length=grouped))
     predict_batch_size = EvaluateParams.read(params).batch_size
-    placement = choose_placement(dataclasses.asdict(hp))
+    placement = choose_placement(hp.model_dump())
     with tempfile.TemporaryDirectory(prefix="equal_work_") as work:
         data = args.data
         if data is None:

@@ -16,7 +16,6 @@ Usage (from the repository root; about 75 s with the defaults on 2 cores)::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import tempfile
 import time
@@ -32,7 +31,7 @@ from pipeline.core.exceptions import DataError
 from pipeline.data.labels import MULTINERD_LABELS
 from pipeline.model.modeling import build_model
 from pipeline.overrides import apply_overrides
-from pipeline.core.params import ModelParams, PrepareParams, SystemParams, read_params
+from pipeline.core.params import ModelParams, PrepareParams, SystemTypes, read_params, system_names
 from pipeline.stages.prepare import prepare_split
 from pipeline.data.sources import load_local_split
 
@@ -86,9 +85,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     params = read_params(args.params)
     full = apply_overrides(params, read_params(args.overrides))
     encoder = ModelParams.read(params)
-    model_params = dataclasses.replace(ModelParams.read(full), name=encoder.name, revision=encoder.revision)
+    model_params = ModelParams.read(full).model_copy(update=dict(name=encoder.name, revision=encoder.revision))
     try:
-        result = preprocess_rate(args.data, args.sentences, model_params, list(SystemParams.read(full, "A").types),
+        result = preprocess_rate(args.data, args.sentences, model_params, list(SystemTypes.read(full, system_names(full)[0]).types),
                                  PrepareParams.read(full).languages)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None

@@ -125,7 +125,7 @@ def print_report(system: str, seconds: dict[str, float], scores: dict[str, Any],
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="a MultiNERD-layout folder (train/train_en.jsonl…)")
-    parser.add_argument("--system", default="B", choices=("A", "B"))
+    parser.add_argument("--system", default="B", help="a system of the parameter file (default: %(default)s)")
     parser.add_argument("--work", type=Path, default=None,
                         help="work folder (default: a new folder under the system's temporary directory)")
     parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="parameters to start from")

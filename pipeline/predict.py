@@ -7,7 +7,8 @@ Usage, from the repository root:
     python -m pipeline.predict --model path/to/span_marker_model --jsonl test_en.jsonl
     cat sentences.txt | python -m pipeline.predict --file -
 
---model A or B (default A) loads models/A or models/B; any other value is a model folder.
+--model SYSTEM, a system of params.yaml (default: its first system), loads models/SYSTEM; any other value is
+a model folder.
 The input is exactly one of:
 
 * TEXT arguments, one sentence each, or --file PATH, one sentence per line; blank ones are skipped.
@@ -52,9 +53,10 @@ from pipeline.core.exceptions import DataError, ParamError
 from pipeline.model.inference import predict_entities
 from pipeline.model import model_folder
 from pipeline.model.modeling import is_span_marker_checkpoint
-from pipeline.core.paths import MODELS_DIR, SYSTEMS
+from pipeline.core.params import read_params, system_names
+from pipeline.core.paths import MODELS_DIR, PARAMS_FILE
 from pipeline.core.stage import run_stage
-from pipeline.data.words import split_words as words_of_text
+from pipeline.data.words import split_words
 
 logger = logging.getLogger(__name__)
 PROG = "python -m pipeline.predict"
@@ -102,9 +104,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--file", metavar="PATH", help="UTF-8 text file, one sentence per line (- for stdin)")
     parser.add_argument("--jsonl", metavar="PATH",
                         help='UTF-8 JSON lines, each an object with a "tokens" list of strings (- for stdin)')
-    parser.add_argument("--model", default="A",
-                        help="A or B for models/A or models/B, or the path of a SpanMarker model folder "
-                             "(default: %(default)s)")
+    parser.add_argument("--model", help="a system of params.yaml, for models/SYSTEM, or the path of a SpanMarker "
+                                         "model folder (default: the first system of params.yaml)")
     parser.add_argument("--output", metavar="PATH", help="write the JSON lines to this file instead of stdout")
     parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
                         help="sentences per prediction batch (default: %(default)s)")
@@ -120,9 +121,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def split_words(text: str) -> Sentence:
+def sentence_of_text(text: str) -> Sentence:
     """The sentence of plain ``text``, split into words by :func:`pipeline.data.words.split_words`."""
-    words = words_of_text(text)
+    words = split_words(text)
     return Sentence(text, [word for word, _, _ in words], [(start, end) for _, start, end in words])
 
 
@@ -185,21 +186,27 @@ def read_sentences(args: argparse.Namespace) -> list[Sentence]:
     """The sentences of the one input the command line gives; at least one."""
     if args.file is not None:
         source = source_name(args.file)
-        sentences = [split_words(line.strip()) for _, line in read_lines(args.file)]
+        sentences = [sentence_of_text(line.strip()) for _, line in read_lines(args.file)]
     elif args.jsonl is not None:
         source = source_name(args.jsonl)
         sentences = [parse_jsonl_line(line, f"{source}: line {number}") for number, line in read_lines(args.jsonl)]
     else:
         source = "TEXT arguments"
-        sentences = [split_words(text.strip()) for text in args.texts if text.strip()]
+        sentences = [sentence_of_text(text.strip()) for text in args.texts if text.strip()]
     if not sentences:
         raise InputError(f"{source}: no sentences to tag (the input is empty or blank)")
     return sentences
 
 
-def model_path(name: str) -> Path:
-    """``models/<name>`` for a system name, else ``name`` as a path."""
-    return MODELS_DIR / name if name in SYSTEMS else Path(name)
+def model_path(name: str | None) -> Path:
+    """``models/<name>`` for a system of ``params.yaml`` (in the working directory), else ``name`` as a path;
+    without a name, the first system's model. Raises :class:`ParamError` for no name and no systems."""
+    systems = system_names(read_params()) if PARAMS_FILE.is_file() else []
+    if name is None:
+        if not systems:
+            raise ParamError(f"--model: no {PARAMS_FILE} here to name a system; give a model folder (see {PROG} --help)")
+        name = systems[0]
+    return MODELS_DIR / name if name in systems else Path(name)
 
 
 def first_line(error: BaseException) -> str:
@@ -210,8 +217,8 @@ def first_line(error: BaseException) -> str:
 def load_model(path: Path) -> SpanMarkerModel:
     """The SpanMarker model saved in folder ``path``, on the GPU if there is one."""
     if not path.exists():
-        raise FileNotFoundError(f"model folder {path} not found (`dvc repro` trains models/A and models/B, "
-                                "`dvc pull` downloads them)")
+        raise FileNotFoundError(f"model folder {path} not found (`dvc repro` trains models/<system> for every "
+                                "system of params.yaml, `dvc pull` downloads them)")
     try:
         is_span_marker = path.is_dir() and (path / "config.json").is_file() and is_span_marker_checkpoint(str(path))
     except (OSError, ValueError):

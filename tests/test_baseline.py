@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from pipeline.evaluation import scoring
 from pipeline.stages import baseline
 from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
 
@@ -103,7 +104,7 @@ def test_baseline_runs_on_the_gpu_in_the_train_precision(workdir, tiny_encoder, 
     text = (workdir / "params.yaml").read_text()
     (workdir / "params.yaml").write_text(text.replace("fp16: false", "fp16: true"))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    calls = record_placement(baseline, monkeypatch)
+    calls = record_placement(scoring, monkeypatch)
     baseline.main()
     expected = Placement(torch.device("cuda", 0), torch.float16, False)
     assert calls == [("place", expected), ("autocast", expected)]

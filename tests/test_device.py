@@ -13,6 +13,7 @@ import pytest
 import torch
 import yaml
 
+from pipeline.evaluation import scoring
 from pipeline.stages import evaluate
 from pipeline.model.device import Placement, autocast, choose_placement, place_model
 from pipeline.data.labels import labels_for_types
@@ -91,7 +92,7 @@ def trained_workdir(tmp_path, monkeypatch, tiny_encoder):
 
 def test_evaluate_places_the_model_on_the_gpu_in_bf16(trained_workdir, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    calls = record_placement(evaluate, monkeypatch)
+    calls = record_placement(scoring, monkeypatch)
     evaluate.main()
     expected = Placement(CUDA, torch.bfloat16, True)
     assert calls == [("place", expected), ("autocast", expected)]
@@ -100,6 +101,6 @@ def test_evaluate_places_the_model_on_the_gpu_in_bf16(trained_workdir, monkeypat
 
 def test_evaluate_on_the_cpu_is_unchanged(trained_workdir, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    calls = record_placement(evaluate, monkeypatch)
+    calls = record_placement(scoring, monkeypatch)
     evaluate.main()
     assert calls == [("place", Placement(CPU)), ("autocast", Placement(CPU))]

@@ -16,27 +16,34 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 STAGES_DIR = REPO_ROOT / "pipeline" / "stages"
 
 
-def dvc_stages() -> dict[str, dict]:
-    """Every stage of ``dvc.yaml``, ``foreach`` expanded, with ``${item}`` and ``${download.path}`` filled in."""
-    spec = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"]
-    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+def resolve(node, context: dict):
+    """``node`` with every ``${name.path}`` filled in from ``context`` (``key``, ``item`` and params.yaml)."""
+    def value(match: re.Match) -> str:
+        found = context
+        for part in match.group(1).split("."):
+            found = found[part]
+        return str(found)
 
-    def fill(node, item=None):
-        if isinstance(node, dict):
-            return {fill(key, item): fill(value, item) for key, value in node.items()}
-        if isinstance(node, list):
-            return [fill(value, item) for value in node]
-        if isinstance(node, str):
-            node = node.replace("${item}", str(item)) if item is not None else node
-            return re.sub(r"\$\{download\.path\}", params["download"]["path"], node)
-        return node
+    if isinstance(node, dict):
+        return {resolve(key, context): resolve(entry, context) for key, entry in node.items()}
+    if isinstance(node, list):
+        return [resolve(entry, context) for entry in node]
+    return re.sub(r"\$\{([A-Za-z0-9_.-]+)\}", value, node) if isinstance(node, str) else node
 
+
+def dvc_stages(root: Path = REPO_ROOT) -> dict[str, dict]:
+    """Every stage of ``dvc.yaml`` as DVC resolves it: ``foreach: ${systems}`` expanded into ``<stage>@<system>``
+    with ``${key}`` (the system) and ``${item.…}`` (its entry), and ``${…}`` of params.yaml filled in."""
+    spec = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    params = yaml.safe_load((root / "params.yaml").read_text())
     stages = {}
     for name, stage in spec.items():
         if "foreach" in stage:
-            stages |= {f"{name}@{item}": fill(stage["do"], item) for item in stage["foreach"]}
+            assert stage["foreach"] == "${systems}", f"{name}: iterates over {stage['foreach']}"
+            stages |= {f"{name}@{key}": resolve(stage["do"], {**params, "key": key, "item": item})
+                       for key, item in params["systems"].items()}
         else:
-            stages[name] = fill(stage)
+            stages[name] = resolve(stage, params)
     return stages
 
 
@@ -53,6 +60,19 @@ def test_every_module_a_stage_imports_is_a_dep(stage: str):
                      if not any(str(module_file(Path("."), name)) == dep
                                 or str(module_file(Path("."), name)).startswith(dep.rstrip("/") + "/") for dep in deps))
     assert not missing, f"{stage}: runs {missing} but does not list them as deps"
+
+
+@pytest.mark.parametrize("stage", sorted(dvc_stages()))
+def test_every_code_dep_is_code_the_stage_runs(stage: str):
+    """A module listed as a dep is imported; a package folder listed as a dep is imported whole."""
+    spec = dvc_stages()[stage]
+    closure = {str(module_file(Path("."), name)) for name in import_closure(REPO_ROOT, spec["cmd"].split()[2])}
+    for dep in (dep for dep in spec["deps"] if dep.startswith("pipeline/")):
+        path = REPO_ROOT / dep
+        files = ([str(f.relative_to(REPO_ROOT)) for f in sorted(path.glob("*.py")) if f.name != "__init__.py"]
+                 if path.is_dir() else [dep])
+        unused = [name for name in files if name not in closure]
+        assert not unused, f"{stage}: lists {dep} as a dep but does not import {unused}"
 
 
 def test_no_module_imports_a_stage_or_a_command():

@@ -14,10 +14,10 @@ def write_tests(root, system: str, codes: list[str]) -> None:
         pq.write_table(pa.table({"tokens": [[code]], "ner_tags": [[0]]}), root / system / f"{code}.parquet")
 
 
-def test_language_tests_are_read_in_the_order_asked(tmp_path, monkeypatch):
+def test_load_language_tests_reads_them_in_the_order_asked(tmp_path, monkeypatch):
     monkeypatch.setattr(languages, "LANGUAGE_TESTS_DIR", tmp_path)
     write_tests(tmp_path, "A", ["de", "en", "zh"])
-    tests = languages.language_tests("A", ("zh", "de"))
+    tests = languages.load_language_tests("A", ("zh", "de"))
     assert list(tests) == ["zh", "de"] and tests["zh"]["tokens"] == [["zh"]]
 
 
@@ -25,7 +25,7 @@ def test_a_language_without_test_rows_is_an_error_naming_it(tmp_path, monkeypatc
     monkeypatch.setattr(languages, "LANGUAGE_TESTS_DIR", tmp_path)
     write_tests(tmp_path, "A", ["de", "en"])
     with pytest.raises(DataError, match=r"evaluate.languages: no test rows in \['fr'\].*\['de', 'en'\]"):
-        languages.language_tests("A", ("en", "fr"))
+        languages.load_language_tests("A", ("en", "fr"))
 
 
 def test_language_columns_of_the_figure():

@@ -37,7 +37,7 @@ def records_of(jsonl: str) -> list[dict]:
 
 def check_text_record(record: dict) -> None:
     """Each entity of a plain-text record is the text between its character offsets, and its words."""
-    words = predict.split_words(record["text"]).words
+    words = predict.sentence_of_text(record["text"]).words
     for entity in record["entities"]:
         assert record["text"][entity["char_start"]:entity["char_end"]] == entity["text"]
         assert re.sub(r"\s", "", entity["text"]) == "".join(words[entity["word_start"]:entity["word_end"]])
@@ -58,9 +58,9 @@ def check_token_record(record: dict) -> None:
 # --- word splitting and record building, with hand-made SpanMarker entities --------------------------------
 
 
-def test_split_words_keeps_character_offsets():
+def test_sentence_of_text_keeps_character_offsets():
     text = "Obama's two-year plan cost $3.5 billion (1,000 jobs)."
-    sentence = predict.split_words(text)
+    sentence = predict.sentence_of_text(text)
     assert sentence.words == ["Obama", "'s", "two-year", "plan", "cost", "$", "3.5", "billion", "(", "1,000",
                               "jobs", ")", "."]
     assert [text[start:end] for start, end in sentence.offsets] == sentence.words
@@ -81,14 +81,14 @@ def test_detokenized_text_splits_back_into_the_data_tokens(tokens):
     from sacremoses import MosesDetokenizer
 
     text = MosesDetokenizer(lang="en").detokenize(tokens)
-    assert predict.split_words(text).words == tokens
+    assert predict.sentence_of_text(text).words == tokens
 
 
 def test_decomposed_text_is_normalised_and_offsets_index_the_text_as_given():
     nfd = "Zoe\u0308 Schro\u0308der moved from Mu\u0308nchen to Zu\u0308rich."
     nfc = unicodedata.normalize("NFC", nfd)
-    sentence = predict.split_words(nfd)
-    assert sentence.words == predict.split_words(nfc).words == ["Zo\u00eb", "Schr\u00f6der", "moved", "from",
+    sentence = predict.sentence_of_text(nfd)
+    assert sentence.words == predict.sentence_of_text(nfc).words == ["Zo\u00eb", "Schr\u00f6der", "moved", "from",
                                                                "M\u00fcnchen", "to", "Z\u00fcrich", "."]
     assert [nfd[start:end] for start, end in sentence.offsets] == [unicodedata.normalize("NFD", word)
                                                                   for word in sentence.words]
@@ -99,7 +99,7 @@ def test_decomposed_text_is_normalised_and_offsets_index_the_text_as_given():
 
 
 def test_text_record_offsets_from_word_indices():
-    sentence = predict.split_words("Dr. Angela  Merkel met Jean-Luc in St. Louis.")
+    sentence = predict.sentence_of_text("Dr. Angela  Merkel met Jean-Luc in St. Louis.")
     assert sentence.words == ["Dr.", "Angela", "Merkel", "met", "Jean-Luc", "in", "St.", "Louis", "."]
     entities = [{"label": "PER", "score": 0.9, "word_start_index": 1, "word_end_index": 3},
                 {"label": "LOC", "score": 0.8, "word_start_index": 6, "word_end_index": 8}]
@@ -248,11 +248,16 @@ def test_expected_errors_are_one_line(case, model_dir, tiny_encoder, tmp_path, c
     assert tmp.is_dir() and sorted(path.name for path in tmp.iterdir()) == sorted(files)  # nothing written
 
 
-def test_system_name_means_models_folder(tmp_path, monkeypatch, capsys):
+def test_a_system_of_the_parameters_means_its_models_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     status, _, err = run_cli(["--model", "B", "Hi"], capsys)
-    assert status == 1
-    assert "model folder models/B not found" in err
+    assert status == 1 and "model folder B not found" in err  # no params.yaml here: B is a path
+    status, _, err = run_cli(["Hi"], capsys)
+    assert status == 1 and "--model: no params.yaml here to name a system" in err
+    (tmp_path / "params.yaml").write_text("systems:\n  PL-only: {types: [PER, LOC]}\n  all: {types: [PER]}\n")
+    for args, folder in ((["--model", "all"], "models/all"), ([], "models/PL-only"), (["--model", "B"], "B")):
+        status, _, err = run_cli([*args, "Hi"], capsys)
+        assert status == 1 and f"model folder {folder} not found" in err, (args, err)
 
 
 # --- the real command ---------------------------------------------------------------------------------------

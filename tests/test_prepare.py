@@ -2,7 +2,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
-from pipeline.stages.prepare import filter_languages, language_tests, prepare_split, types_without_entities
+from pipeline.stages.prepare import filter_languages, prepare_split, split_by_language, types_without_entities
 from pipeline.data.validation import RAW_SCHEMA, DataError
 
 B_TYPES = ["PER", "ORG", "LOC", "DIS", "ANIM"]
@@ -49,10 +49,10 @@ def test_each_missing_training_language_is_named():
         filter_languages(table, ["en", "fr", "pl"], "raw/train.parquet")
 
 
-def test_language_tests_split_the_test_set_by_language_with_system_tags():
+def test_split_by_language_splits_the_test_set_by_language_with_system_tags():
     rows = [(["Anna"], ["B-PER"], "en"), (["Hund"], ["B-ANIM"], "de"), (["Brot"], ["B-FOOD"], "de"),
             (["Oslo"], ["B-LOC"], "en")]
-    tests = language_tests(raw(rows), B_TYPES, "raw/test.parquet")
+    tests = split_by_language(raw(rows), B_TYPES, "raw/test.parquet")
     assert list(tests) == ["de", "en"]
     assert tests["de"]["tokens"].to_pylist() == [["Hund"], ["Brot"]]
     assert names(tests["de"], B_TYPES) == [["B-ANIM"], ["O"]]  # FOOD is not one of B's types

@@ -23,30 +23,41 @@ def info(types: list[str]) -> dict:
     return {"labels": labels, "types": types, "languages": ["en"], "source": {"source": "sample"}}
 
 
+def overall_only(f1: float, **types: float) -> dict:
+    return {**{name: {"precision": v, "recall": v, "f1": v, "number": 10} for name, v in types.items()},
+            "overall_precision": f1, "overall_recall": f1, "overall_f1": f1, "overall_accuracy": 0.9}
+
+
 def test_render_reads_every_number_from_its_inputs():
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    params["systems"]["C"] = {"types": ["PER"], "train": {"learning_rate": 1e-4}}
     b_scores = scores(0.8, PER=0.9, LOC=0.7)
-    a_vs_b = {"A_on_B_types": {"PER": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "number": 10},
-                               "overall_precision": 0.5, "overall_recall": 0.5, "overall_f1": 0.5,
-                               "overall_accuracy": 0.9},
-              "B": {"PER": {"precision": 0.9, "recall": 0.9, "f1": 0.9, "number": 10},
-                    "overall_precision": 0.9, "overall_recall": 0.9, "overall_f1": 0.9, "overall_accuracy": 0.9}}
+    compared = {"A_on_B_types": {"system": "B", "other": "A", "types": ["LOC", "PER"],
+                                 "scores": {"A": overall_only(0.5, PER=0.5), "B": overall_only(0.9, PER=0.9)}},
+                "C_on_B_types": {"system": "B", "other": "C", "types": ["PER"],
+                                 "scores": {"C": overall_only(0.3, PER=0.3), "B": overall_only(0.95, PER=0.95)}}}
     baseline = {"available": False, "reason": "model.name 'x' is a plain encoder"}
     summary = {"gold_entities": 20, "predicted_entities": 18, "correct": 15}
+    systems = ("A", "B", "C")
     errors = {system: {"summary": summary, "top": [{"gold": "LOC", "predicted": "ORG", "kind": "exact", "count": 3}]}
-              for system in ("A", "B")}
-    text = report.render({"A": info(["PER", "LOC", "FOOD"]), "B": info(["PER", "LOC"])}, ModelParams.read(params),
-                         {system: TrainParams.read(params, system) for system in ("A", "B")},
-                         {"A": scores(0.6, PER=0.8, FOOD=0.2), "B": b_scores, "baseline_A": baseline,
-                          "baseline_B": baseline, "A_vs_B": a_vs_b},
+              for system in systems}
+    text = report.render({"A": info(["PER", "LOC", "FOOD"]), "B": info(["PER", "LOC"]), "C": info(["PER"])},
+                         ModelParams.read(params), {system: TrainParams.read(params, system) for system in systems},
+                         {"A": scores(0.6, PER=0.8, FOOD=0.2), "B": b_scores, "C": scores(0.4, PER=0.4),
+                          **{f"baseline_{system}": baseline for system in systems}, "comparisons": compared},
                          errors)
     assert "| PER | 10 | 90.00% | 90.00% | 90.00% |" in text  # B's per-type row
     assert "| **Overall** | - | **80.00%** | **80.00%** | **80.00%** |" in text
     assert "| FOOD | 10 | 20.00% | 20.00% | 20.00% |" in text  # A's tail type
+    assert "## System A vs System B on B's types" in text and "## System C vs System B on B's types" in text
     assert "| PER | 10 | 50.00% | 90.00% | +40.00 |" in text  # A on B's types vs B
-    assert "| learning_rate | 0.0003 | 0.0003 |" in text and "BLOCK" not in text
-    assert "Epochs that actually ran: A 2.0, B 2.0." in text
-    assert "- System A: model.name 'x' is a plain encoder." in text
+    assert "the types both keep (PER; B also scored only on these)" in text  # C keeps fewer types than B
+    assert "| PER | 10 | 30.00% | 95.00% | +65.00 |" in text
+    assert "| Hyperparameter | System A | System B | System C |" in text
+    assert "| learning_rate | 0.0003 | 0.0003 | 0.0001 |" in text and "BLOCK" not in text
+    assert "Epochs that actually ran: A 2.0, B 2.0, C 2.0." in text
+    assert "- System C: model.name 'x' is a plain encoder." in text
+    assert "### System C" in text and "figures/confusion/C.png" in text
     assert "| 20 | 18 | 15 |" in text and "| LOC | ORG | exact | 3 |" in text
     assert "the embedded synthetic sample" in text and "`dvc.lock`" in text
 
@@ -73,29 +84,27 @@ def test_languages_table_shows_each_language_with_the_change_from_the_baseline()
     assert any(line.startswith("No baseline: model.name 'x' is a plain encoder") for line in lines)
 
 
-def tail_row(train: int, test: int, f1: float, reference: float | None = None) -> dict:
-    row = {"train_entities": train, "train_sentences": train, "repeat_factor": 1.0 if train > 50 else 3.0,
-           "test_entities": test, "precision": f1, "recall": f1, "f1": f1}
-    if reference is not None:
-        row["reference"] = {"precision": reference, "recall": reference, "f1": reference}
-    return row
+def tail_row(train: int, test: int, f1: float) -> dict:
+    return {"train_entities": train, "train_sentences": train, "repeat_factor": 1.0 if train > 50 else 3.0,
+            "test_entities": test, "precision": f1, "recall": f1, "f1": f1}
 
 
-def test_tail_section_compares_with_the_reference_and_warns_about_the_sample():
-    tail = {"system": "A", "oversampling": {"threshold": 0.1, "cap": 4}, "overall_f1": 0.7,
-            "reference": {"oversampling": {"threshold": 0.0, "cap": 1}, "overall_f1": 0.72},
-            "types": {"BIO": tail_row(4, 2, 0.5, 0.0), "LOC": tail_row(500, 57, 0.9, 0.92)}}  # as JSON: by name
+def test_tail_section_has_a_table_per_system_and_warns_about_the_sample():
+    rare = {name: tail_row(4 + i, 2 + i, 0.5) for i, name in enumerate(["BIO", "CEL", "INST", "MYTH", "VEHI"])}
+    tail = {"A": {"oversampling": {"threshold": 0.1, "cap": 4}, "overall_f1": 0.7,
+                  "types": {"LOC": tail_row(500, 57, 0.9), **rare}},  # as JSON: by name
+            "B": {"oversampling": {"threshold": 0.0, "cap": 1}, "overall_f1": 0.8,
+                  "types": {"LOC": tail_row(500, 57, 0.95)}}}
     lines = report.tail_section(tail, {"source": "sample"})
-    assert [line.split(" | ")[0] for line in lines if line.startswith(("| LOC", "| BIO"))] == ["| LOC", "| BIO"]
-    assert "| LOC | 500 | 1.00 | 57 | 92.00% | 90.00% | -2.00 | 92.00% | 90.00% | -2.00 |" in lines
-    assert "| BIO | 4 | 3.00 | 2 | 0.00% | 50.00% | +50.00 | 0.00% | 50.00% | +50.00 |" in lines
-    assert any("no oversampling): overall F1 72.00% then, 70.00% now" in line for line in lines)
-    assert any("are noise" in line for line in lines)
-    alone = report.tail_section({**tail, "reference": None, "oversampling": {"threshold": 0.0, "cap": 1},
-                                 "types": {"BIO": tail_row(4, 2, 0.5)}}, {"source": "hub"})
-    assert "| BIO | 4 | 3.00 | 2 | 50.00% | 50.00% |" in alone
-    assert not any("are noise" in line for line in alone)
-    assert any("oversample_threshold=0.1" in line for line in alone)
+    assert "### System A (oversampling threshold 0.1, cap 4)" in lines and "### System B (no oversampling)" in lines
+    assert [line.split(" | ")[0] for line in lines if line.startswith(("| LOC", "| BIO"))] == ["| LOC", "| BIO",
+                                                                                                 "| LOC"]
+    assert "| LOC | 500 | 1.00 | 57 | 90.00% | 90.00% |" in lines and "| LOC | 500 | 1.00 | 57 | 95.00% | 95.00% |" in lines
+    assert "| BIO | 4 | 3.00 | 2 | 50.00% | 50.00% |" in lines
+    warnings = [line for line in lines if "are noise" in line]
+    assert len(warnings) == 1 and "have 2 to 6 test entities" in warnings[0]  # A's five rarest types only
+    assert any("compare: [A]" in line and "oversample_threshold=0.1" in line for line in lines)
+    assert not any("are noise" in line for line in report.tail_section(tail, {"source": "hub"}))
 
 
 def test_examples_mark_gold_and_predicted_spans():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,8 +30,8 @@ def test_fingerprint_follows_parameters_and_data(run):
     model, hp = run
     first = train.fingerprint(model, hp, "B")
     assert train.fingerprint(model, hp, "B") == first
-    assert train.fingerprint(model, replace(hp, learning_rate=1e-4), "B") != first
-    assert train.fingerprint(replace(model, entity_max_length=2), hp, "B") != first
+    assert train.fingerprint(model, hp.model_copy(update=dict(learning_rate=1e-4)), "B") != first
+    assert train.fingerprint(model.model_copy(update=dict(entity_max_length=2)), hp, "B") != first
     Path("data/prepared/B/train.parquet").write_bytes(b"other rows")
     assert train.fingerprint(model, hp, "B") != first
 
@@ -120,7 +119,8 @@ def test_last_validation_reads_the_last_evaluation():
 
 def test_training_arguments_carry_the_parameters(run, tmp_path: Path):
     _, hp = run
-    args = train.training_arguments(replace(hp, gradient_accumulation_steps=2, checkpoint_steps=0), tmp_path)
+    args = train.training_arguments(hp.model_copy(update=dict(gradient_accumulation_steps=2, checkpoint_steps=0)),
+                                    tmp_path)
     assert (args.learning_rate, args.per_device_train_batch_size, args.gradient_accumulation_steps,
             args.num_train_epochs, args.seed, args.logging_steps) == (3e-4, 8, 2, 2, 42, 5)
     assert args.save_strategy == "no" and args.eval_strategy == "epoch" and args.report_to == []

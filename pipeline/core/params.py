@@ -1,26 +1,34 @@
-"""Typed views of ``params.yaml``: one frozen dataclass per block, each built and checked by the stage that reads it.
+"""Typed views of ``params.yaml``: one frozen pydantic model per block, each built and checked by the stage that
+reads it.
 
 A stage builds only the blocks it reads (``DownloadParams.read(params)``, ``TrainParams.read(params, "B")``, ...),
 so a parameter is checked where it is used and nowhere else: a value that only ``download`` reads never stops
-``evaluate``. Every field is checked for its type and range when the block is built; the first bad value raises
-:class:`ParamError` naming the parameter, the value and what is allowed.
+``evaluate``. pydantic checks every field's type and range (strictly: ``1.5`` is no integer, ``true`` no
+number); the first bad value raises :class:`ParamError`, one line naming the parameter, the value and what is
+allowed. Readers take values key by key from the parsed file, so what a stage reads can be recorded
+(``tests/param_recorder.py``) and compared with the ``params`` of its ``dvc.yaml`` entry.
 """
 
 from __future__ import annotations
 
-import types
+import re
 import typing
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from ruamel.yaml import YAML
 
 from pipeline.core.exceptions import ParamError
-from pipeline.data.labels import ENTITY_TYPES
 from pipeline.core.paths import LANGUAGES, PARAMS_FILE
+from pipeline.data.labels import ENTITY_TYPES
 
-T = TypeVar("T")
+T = TypeVar("T", bound=BaseModel)
+SYSTEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+"""A system's name: letters, digits and hyphens (it names files such as ``baseline_<system>.json``, hence no
+underscore, and DVC stages such as ``train@<system>``)."""
 
 
 def read_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
@@ -38,58 +46,31 @@ def read_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
     return params
 
 
-def _at_least(minimum: float) -> dict[str, Any]:
-    return {"minimum": minimum}
-
-
-def _between(low: float, high: float, *, low_open: bool = False) -> dict[str, Any]:
-    return {"minimum": low, "maximum": high, "low_open": low_open}
-
-
-def _allowed(hint: Any, meta: dict[str, Any]) -> str:
+def _allowed(info: FieldInfo) -> str:
     """Words for what a field accepts, for error messages."""
+    hint, bounds = info.annotation, {type(m): m for m in info.metadata}
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is Literal:
         return ", ".join(str(arg) for arg in args)
     if hint is bool:
         return "true or false"
     if hint is int:
-        return f"an integer >= {meta.get('minimum', 0)}"
+        return f"an integer >= {bounds[annotated_types.Ge].ge}"
     if hint is float:
-        opening = "(" if meta.get("low_open") else "["
-        return f"a number in {opening}{meta['minimum']}, {meta['maximum']}]"
+        low = bounds.get(annotated_types.Gt) or bounds[annotated_types.Ge]
+        opening, value = ("(", low.gt) if isinstance(low, annotated_types.Gt) else ("[", low.ge)
+        return f"a number in {opening}{float(value)}, {float(bounds[annotated_types.Le].le)}]"
     if origin is dict:
         return "a mapping"
     if origin is tuple:
-        return f"a non-empty list without repeats of: {', '.join(meta['choices'])}"
-    return "a string or null" if origin in (types.UnionType, typing.Union) else "a non-empty string"
-
-
-def _valid(value: Any, hint: Any, meta: dict[str, Any]) -> bool:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin is Literal:
-        return value in args
-    if hint is bool:
-        return isinstance(value, bool)
-    if hint in (int, float):
-        kinds = (int,) if hint is int else (int, float)
-        if not isinstance(value, kinds) or isinstance(value, bool):
-            return False
-        low, high = meta.get("minimum"), meta.get("maximum")
-        above = low is None or (value > low if meta.get("low_open") else value >= low)
-        return above and (high is None or value <= high)
-    if origin is dict:
-        return isinstance(value, dict)
-    if origin is tuple:
-        return (isinstance(value, list) and bool(value) and len(set(value)) == len(value)
-                and all(item in meta["choices"] for item in value))
-    if origin in (types.UnionType, typing.Union):  # str | None
-        return value is None or isinstance(value, str)
-    return isinstance(value, str) and bool(value)
+        choices = typing.get_args(args[0])
+        return f"a list without repeats of: {', '.join(choices)}" if not bounds else \
+            f"a non-empty list without repeats of: {', '.join(choices)}"
+    return "a string or null" if type(None) in args else "a non-empty string"
 
 
 def build(cls: type[T], values: Any, name: str, where: dict[str, str] | None = None) -> T:
-    """An instance of the dataclass ``cls`` from the mapping ``values`` (the block ``name`` of the file).
+    """An instance of the model ``cls`` from the mapping ``values`` (the block ``name`` of the file).
 
     ``where`` names the parameter a field came from when it is not ``<name>.<field>`` (a system's override).
     Raises :class:`ParamError` for a missing block, a missing or unknown key, or a value of the wrong type
@@ -97,23 +78,33 @@ def build(cls: type[T], values: Any, name: str, where: dict[str, str] | None = N
     """
     if not isinstance(values, dict):
         raise ParamError(f"{name}: missing from params.yaml or not a mapping")
-    names = [f.name for f in fields(cls)]
-    unknown = sorted(set(values) - set(names))
+    values = {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+    try:
+        return cls(**values)
+    except ValidationError as error:
+        problems = error.errors()
+    unknown = sorted(str(problem["loc"][0]) for problem in problems if problem["type"] == "extra_forbidden")
     if unknown:
-        raise ParamError(f"{name}: unknown key(s) {unknown}; allowed keys: {', '.join(names)}")
-    hints = typing.get_type_hints(cls)
-    for f in fields(cls):
-        label = (where or {}).get(f.name, f"{name}.{f.name}")
-        if f.name not in values:
-            raise ParamError(f"{label}: missing from params.yaml")
-        if not _valid(values[f.name], hints[f.name], dict(f.metadata)):
-            raise ParamError(f"{label}: got {values[f.name]!r}; allowed: {_allowed(hints[f.name], dict(f.metadata))}")
-    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in values.items()})
+        raise ParamError(f"{name}: unknown key(s) {unknown}; allowed keys: {', '.join(cls.model_fields)}") from None
+    key = str(problems[0]["loc"][0])
+    label = (where or {}).get(key, f"{name}.{key}")
+    if problems[0]["type"] == "missing":
+        raise ParamError(f"{label}: missing from params.yaml") from None
+    value = values[key]
+    shown = list(value) if isinstance(value, tuple) else value
+    raise ParamError(f"{label}: got {shown!r}; allowed: {_allowed(cls.model_fields[key])}") from None
 
 
-class Block:
+def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(items)) != len(items):
+        raise ValueError("repeated item")
+    return items
+
+
+class Block(BaseModel):
     """A parameter block read from ``params[BLOCK]``; with ``PARTIAL``, only its own keys of that block."""
 
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
     BLOCK: ClassVar[str]
     PARTIAL: ClassVar[bool] = False
 
@@ -122,60 +113,61 @@ class Block:
         """The block, built and checked by :func:`build`."""
         block = params.get(cls.BLOCK)
         if cls.PARTIAL and isinstance(block, dict):
-            block = {key: value for key, value in block.items() if key in {f.name for f in fields(cls)}}
+            block = {key: block[key] for key in cls.model_fields if key in block}
         return build(cls, block, cls.BLOCK)
 
 
-@dataclass(frozen=True)
+Languages = tuple[Literal[LANGUAGES], ...]
+
+
 class DownloadParams(Block):
     """Block ``download``: where MultiNERD comes from."""
 
     BLOCK: ClassVar[str] = "download"
     source: Literal["sample", "local", "hub"]
     """``sample``: the embedded synthetic sample; ``local``: a copy on disk; ``hub``: the Hugging Face Hub."""
-    path: str
+    path: str = Field(min_length=1)
     """Folder read by ``sample`` and ``local``, laid out like the Hub dataset (``train/ val/ test/``); a
     dependency of the ``download`` stage, so a change to its files reruns it."""
-    hub_name: str
+    hub_name: str = Field(min_length=1)
     """Hub dataset id, read by ``hub``."""
     hub_revision: str | None
     """Pinned Hub revision (a commit hash), read by ``hub``; it is what identifies the Hub data."""
 
 
-@dataclass(frozen=True)
 class PrepareParams(Block):
     """Block ``prepare``: which rows the systems learn from."""
 
     BLOCK: ClassVar[str] = "prepare"
-    languages: tuple[str, ...] = field(metadata={"choices": LANGUAGES})
+    languages: Languages = Field(min_length=1)
     """MultiNERD ``lang`` codes of the rows the systems train, validate and are tested on, e.g. ``[en]`` or
     ``[en, de]``; the ``languages`` stage tests every language whatever this holds."""
 
+    _unique_languages = field_validator("languages")(_unique)
 
-@dataclass(frozen=True)
+
 class ModelParams(Block):
     """Block ``model``: the starting model and SpanMarker's lengths."""
 
     BLOCK: ClassVar[str] = "model"
-    name: str
+    name: str = Field(min_length=1)
     """Hub id, local folder, or ``pypi:<module>`` for a model shipped in a Python package."""
     revision: str | None
     """Pinned Hub revision when ``name`` is a Hub id."""
-    model_max_length: int = field(metadata=_at_least(8))
+    model_max_length: int = Field(ge=8)
     """Sub-word tokens per sentence; longer sentences are truncated."""
-    marker_max_length: int = field(metadata=_at_least(1))
+    marker_max_length: int = Field(ge=1)
     """Span markers packed into one sample."""
-    entity_max_length: int = field(metadata=_at_least(1))
+    entity_max_length: int = Field(ge=1)
     """Longest entity, in words."""
 
 
-@dataclass(frozen=True)
 class CheckpointParams(Block):
     """``model.name`` and ``model.revision`` alone: the starting checkpoint, all that ``baseline`` reads."""
 
     BLOCK: ClassVar[str] = "model"
     PARTIAL: ClassVar[bool] = True
-    name: str
+    name: str = Field(min_length=1)
     """As :attr:`ModelParams.name`."""
     revision: str | None
     """As :attr:`ModelParams.revision`."""
@@ -186,32 +178,39 @@ SchedulerName = Literal["linear", "cosine", "cosine_with_restarts", "polynomial"
 """Learning-rate schedules of ``transformers`` that need no further arguments."""
 
 
-@dataclass(frozen=True)
-class TrainParams:
+def system_block(params: dict[str, Any], system: str) -> dict[str, Any]:
+    """``params["systems"][system]``; raises :class:`ParamError` when it is missing or not a mapping."""
+    block = (params.get("systems") or {}).get(system)
+    if not isinstance(block, dict):
+        raise ParamError(f"systems.{system}: missing from params.yaml or not a mapping")
+    return block
+
+
+class TrainParams(Block):
     """Block ``train`` with one system's overrides from ``systems.<system>.train`` applied."""
 
     BLOCK: ClassVar[str] = "train"
-    epochs: int = field(metadata=_at_least(1))
-    learning_rate: float = field(metadata=_between(0.0, 1.0, low_open=True))
-    batch_size: int = field(metadata=_at_least(1))
+    epochs: int = Field(ge=1)
+    learning_rate: float = Field(gt=0.0, le=1.0)
+    batch_size: int = Field(ge=1)
     """Sentences-derived samples per device and optimizer micro-step."""
-    eval_batch_size: int = field(metadata=_at_least(1))
+    eval_batch_size: int = Field(ge=1)
     """Samples per batch in the validation passes during training."""
-    gradient_accumulation_steps: int = field(metadata=_at_least(1))
+    gradient_accumulation_steps: int = Field(ge=1)
     """Micro-batches per optimizer step; the step's loss is the mean of their mean losses."""
     group_by_length: bool
     """Draw each optimizer step's samples among samples of similar length (transformers' length-grouped
     sampling: random mega-batches of 50 steps, sorted by length), so that padding each batch to its longest
     sample leaves little padding. False: uniformly random batches."""
-    warmup_ratio: float = field(metadata=_between(0.0, 1.0))
+    warmup_ratio: float = Field(ge=0.0, le=1.0)
     """Fraction of the optimizer steps spent warming the learning rate up."""
     lr_scheduler_type: SchedulerName
-    adam_beta1: float = field(metadata=_between(0.0, 1.0))
-    adam_beta2: float = field(metadata=_between(0.0, 1.0))
-    adam_epsilon: float = field(metadata=_between(0.0, 1.0, low_open=True))
-    weight_decay: float = field(metadata=_between(0.0, 1.0))
-    seed: int = field(metadata=_at_least(0))
-    logging_steps: int = field(metadata=_at_least(1))
+    adam_beta1: float = Field(ge=0.0, le=1.0)
+    adam_beta2: float = Field(ge=0.0, le=1.0)
+    adam_epsilon: float = Field(gt=0.0, le=1.0)
+    weight_decay: float = Field(ge=0.0, le=1.0)
+    seed: int = Field(ge=0)
+    logging_steps: int = Field(ge=1)
     """Optimizer steps between two points of the training-loss curve."""
     bf16: bool
     """bfloat16 mixed precision (GPU: A100/H100); also the inference precision of evaluate and baseline."""
@@ -219,27 +218,29 @@ class TrainParams:
     """float16 mixed precision (GPU: V100); false when ``bf16`` is true."""
     tf32: bool
     """TF32 matmuls (GPU: A100/H100)."""
-    dataloader_num_workers: int = field(metadata=_at_least(0))
-    checkpoint_steps: int = field(metadata=_at_least(0))
+    dataloader_num_workers: int = Field(ge=0)
+    checkpoint_steps: int = Field(ge=0)
     """Optimizer steps between resumable checkpoints; 0: none. A multiple of ``logging_steps``: the first loss a
     resumed run logs then averages the same steps as in an uninterrupted run."""
-    processes: int = field(metadata=_at_least(1))
+    processes: int = Field(ge=1)
     """DDP training processes on this machine (one per GPU), launched with ``torchrun``."""
-    oversample_threshold: float = field(metadata=_between(0.0, 1.0))
-    """Repeat-factor oversampling of the long tail (:mod:`pipeline.data.tail`): a type found in a fraction ``f`` of
-    the training sentences below this threshold gets the repeat factor ``sqrt(threshold / f)``; a sentence is
+    oversample_threshold: float = Field(ge=0.0, le=1.0)
+    """Repeat-factor oversampling of the long tail (:mod:`pipeline.data.tail`): a type found in a fraction ``f``
+    of the training sentences below this threshold gets the repeat factor ``sqrt(threshold / f)``; a sentence is
     repeated by the largest factor of its types, rounded, at most ``oversample_cap`` times. 0: off."""
-    oversample_cap: int = field(metadata=_at_least(1))
+    oversample_cap: int = Field(ge=1)
     """Most copies of one training sentence that oversampling makes (1: no repeats)."""
 
     @classmethod
-    def read(cls, params: dict[str, Any], system: str) -> TrainParams:
+    def read(cls, params: dict[str, Any], system: str) -> TrainParams:  # type: ignore[override]
         """The shared ``train`` block with ``systems.<system>.train`` applied; errors name the key's origin."""
         shared = params.get(cls.BLOCK)
         if not isinstance(shared, dict):
             raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
-        overrides = SystemParams.read(params, system).train
-        unknown = sorted(set(overrides) - {f.name for f in fields(cls)})
+        overrides = system_block(params, system).get("train") or {}
+        if not isinstance(overrides, dict):
+            raise ParamError(f"systems.{system}.train: got {overrides!r}; allowed: a mapping")
+        unknown = sorted(set(overrides) - set(cls.model_fields))
         if unknown:
             raise ParamError(f"systems.{system}.train: got {unknown}; allowed: keys of train")
         where = {key: f"systems.{system}.train.{key}" for key in overrides}
@@ -253,7 +254,6 @@ class TrainParams:
         return hp
 
 
-@dataclass(frozen=True)
 class PrecisionParams(Block):
     """``train.bf16``, ``train.fp16`` and ``train.tf32`` alone: the precision ``evaluate`` and ``baseline`` run
     the model in on a GPU (the shared ``train`` block's flags; a system's overrides apply to training only)."""
@@ -268,39 +268,86 @@ class PrecisionParams(Block):
     """As :attr:`TrainParams.tf32`."""
 
 
-@dataclass(frozen=True)
-class SystemParams:
-    """Block ``systems.<system>``: the entity types a system keeps and its training overrides."""
+EntityTypes = tuple[Literal[ENTITY_TYPES], ...]
 
-    types: tuple[str, ...] = field(metadata={"choices": ENTITY_TYPES})
+
+class SystemParams(Block):
+    """Block ``systems.<system>``: the entity types a system keeps, its training overrides, and the systems
+    scored on its types beside it. Only ``types`` is required."""
+
+    types: EntityTypes = Field(min_length=1)
     """MultiNERD entity types kept; every other tag becomes ``O``."""
-    train: dict[str, Any]
+    train: dict[str, Any] = {}
     """Overrides of the ``train`` block for this system only, e.g. ``{learning_rate: 1.0e-4}``."""
+    compare: tuple[str, ...] = ()
+    """Other systems scored on this system's types beside it: their test predictions and gold tags with every
+    type outside the types both systems keep mapped to ``O`` (``analyze``)."""
+
+    _unique_types = field_validator("types")(_unique)
 
     @classmethod
-    def read(cls, params: dict[str, Any], system: str) -> SystemParams:
+    def read(cls, params: dict[str, Any], system: str) -> SystemParams:  # type: ignore[override]
+        """The whole entry, every name in ``compare`` checked to be another system of ``params``."""
         name = f"systems.{system}"
-        block = (params.get("systems") or {}).get(system)
-        if not isinstance(block, dict):
-            raise ParamError(f"{name}: missing from params.yaml or not a mapping")
-        return build(cls, {**block, "train": block.get("train") or {}}, name)
+        entry = build(cls, system_block(params, system), name)
+        names = system_names(params)
+        for other in entry.compare:
+            if other == system or other not in names:
+                raise ParamError(f"{name}.compare: got {other!r}; allowed: other systems ({', '.join(names)})")
+        return entry
 
 
-@dataclass(frozen=True)
+class SystemTypes(Block):
+    """``systems.<system>.types`` alone: all that ``prepare`` reads of a system."""
+
+    types: EntityTypes = Field(min_length=1)
+    """As :attr:`SystemParams.types`."""
+
+    _unique_types = field_validator("types")(_unique)
+
+    @classmethod
+    def read(cls, params: dict[str, Any], system: str) -> SystemTypes:  # type: ignore[override]
+        block = system_block(params, system)
+        name = f"systems.{system}"
+        unknown = sorted(set(block) - set(SystemParams.model_fields))
+        if unknown:
+            raise ParamError(f"{name}: unknown key(s) {unknown}; allowed keys: {', '.join(SystemParams.model_fields)}")
+        return build(cls, {key: block[key] for key in cls.model_fields if key in block}, name)
+
+
+def system_names(params: dict[str, Any]) -> list[str]:
+    """The systems of ``params``, in file order; raises :class:`ParamError` when there is none or a name is
+    not a :data:`SYSTEM_NAME`."""
+    systems = params.get("systems")
+    if not isinstance(systems, dict) or not systems:
+        raise ParamError("systems: missing from params.yaml or empty; allowed: a mapping of system names to entries")
+    for name in systems:
+        if not isinstance(name, str) or not SYSTEM_NAME.fullmatch(name):
+            raise ParamError(f"systems: got the name {name!r}; allowed: letters, digits and hyphens, "
+                             "starting with a letter or digit")
+    return list(systems)
+
+
+def all_systems(params: dict[str, Any]) -> dict[str, SystemParams]:
+    """Every system's whole entry, checked (:meth:`SystemParams.read`), in file order."""
+    return {system: SystemParams.read(params, system) for system in system_names(params)}
+
+
 class EvaluateParams(Block):
     """Block ``evaluate``: how the test split is scored."""
 
     BLOCK: ClassVar[str] = "evaluate"
     PARTIAL: ClassVar[bool] = True
-    batch_size: int = field(metadata=_at_least(1))
+    batch_size: int = Field(ge=1)
     """Sentences per prediction batch."""
 
 
-@dataclass(frozen=True)
 class EvaluationLanguages(Block):
     """``evaluate.languages`` alone: the languages the ``languages`` stage tests each system and the baseline on."""
 
     BLOCK: ClassVar[str] = "evaluate"
     PARTIAL: ClassVar[bool] = True
-    languages: tuple[str, ...] = field(metadata={"choices": LANGUAGES})
+    languages: Languages = Field(min_length=1)
     """MultiNERD ``lang`` codes, each tested on its own test split; changing them never retrains."""
+
+    _unique_languages = field_validator("languages")(_unique)

@@ -10,8 +10,6 @@ from pathlib import Path
 
 SPLITS = ("train", "validation", "test")
 """MultiNERD's splits, in the order stages process them."""
-SYSTEMS = ("A", "B")
-"""The two systems: A keeps every MultiNERD type, B the types listed in ``systems.B.types``."""
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
 """MultiNERD's ten language codes (the ``lang`` column), in alphabetical order."""
 
@@ -45,23 +43,31 @@ SCORES_DIR = REPORTS_DIR / "scores"
 PLOTS_DIR = REPORTS_DIR / "plots"
 """The data behind the figures, as CSV, for ``dvc plots show``."""
 FIGURES_DIR = REPORTS_DIR / "figures"
+CONFUSION_FIGURES_DIR = FIGURES_DIR / "confusion"
+"""``analyze``: ``<system>.png``, the span confusion matrix of each system."""
 ERRORS_FILE = REPORTS_DIR / "errors" / "summary.json"
 EXAMPLES_FILE = REPORTS_DIR / "errors" / "examples.json"
 """``analyze``: a few test sentences for each of the most frequent confusions of each system."""
 TAIL_FILE = SCORES_DIR / "tail.json"
-"""``analyze``: System A's per-type scores beside its training frequency (and the reference run's, when its
-oversampling differs)."""
+"""``analyze``: each system's per-type test scores beside the type's training frequency."""
+COMPARISONS_FILE = SCORES_DIR / "comparisons.json"
+"""``analyze``: per-type detail of every comparison on shared types declared by ``systems.<system>.compare``."""
+COMPARISON_METRICS_FILE = METRICS_DIR / "comparisons.json"
+"""``analyze``: the overall scores of each such comparison, keyed ``<other>_on_<system>_types`` (DVC metrics)."""
+PLOT_SERIES = {"training_loss": ("train/loss", "loss"), "validation_f1": ("validation/f1", "f1")}
+"""``plots``: ``reports/plots/<name>/<system>.csv`` (columns ``step`` and the value) from each system's dvclive
+series, so that ``dvc plots show`` draws every system without naming one."""
 REPORT_FILE = REPORTS_DIR / "README.md"
 
 
 def metrics_file(name: str) -> Path:
-    """``reports/metrics/<name>.json``: ``A``, ``B``, ``baseline_A``, ``baseline_B`` or ``A_on_B_types``."""
+    """``reports/metrics/<name>.json``: ``<system>`` or ``baseline_<system>``."""
     return METRICS_DIR / f"{name}.json"
 
 
 def scores_file(name: str) -> Path:
     """``reports/scores/<name>.json``: the per-type detail behind :func:`metrics_file` of the same name; also
-    ``languages_<system>`` (per-type detail of every evaluation language) and ``tail``."""
+    ``languages_<system>`` (per-type detail of every evaluation language)."""
     return SCORES_DIR / f"{name}.json"
 
 

@@ -7,10 +7,12 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pipeline.core.exceptions import (DataError, DiskFullError, HubUnreachableError, ParamError, disk_full_cause,
                                  is_torch_write_failure, low_space_folder)
-from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR, REPORTS_DIR, SYSTEMS
+from pipeline.core.params import system_names
+from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR, REPORTS_DIR
 
 EXPECTED_ERRORS = (ParamError, DataError, HubUnreachableError, FileNotFoundError)
 OUTPUT_FOLDERS = [CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR.parent, REPORTS_DIR, Path(".")]
@@ -53,8 +55,11 @@ def run_stage(main: Callable[[], None]) -> None:
         sys.exit(1)
 
 
-def system_argument(stage: str) -> str:
-    """The system named on the command line of ``python -m pipeline.<stage> SYSTEM``."""
-    if len(sys.argv) != 2 or sys.argv[1] not in SYSTEMS:
-        raise ParamError(f"usage: python -m pipeline.{stage} SYSTEM, with SYSTEM one of {', '.join(SYSTEMS)}")
+def system_argument(stage: str, params: dict[str, Any]) -> str:
+    """The system named on the command line of ``python -m pipeline.stages.<stage> SYSTEM``: a key of
+    ``systems`` in ``params``; raises :class:`ParamError` otherwise."""
+    names = system_names(params)
+    if len(sys.argv) != 2 or sys.argv[1] not in names:
+        raise ParamError(f"usage: python -m pipeline.stages.{stage} SYSTEM, with SYSTEM one of the systems of "
+                         f"params.yaml: {', '.join(names)}")
     return sys.argv[1]

@@ -1,4 +1,8 @@
-"""Score a SpanMarker model on a test split: SpanMarker's decoding, BIO tags, seqeval entity scores."""
+"""Score a SpanMarker model on test splits: SpanMarker's decoding, BIO tags, seqeval entity scores.
+
+:func:`score_placed` is the one sequence of the stages that score a model (evaluate, baseline, languages):
+move the model to its placement, predict under its autocast, score.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from datasets import Dataset
 from span_marker import SpanMarkerModel
 
+from pipeline.model.device import Placement, autocast, place_model
 from pipeline.model.inference import predict_entities
 from pipeline.data.labels import restrict_tags
 from pipeline.evaluation.metrics import entity_scores
@@ -56,3 +61,16 @@ def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_
         gold, predicted = restrict_tags(gold, types), restrict_tags(predicted, types)
     metrics = {f"test_{key}": value for key, value in entity_scores(gold, predicted).items()}
     return metrics, gold, predicted
+
+
+Scored = tuple[dict[str, Any], list[list[str]], list[list[str]]]
+"""What :func:`score_model` returns: test metrics, gold tags, predicted tags."""
+
+
+def score_placed(model: SpanMarkerModel, tests: dict[str, Dataset], labels: list[str], batch_size: int,
+                 placement: Placement, types: set[str] | None = None) -> dict[str, Scored]:
+    """:func:`score_model` of ``model`` on each named test split, the model moved to ``placement`` and run
+    under its autocast (:mod:`pipeline.model.device`); keyed as ``tests``."""
+    model = place_model(model, placement)
+    with autocast(placement):
+        return {name: score_model(model, test, labels, batch_size, types=types) for name, test in tests.items()}

@@ -4,10 +4,12 @@ Training gets its device and mixed precision from the Hugging Face ``Trainer``; 
 model (evaluate, baseline) use :func:`choose_placement`, :func:`place_model` and :func:`autocast`
 (``pipeline.predict``, which has no parameter file, only the first two: the GPU in float32)::
 
-    placement = choose_placement(asdict(PrecisionParams.read(params)))
+    placement = choose_placement(PrecisionParams.read(params).model_dump())
     model = place_model(SpanMarkerModel.from_pretrained(path), placement)
     with autocast(placement):
         model.predict(sentences)
+
+:func:`pipeline.evaluation.scoring.score_placed` is that sequence for the stages.
 
 On a GPU, ``bf16`` or ``fp16`` runs the forward pass under ``torch.autocast`` in that dtype, as the
 ``Trainer`` does in training; the weights stay in float32. Autocast rather than a model cast to that dtype

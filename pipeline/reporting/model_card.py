@@ -6,7 +6,6 @@ and the run's report, so that training never touches the test split.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from pipeline.reporting.markdown import data_source, percent, starting_model, table
@@ -46,7 +45,7 @@ def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: Train
         "", "## Training", "",
         f"- Starting model: {starting_model(model)}.",
         f"- Epochs that ran: {epochs_run}.", "",
-        *table(["Hyperparameter", "Value"], list(asdict(hp).items())),
+        *table(["Hyperparameter", "Value"], list(hp.model_dump().items())),
         "", "## Validation results", "",
         *table(["Precision", "Recall", "F1", "Accuracy"],
                [[percent(validation[key]) for key in ("precision", "recall", "f1", "accuracy")]], "rrrr"),

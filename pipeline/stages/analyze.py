@@ -1,17 +1,25 @@
-"""Stage ``analyze``: A vs B on the same types, span-level error analysis and the long-tail view.
+"""Stage ``analyze``: comparisons on shared types, span-level error analysis and the long-tail view, for every
+system of ``params.yaml``.
 
-Reads both systems' test predictions and writes ``reports/metrics/A_on_B_types.json`` (a DVC metrics file:
-System A's overall scores once every type outside System B's is mapped to ``O``), ``reports/scores/A_vs_B.json``
-(the per-type detail of A on B's types and of B), ``reports/errors/summary.json`` (confusion counts and the most
-frequent errors per system), ``reports/errors/examples.json`` (the first test sentences of each of the most
-frequent confusions), ``reports/scores/tail.json`` (System A's per-type scores against training frequency, beside
-the committed reference run's when that ran with other oversampling) and figures: confusion matrices and
-per-type F1 against training frequency.
+Reads each system's test predictions and prepared training data and writes
+
+- ``reports/metrics/comparisons.json`` (DVC metrics): for every system ``S`` and every system ``X`` of
+  ``systems.S.compare``, ``X_on_S_types``: X's overall scores once every type outside the types both keep is
+  mapped to ``O`` in its gold and predicted tags;
+- ``reports/scores/comparisons.json``: the per-type detail of each comparison, both sides scored on the same
+  restricted gold tags;
+- ``reports/errors/summary.json`` (confusion counts and the most frequent errors per system) and
+  ``reports/errors/examples.json`` (the first test sentences of each of the most frequent confusions);
+- ``reports/scores/tail.json``: each system's per-type test scores against the type's training frequency and
+  its oversampling repeat factor;
+- figures: ``reports/figures/confusion/<system>.png`` and ``reports/figures/long_tail_f1.png``.
+
+Oversampling against no oversampling is a comparison like any other: declare a second system with the same
+types, ``train: {oversample_threshold: ...}`` and ``compare: [<the plain one>]`` (README, "Systems").
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -19,93 +27,102 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from pipeline.core.atomic import write_json
-from pipeline.data.splits import entity_counts, load_info, load_split
 from pipeline.core.exceptions import DataError
-from pipeline.reporting.figures import plot_confusion, plot_long_tail, save
-from pipeline.data.labels import restrict_tags
-from pipeline.evaluation.metrics import entity_scores, overall, per_type, per_type_f1
-from pipeline.core.params import TrainParams, read_params
+from pipeline.core.params import TrainParams, all_systems, read_params
 from pipeline.core.paths import (
+    COMPARISON_METRICS_FILE,
+    COMPARISONS_FILE,
+    CONFUSION_FIGURES_DIR,
     ERRORS_FILE,
     EXAMPLES_FILE,
     FIGURES_DIR,
     PREDICTIONS_DIR,
-    SYSTEMS,
     TAIL_FILE,
-    metrics_file,
-    scores_file,
 )
-from pipeline.evaluation.reference import oversampling, reference_scores
-from pipeline.evaluation.span_errors import confusion_examples, error_summary, span_confusion, top_confusions
 from pipeline.core.stage import run_stage
+from pipeline.data.labels import restrict_tags
+from pipeline.data.splits import entity_counts, load_info, load_split
 from pipeline.data.tail import type_presence, type_repeat_factors
+from pipeline.evaluation.metrics import entity_scores, overall, per_type, per_type_f1
+from pipeline.evaluation.span_errors import confusion_examples, error_summary, span_confusion, top_confusions
+from pipeline.reporting.figures import plot_confusion, plot_long_tail, save
 
 logger = logging.getLogger(__name__)
 EXAMPLE_CONFUSIONS = 3
 """Most frequent confusions of each system shown with example sentences."""
 EXAMPLES_PER_CONFUSION = 2
 """Test sentences shown for each of them."""
-TAIL_SYSTEM = "A"
-"""The system whose long tail is measured: the one that keeps every MultiNERD type."""
+
+Tags = tuple[list[list[str]], list[list[str]]]
+"""Gold and predicted BIO tags of a system's test sentences."""
 
 
-def load_predictions(system: str) -> tuple[list[list[str]], list[list[str]]]:
+def load_predictions(system: str) -> Tags:
     """Gold and predicted BIO tags of a system's test sentences."""
     table = pq.read_table(PREDICTIONS_DIR / f"{system}.parquet", columns=["gold", "predicted"])
     return table["gold"].to_pylist(), table["predicted"].to_pylist()
 
 
-def compare_on_types(gold_a: list[list[str]], predicted_a: list[list[str]], gold_b: list[list[str]],
-                     predicted_b: list[list[str]], types: set[str]) -> dict[str, dict[str, Any]]:
-    """Scores of A restricted to ``types`` and of B, on B's gold; raises :class:`DataError` if the gold data differ."""
-    restricted_gold = restrict_tags(gold_a, types)
-    if restricted_gold != restrict_tags(gold_b, types):
-        raise DataError("A's and B's test sets differ once restricted to B's types; rerun prepare for both")
-    return {"A_on_B_types": entity_scores(restricted_gold, restrict_tags(predicted_a, types)),
-            "B": entity_scores(gold_b, predicted_b)}
+def comparison_name(other: str, system: str) -> str:
+    """The key of ``other`` scored on ``system``'s types: ``<other>_on_<system>_types``."""
+    return f"{other}_on_{system}_types"
+
+
+def compare_on_types(system: str, tags: Tags, other: str, other_tags: Tags, types: set[str]) -> dict[str, Any]:
+    """``system`` and ``other`` scored on the same gold tags, every type outside ``types`` (those both keep)
+    mapped to ``O`` in gold and predictions: ``{"system": system, "other": other, "types": sorted types,
+    "scores": {system: scores, other: scores}}``, scores in seqeval's layout
+    (:func:`pipeline.evaluation.metrics.entity_scores`). Raises :class:`DataError` when the two gold sequences
+    differ once restricted (the systems were prepared from different test data)."""
+    gold = restrict_tags(tags[0], types)
+    if gold != restrict_tags(other_tags[0], types):
+        raise DataError(f"the test sets of {system} and {other} differ once restricted to the types both keep "
+                        f"({', '.join(sorted(types))}); rerun prepare for both")
+    return {"system": system, "other": other, "types": sorted(types),
+            "scores": {system: entity_scores(gold, restrict_tags(tags[1], types)),
+                       other: entity_scores(gold, restrict_tags(other_tags[1], types))}}
+
+
+def comparisons(declared: dict[str, tuple[str, ...]], types: dict[str, list[str]],
+                tags: dict[str, Tags]) -> dict[str, dict[str, Any]]:
+    """Every declared comparison, keyed by :func:`comparison_name`: for each system ``S`` and each ``X`` in
+    ``declared[S]``, :func:`compare_on_types` of S and X on the types both keep."""
+    return {comparison_name(other, system): compare_on_types(system, tags[system], other, tags[other],
+                                                             set(types[system]) & set(types[other]))
+            for system, others in declared.items() for other in others}
 
 
 def tail_table(scores: dict[str, Any], train_entities: dict[str, int], train_sentences: dict[str, int],
-               repeat_factors: dict[str, float], reference: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+               repeat_factors: dict[str, float]) -> dict[str, dict[str, Any]]:
     """Per type, most training entities first: training entities and sentences, the oversampling repeat
-    factor, test entities, test precision/recall/F1, and the same scores of ``reference`` when given.
+    factor, test entities and test precision/recall/F1.
 
-    ``scores`` and ``reference`` are scores files (``test_<TYPE>`` keys); a type missing from the test split
-    has 0 test entities and scores of 0.
+    ``scores`` is a scores file (``test_<TYPE>`` keys); a type missing from the test split has 0 test entities
+    and scores of 0.
     """
-    now, before = per_type(scores), per_type(reference) if reference is not None else None
+    now = per_type(scores)
     empty = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "number": 0}
     rows = {}
     for entity_type in sorted(set(train_entities) | set(now), key=lambda t: (-train_entities.get(t, 0), t)):
         score = now.get(entity_type, empty)
-        row = {"train_entities": train_entities.get(entity_type, 0),
-               "train_sentences": train_sentences.get(entity_type, 0),
-               "repeat_factor": repeat_factors.get(entity_type, 1.0), "test_entities": score["number"],
-               **{key: score[key] for key in ("precision", "recall", "f1")}}
-        if before is not None:
-            row["reference"] = {key: before.get(entity_type, empty)[key] for key in ("precision", "recall", "f1")}
-        rows[entity_type] = row
+        rows[entity_type] = {"train_entities": train_entities.get(entity_type, 0),
+                             "train_sentences": train_sentences.get(entity_type, 0),
+                             "repeat_factor": repeat_factors.get(entity_type, 1.0), "test_entities": score["number"],
+                             **{key: score[key] for key in ("precision", "recall", "f1")}}
     return rows
 
 
-def tail_analysis(system: str, scores: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """``reports/scores/tail.json``: :func:`tail_table` of ``system`` and, when the committed reference run
-    trained it with other oversampling settings, the reference's scores beside it."""
-    hp = TrainParams.read(params, system)
+def tail_analysis(system: str, scores: dict[str, Any], hp: TrainParams) -> dict[str, Any]:
+    """One system's entry of ``reports/scores/tail.json``: its oversampling settings, overall test F1 and
+    :func:`tail_table`."""
     labels = load_info(system)["labels"]
     presence, types = type_presence(load_split(system, "train").data.table["ner_tags"], labels)
     threshold = hp.oversample_threshold if hp.oversample_threshold > 0 else 0.0
     factors = type_repeat_factors(presence, threshold)
-    committed = reference_scores(scores_file(system))
-    mine = oversampling(params, system)
-    reference = committed if committed is not None and oversampling(committed[1], system) != mine else None
     rows = tail_table(scores, entity_counts(system), dict(zip(types, presence.sum(axis=0).tolist())),
-                      dict(zip(types, np.round(factors, 4).tolist())), reference[0] if reference else None)
-    return {"system": system, "oversampling": {"threshold": mine[0], "cap": mine[1]},
-            "reference": None if reference is None else
-            {"oversampling": dict(zip(("threshold", "cap"), oversampling(reference[1], system))),
-             "overall_f1": reference[0].get("test_overall_f1")},
-            "overall_f1": scores.get("test_overall_f1"), "types": rows}
+                      dict(zip(types, np.round(factors, 4).tolist())))
+    return {"oversampling": {"threshold": threshold, "cap": hp.oversample_cap if threshold > 0 else 1},
+            "overall_f1": scores["test_overall_f1"], "types": rows}
 
 
 def load_tokens(system: str) -> list[list[str]]:
@@ -114,34 +131,37 @@ def load_tokens(system: str) -> list[list[str]]:
 
 
 def main() -> None:
-    types = {system: load_info(system)["types"] for system in SYSTEMS}
-    predictions = {system: load_predictions(system) for system in SYSTEMS}
-    comparison = compare_on_types(*predictions["A"], *predictions["B"], set(types["B"]))
-    write_json(scores_file("A_vs_B"), comparison)
-    write_json(metrics_file("A_on_B_types"), overall(comparison["A_on_B_types"]))
+    params = read_params()
+    systems = all_systems(params)
+    types = {system: load_info(system)["types"] for system in systems}
+    tags = {system: load_predictions(system) for system in systems}
+    compared = comparisons({system: entry.compare for system, entry in systems.items()}, types, tags)
+    write_json(COMPARISONS_FILE, compared)
+    write_json(COMPARISON_METRICS_FILE, {name: overall(detail["scores"][detail["other"]])
+                                         for name, detail in compared.items()})
 
     errors, examples = {}, {}
-    for system in SYSTEMS:
-        rows = span_confusion(*predictions[system])
+    for system in systems:
+        rows = span_confusion(*tags[system])
         top = top_confusions(rows, n=10)
         errors[system] = {"summary": error_summary(rows), "top": top, "rows": rows}
-        examples[system] = confusion_examples(load_tokens(system), *predictions[system], top[:EXAMPLE_CONFUSIONS],
+        examples[system] = confusion_examples(load_tokens(system), *tags[system], top[:EXAMPLE_CONFUSIONS],
                                               k=EXAMPLES_PER_CONFUSION)
         save(plot_confusion(rows, types[system], f"System {system}: test-set span errors"),
-             FIGURES_DIR / f"confusion_{system}.png")
+             CONFUSION_FIGURES_DIR / f"{system}.png")
     write_json(ERRORS_FILE, errors)
     write_json(EXAMPLES_FILE, examples)
 
-    scores = {system: json.loads(scores_file(system).read_text(encoding="utf-8")) for system in SYSTEMS}
-    tail = tail_analysis(TAIL_SYSTEM, scores[TAIL_SYSTEM], read_params())
-    write_json(TAIL_FILE, tail)
-    f1 = {system: per_type_f1(scores[system]) for system in SYSTEMS}
-    if tail["reference"] is not None:  # the committed run beside this one, e.g. without oversampling
-        threshold = tail["reference"]["oversampling"]["threshold"]
-        f1[f"{TAIL_SYSTEM}, reference run (oversampling threshold {threshold:g})"] = {
-            entity_type: row["reference"]["f1"] for entity_type, row in tail["types"].items()}
-    save(plot_long_tail(f1, entity_counts(TAIL_SYSTEM)), FIGURES_DIR / "long_tail_f1.png")
-    logger.info("A on B's types vs B written to %s; errors to %s", scores_file("A_vs_B"), ERRORS_FILE)
+    scores = {system: {f"test_{key}": value for key, value in entity_scores(*tags[system]).items()}
+              for system in systems}
+    write_json(TAIL_FILE, {system: tail_analysis(system, scores[system], TrainParams.read(params, system))
+                           for system in systems})
+    counts: dict[str, int] = {}
+    for system in systems:  # a type's training entities are the same in every system that keeps it
+        counts |= entity_counts(system)
+    save(plot_long_tail({system: per_type_f1(scores[system]) for system in systems}, counts),
+         FIGURES_DIR / "long_tail_f1.png")
+    logger.info("%d comparison(s) written to %s; errors to %s", len(compared), COMPARISONS_FILE, ERRORS_FILE)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Stage ``baseline``: the starting checkpoint scored on a system's test split before any fine-tuning.
 
-Usage: ``python -m pipeline.stages.baseline A``. When ``model.name`` is a SpanMarker model (the real run starts
+Usage: ``python -m pipeline.stages.baseline SYSTEM``, a system of ``params.yaml``. When ``model.name`` is a SpanMarker model (the real run starts
 from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the system's types
 and scored like the trained system: overall scores to ``reports/metrics/baseline_<system>.json``, per-type
 detail to ``reports/scores/baseline_<system>.json``. When it is a plain encoder there is nothing to score:
@@ -11,15 +11,14 @@ runs on the GPU when there is one, in the ``train`` precision (``pipeline.model.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 
 from pipeline.core.atomic import write_json
 from pipeline.data.splits import load_info, load_split
-from pipeline.model.device import autocast, choose_placement, place_model
+from pipeline.model.device import choose_placement
 from pipeline.evaluation.metrics import overall
 from pipeline.core.params import CheckpointParams, EvaluateParams, PrecisionParams, read_params
 from pipeline.core.paths import metrics_file, scores_file
-from pipeline.evaluation.scoring import score_model
+from pipeline.evaluation.scoring import score_placed
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
 
@@ -27,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 def main() -> None:
-    system = system_argument("baseline")
     params = read_params()
+    system = system_argument("baseline", params)
     model_params, batch_size = CheckpointParams.read(params), EvaluateParams.read(params).batch_size
     name = f"baseline_{system}"
     start = load_starting_model(model_params)
@@ -38,12 +37,10 @@ def main() -> None:
         write_json(metrics_file(name), {})
         logger.info("system %s: %s", system, reason)
         return
-    placement = choose_placement(asdict(PrecisionParams.read(params)))
-    model = place_model(start, placement)
+    placement = choose_placement(PrecisionParams.read(params).model_dump())
     info = load_info(system)
-    with autocast(placement):
-        scores, _, _ = score_model(model, load_split(system, "test"), info["labels"], batch_size,
-                                   types=set(info["types"]))
+    scores = score_placed(start, {"test": load_split(system, "test")}, info["labels"], batch_size, placement,
+                          types=set(info["types"]))["test"][0]
     scores.update(available=True, model=model_params.name)
     write_json(scores_file(name), scores)
     write_json(metrics_file(name), overall(scores, "test_"))

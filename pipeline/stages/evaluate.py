@@ -1,6 +1,6 @@
 """Stage ``evaluate``: score one trained system on its test split, offline, with seqeval.
 
-Usage: ``python -m pipeline.stages.evaluate A``. Writes
+Usage: ``python -m pipeline.stages.evaluate SYSTEM``, a system of ``params.yaml``. Writes
 
 - ``reports/metrics/<system>.json``: the overall micro scores (:class:`pipeline.evaluation.metrics.OverallScores`), a DVC
   metrics file;
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,12 +24,12 @@ from datasets import Dataset
 
 from pipeline.core.atomic import atomic_path, write_json
 from pipeline.data.splits import load_labels, load_split
-from pipeline.model.device import autocast, choose_placement, place_model
+from pipeline.model.device import choose_placement
 from pipeline.evaluation.metrics import overall
 from pipeline.model.model_folder import load_model
 from pipeline.core.params import EvaluateParams, PrecisionParams, read_params
 from pipeline.core.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
-from pipeline.evaluation.scoring import score_model
+from pipeline.evaluation.scoring import score_placed
 from pipeline.core.stage import run_stage, system_argument
 
 logger = logging.getLogger(__name__)
@@ -44,15 +43,13 @@ def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicte
 
 
 def main() -> None:
-    system = system_argument("evaluate")
     params = read_params()
+    system = system_argument("evaluate", params)
     batch_size = EvaluateParams.read(params).batch_size
-    labels = load_labels(system)
     test = load_split(system, "test")
-    placement = choose_placement(asdict(PrecisionParams.read(params)))
-    model = place_model(load_model(MODELS_DIR / system), placement)
-    with autocast(placement):
-        scores, gold, predicted = score_model(model, test, labels, batch_size)
+    placement = choose_placement(PrecisionParams.read(params).model_dump())
+    scores, gold, predicted = score_placed(load_model(MODELS_DIR / system), {"test": test}, load_labels(system),
+                                           batch_size, placement)["test"]
     train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
     scores["epoch"] = train_results["epoch"]
     write_predictions(PREDICTIONS_DIR / f"{system}.parquet", test, gold, predicted)

@@ -1,7 +1,7 @@
 """Stage ``languages``: one trained system and the starting checkpoint scored on every evaluation language.
 
-Usage: ``python -m pipeline.stages.languages A``. For each language of ``evaluate.languages`` it scores, with the
-inference and scoring code of ``evaluate`` (:func:`pipeline.evaluation.scoring.score_model`), the test split of that
+Usage: ``python -m pipeline.stages.languages SYSTEM``, a system of ``params.yaml``. For each language of ``evaluate.languages`` it scores, with the
+inference and scoring code of ``evaluate`` (:func:`pipeline.evaluation.scoring.score_placed`), the test split of that
 language prepared with the system's types (``data/languages/<system>/<lang>.parquet``), and writes
 
 - ``reports/metrics/languages_<system>.json``: the overall test F1 of every language, ``{"f1": {lang: f1}}``
@@ -19,29 +19,27 @@ so its scores equal ``evaluate``'s when ``prepare.languages`` is one language.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from typing import Any
 
 import pyarrow.parquet as pq
 from datasets import Dataset
-from span_marker import SpanMarkerModel
 
 from pipeline.core.atomic import write_json
 from pipeline.data.splits import load_info
-from pipeline.model.device import autocast, choose_placement, place_model
+from pipeline.model.device import choose_placement
 from pipeline.core.exceptions import DataError
 from pipeline.evaluation.metrics import overall
 from pipeline.model.model_folder import load_model
 from pipeline.core.params import CheckpointParams, EvaluateParams, EvaluationLanguages, PrecisionParams, read_params
 from pipeline.core.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, language_metrics_file, scores_file
-from pipeline.evaluation.scoring import score_model
+from pipeline.evaluation.scoring import Scored, score_placed
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
 
 logger = logging.getLogger(__name__)
 
 
-def language_tests(system: str, languages: tuple[str, ...]) -> dict[str, Dataset]:
+def load_language_tests(system: str, languages: tuple[str, ...]) -> dict[str, Dataset]:
     """The test split of each language for ``system``; :class:`DataError` for a language the data lacks."""
     folder = LANGUAGE_TESTS_DIR / system
     present = sorted(path.stem for path in folder.glob("*.parquet"))
@@ -51,35 +49,29 @@ def language_tests(system: str, languages: tuple[str, ...]) -> dict[str, Dataset
     return {language: Dataset(pq.read_table(folder / f"{language}.parquet")) for language in languages}
 
 
-def score_languages(model: SpanMarkerModel, tests: dict[str, Dataset], labels: list[str], batch_size: int,
-                    types: set[str] | None = None) -> dict[str, dict[str, Any]]:
-    """``{lang: test scores}`` (``test_`` keys, as ``evaluate`` writes them) of ``model`` on each language."""
-    return {language: score_model(model, test, labels, batch_size, types=types)[0]
-            for language, test in tests.items()}
-
-
 def language_f1(scores: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """The metrics file of :func:`score_languages`' result: ``{"f1": {lang: overall test F1}}``."""
+    """The metrics file of ``{lang: test scores}``: ``{"f1": {lang: overall test F1}}``."""
     return {"f1": {language: overall(test, "test_")["f1"] for language, test in scores.items()}}
 
 
 def main() -> None:
-    system = system_argument("languages")
     params = read_params()
+    system = system_argument("languages", params)
     languages = EvaluationLanguages.read(params).languages
     batch_size, checkpoint = EvaluateParams.read(params).batch_size, CheckpointParams.read(params)
     info = load_info(system)
-    tests = language_tests(system, languages)
-    placement = choose_placement(asdict(PrecisionParams.read(params)))
-    trained_model = place_model(load_model(MODELS_DIR / system), placement)
-    with autocast(placement):
-        trained = score_languages(trained_model, tests, info["labels"], batch_size)
+    tests = load_language_tests(system, languages)
+    placement = choose_placement(PrecisionParams.read(params).model_dump())
+
+    def scores_only(scored: dict[str, Scored]) -> dict[str, dict[str, Any]]:
+        return {language: metrics for language, (metrics, _, _) in scored.items()}
+
+    trained = scores_only(score_placed(load_model(MODELS_DIR / system), tests, info["labels"], batch_size, placement))
     start = load_starting_model(checkpoint)
     baseline: dict[str, Any]
     if start is not None:
-        with autocast(placement):
-            baseline = score_languages(place_model(start, placement), tests, info["labels"], batch_size,
-                                       types=set(info["types"]))
+        baseline = scores_only(score_placed(start, tests, info["labels"], batch_size, placement,
+                                            types=set(info["types"])))
     else:
         baseline = {"available": False, "model": checkpoint.name, "reason": plain_encoder_reason(checkpoint)}
     for language in languages:

@@ -1,8 +1,11 @@
-"""Stage ``plots``: label distributions, per-type test F1 of A beside B, both systems' training curves, and
-overall test F1 per evaluation language of the baseline and both systems.
+"""Stage ``plots``: label distributions, per-type test F1 of every system, every system's training curves, and
+overall test F1 per evaluation language of each system and its baseline.
 
-Writes PNG figures to ``reports/figures/`` and the numbers behind the label distributions and per-type
-scores as CSV to ``reports/plots/`` (drawn by ``dvc plots show`` as declared in ``dvc.yaml``).
+Writes PNG figures to ``reports/figures/`` and, for ``dvc plots show`` (as declared in ``dvc.yaml``), the
+numbers behind them as CSV under ``reports/plots/``: ``label_distribution_<split>.csv``,
+``per_type_f1/<system>.csv``, ``training_loss/<system>.csv``, ``validation_f1/<system>.csv`` and
+``language_f1.csv``. The label distributions are those of the system that keeps the most types (the first such
+in ``params.yaml``), all of MultiNERD's in the default setup.
 """
 
 from __future__ import annotations
@@ -13,7 +16,11 @@ import logging
 from pathlib import Path
 
 from pipeline.core.atomic import atomic_path
+from pipeline.core.params import SystemTypes, read_params, system_names
+from pipeline.core.paths import FIGURES_DIR, PLOT_SERIES, PLOTS_DIR, SPLITS, TRAINING_REPORTS_DIR, scores_file
+from pipeline.core.stage import run_stage
 from pipeline.data.splits import label_counts
+from pipeline.evaluation.metrics import per_type_f1
 from pipeline.reporting.figures import (
     Curve,
     plot_label_distribution,
@@ -22,13 +29,8 @@ from pipeline.reporting.figures import (
     plot_training_curves,
     save,
 )
-from pipeline.evaluation.metrics import per_type_f1
-from pipeline.core.paths import FIGURES_DIR, PLOTS_DIR, SPLITS, SYSTEMS, TRAINING_REPORTS_DIR, scores_file
-from pipeline.core.stage import run_stage
 
 logger = logging.getLogger(__name__)
-DISTRIBUTION_SYSTEM = "A"
-"""The distributions are drawn from System A's data, which keeps every MultiNERD type."""
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
@@ -48,6 +50,11 @@ def read_curve(system: str, metric: str) -> Curve:
     return [int(row["step"]) for row in rows], [float(row[column]) for row in rows]
 
 
+def widest_system(types: dict[str, tuple[str, ...]]) -> str:
+    """The system that keeps the most entity types; the first of them in ``types``' order on a tie."""
+    return max(types, key=lambda system: len(types[system]))
+
+
 def language_f1(by_system: dict[str, dict]) -> dict[str, dict[str, float | None]]:
     """Overall test F1 per language of each system's baseline and of each system, from ``languages_<system>``
     scores files (keyed by system); a baseline without scores (plain encoder) maps every language to None."""
@@ -62,22 +69,28 @@ def language_f1(by_system: dict[str, dict]) -> dict[str, dict[str, float | None]
 
 
 def main() -> None:
+    params = read_params()
+    systems = system_names(params)
+    distribution = widest_system({system: SystemTypes.read(params, system).types for system in systems})
     for split in SPLITS:
-        counts = label_counts(DISTRIBUTION_SYSTEM, split)
-        title = f"Label distribution in the {split} set (System {DISTRIBUTION_SYSTEM} data, tokens)"
+        counts = label_counts(distribution, split)
+        title = f"Label distribution in the {split} set (System {distribution} data, tokens)"
         save(plot_label_distribution(counts, title), FIGURES_DIR / f"label_distribution_{split}.png")
         write_csv(PLOTS_DIR / f"label_distribution_{split}.csv", ["label", "count"], [list(i) for i in counts.items()])
-    scores = {system: per_type_f1(json.loads(scores_file(system).read_text(encoding="utf-8"))) for system in SYSTEMS}
+    scores = {system: per_type_f1(json.loads(scores_file(system).read_text(encoding="utf-8"))) for system in systems}
     save(plot_per_type_f1(scores), FIGURES_DIR / "per_type_f1.png")
     for system, per_system in scores.items():
-        write_csv(PLOTS_DIR / f"per_type_f1_{system}.csv", ["type", "f1"], [[t, f] for t, f in per_system.items()])
-    curves = plot_training_curves({system: read_curve(system, "train/loss") for system in SYSTEMS},
-                                  {system: read_curve(system, "validation/f1") for system in SYSTEMS})
-    save(curves, FIGURES_DIR / "training_curves.png")
+        write_csv(PLOTS_DIR / "per_type_f1" / f"{system}.csv", ["type", "f1"], [[t, f] for t, f in per_system.items()])
+    curves = {name: {system: read_curve(system, metric) for system in systems}
+              for name, (metric, _) in PLOT_SERIES.items()}
+    for name, (_, column) in PLOT_SERIES.items():
+        for system, (steps, values) in curves[name].items():
+            write_csv(PLOTS_DIR / name / f"{system}.csv", ["step", column], [list(row) for row in zip(steps, values)])
+    save(plot_training_curves(curves["training_loss"], curves["validation_f1"]), FIGURES_DIR / "training_curves.png")
     by_system = {system: json.loads(scores_file(f"languages_{system}").read_text(encoding="utf-8"))
-                 for system in SYSTEMS}
+                 for system in systems}
     columns = language_f1(by_system)
-    languages = list(by_system[SYSTEMS[0]]["system"])
+    languages = list(by_system[systems[0]]["system"])
     save(plot_language_f1(columns, languages, "Overall test F1 per language, before and after fine-tuning"),
          FIGURES_DIR / "language_f1.png")
     write_csv(PLOTS_DIR / "language_f1.csv", ["language", *columns],

@@ -20,7 +20,7 @@ from pipeline.core.atomic import atomic_path
 from pipeline.data.splits import LABELS_FILE
 from pipeline.core.exceptions import DataError
 from pipeline.data.labels import labels_for_types, remap_table
-from pipeline.core.params import PrepareParams, SystemParams, read_params
+from pipeline.core.params import PrepareParams, SystemTypes, read_params
 from pipeline.core.paths import LANGUAGE_TESTS_DIR, PREPARED_DIR, RAW_DIR, SOURCE_FILE, SPLITS
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.data.validation import list_offsets
@@ -65,17 +65,17 @@ def types_without_entities(prepared: pa.Table, types: list[str]) -> list[str]:
     return [label[2:] for index, label in enumerate(labels) if label.startswith("B-") and counts[index] == 0]
 
 
-def language_tests(table: pa.Table, types: list[str], source: str) -> dict[str, pa.Table]:
+def split_by_language(table: pa.Table, types: list[str], source: str) -> dict[str, pa.Table]:
     """The test split of every language present in ``table``, keyed by sorted ``lang`` code, system tags."""
     present = sorted(pc.unique(table["lang"]).to_pylist()) if table.num_rows else []
     return {language: prepare_split(table, [language], types, source) for language in present}
 
 
 def main() -> None:
-    system = system_argument("prepare")
     params = read_params()
+    system = system_argument("prepare", params)
     languages = list(PrepareParams.read(params).languages)
-    types = SystemParams.read(params, system).types
+    types = SystemTypes.read(params, system).types
     target = PREPARED_DIR / system
     with atomic_path(target) as tmp:
         tmp.mkdir()
@@ -95,7 +95,7 @@ def main() -> None:
     test_path = RAW_DIR / "test.parquet"
     with atomic_path(LANGUAGE_TESTS_DIR / system) as tmp:
         tmp.mkdir()
-        for language, table in language_tests(pq.read_table(test_path), types, str(test_path)).items():
+        for language, table in split_by_language(pq.read_table(test_path), types, str(test_path)).items():
             pq.write_table(table, tmp / f"{language}.parquet")
     logger.info("wrote %s and %s", target, LANGUAGE_TESTS_DIR / system)
 

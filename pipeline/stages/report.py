@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,8 @@ from pipeline.core.atomic import atomic_path
 from pipeline.data.splits import load_info
 from pipeline.reporting.markdown import data_source, marked_sentence, percent, scores_table, starting_model, table
 from pipeline.evaluation.metrics import overall, per_type
-from pipeline.core.params import ModelParams, TrainParams, read_params
-from pipeline.core.paths import ERRORS_FILE, EXAMPLES_FILE, REPORT_FILE, SYSTEMS, TAIL_FILE, scores_file
+from pipeline.core.params import ModelParams, TrainParams, read_params, system_names
+from pipeline.core.paths import COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, REPORT_FILE, TAIL_FILE, scores_file
 from pipeline.core.stage import run_stage
 
 logger = logging.getLogger(__name__)
@@ -28,15 +27,18 @@ TAIL_TYPES = 5
 
 def provenance(info: dict[str, Any], model: ModelParams, hp: dict[str, TrainParams],
                scores: dict[str, dict]) -> list[str]:
+    """Data, starting model and each system's hyperparameters (one column per system of ``hp``)."""
+    systems = list(hp)
     lines = ["## Provenance", "",
              f"- Data: {data_source(info['source'])}, training languages "
              f"{', '.join(f'`{code}`' for code in info['languages'])}.",
              f"- Starting model: {starting_model(model)}.",
              "- Code, data and models: the content hashes of every input and output of this run are in `dvc.lock` "
              "of the commit that holds this report."]
-    rows = [[f.name, getattr(hp["A"], f.name), getattr(hp["B"], f.name)] for f in fields(hp["A"])]
-    lines += ["", *table(["Hyperparameter", "System A", "System B"], rows), "",
-              f"Epochs that actually ran: A {scores['A']['epoch']}, B {scores['B']['epoch']}.", ""]
+    rows = [[name, *(getattr(hp[system], name) for system in systems)] for name in TrainParams.model_fields]
+    ran = ", ".join(f"{system} {scores[system]['epoch']}" for system in systems)
+    lines += ["", *table(["Hyperparameter", *(f"System {system}" for system in systems)], rows), "",
+              f"Epochs that actually ran: {ran}.", ""]
     return lines
 
 
@@ -45,20 +47,25 @@ def test_scores(system: str, types: list[str], scores: dict[str, Any]) -> list[s
             *scores_table(per_type(scores), overall(scores, "test_")), ""]
 
 
-def comparison(a_vs_b: dict[str, Any], b_types: list[str]) -> list[str]:
-    """System A restricted to System B's types beside System B, per type and overall."""
-    a, b = a_vs_b["A_on_B_types"], a_vs_b["B"]
+def comparison(detail: dict[str, Any], system_types: list[str]) -> list[str]:
+    """One comparison of ``reports/scores/comparisons.json``: the other system beside the declaring one on the
+    types both keep, per type and overall; ``system_types`` are the declaring system's types."""
+    system, other, types = detail["system"], detail["other"], detail["types"]
+    mine, theirs = detail["scores"][system], detail["scores"][other]
     rows = []
-    for entity_type in sorted(set(per_type(a, "")) | set(per_type(b, ""))):
-        fa, fb = a.get(entity_type, {}).get("f1", 0.0), b.get(entity_type, {}).get("f1", 0.0)
-        number = b.get(entity_type, a.get(entity_type, {})).get("number", 0)
-        rows.append([entity_type, f"{number:,}", percent(fa), percent(fb), f"{100 * (fb - fa):+.2f}"])
-    fa, fb = a["overall_f1"], b["overall_f1"]
-    rows.append(["**Overall**", "-", f"**{percent(fa)}**", f"**{percent(fb)}**", f"**{100 * (fb - fa):+.2f}**"])
-    return ["## System A vs System B on the same types", "",
-            f"System A's test predictions with every type outside {', '.join(b_types)} mapped to `O` (in gold and "
-            "predictions), beside System B on the same gold data.", "",
-            *table(["Category", "Number", "A F1", "B F1", "B − A"], rows, "lrrrr"), ""]
+    for entity_type in sorted(set(per_type(mine, "")) | set(per_type(theirs, ""))):
+        fo, fs = theirs.get(entity_type, {}).get("f1", 0.0), mine.get(entity_type, {}).get("f1", 0.0)
+        number = mine.get(entity_type, theirs.get(entity_type, {})).get("number", 0)
+        rows.append([entity_type, f"{number:,}", percent(fo), percent(fs), signed(fs - fo)])
+    fo, fs = theirs["overall_f1"], mine["overall_f1"]
+    rows.append(["**Overall**", "-", f"**{percent(fo)}**", f"**{percent(fs)}**", f"**{signed(fs - fo)}**"])
+    scope = (f"{system}'s types" if set(types) == set(system_types)
+             else f"the types both keep ({', '.join(types)}; {system} also scored only on these)")
+    return [f"## System {other} vs System {system} on {system}'s types", "",
+            f"System {other}'s test predictions with every type outside {scope} mapped to `O` (in gold and "
+            f"predictions), beside System {system} on the same gold data (declared by `systems.{system}.compare`).",
+            "", *table(["Category", "Number", f"{other} F1", f"{system} F1", f"{system} − {other}"], rows, "lrrrr"),
+            ""]
 
 
 def baseline(system: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -115,46 +122,35 @@ def languages_section(by_system: dict[str, dict[str, Any]], training_languages: 
 
 
 def tail_section(tail: dict[str, Any], source: dict[str, Any]) -> list[str]:
-    """Per-type recall and F1 against training frequency; beside the reference run's when it ran with other
-    oversampling settings (the tail types' gain and the head types' cost), else how to run that comparison."""
-    system, reference, rows = tail["system"], tail["reference"], []
-    mine = tail["oversampling"]
-    setting = (f"oversampling threshold {mine['threshold']:g}, cap {mine['cap']}" if mine["threshold"] > 0
-               else "no oversampling")
-    ordered = sorted(tail["types"].items(), key=lambda item: (-item[1]["train_entities"], item[0]))
-    for entity_type, row in ordered:  # most training entities first (JSON files keep keys sorted by name)
-        cells = [entity_type, f"{row['train_entities']:,}", f"{row['repeat_factor']:.2f}", f"{row['test_entities']:,}"]
-        if reference is None:
-            cells += [percent(row["recall"]), percent(row["f1"])]
-        else:
-            was = row["reference"]
-            cells += [percent(was["recall"]), percent(row["recall"]), signed(row["recall"] - was["recall"]),
-                      percent(was["f1"]), percent(row["f1"]), signed(row["f1"] - was["f1"])]
-        rows.append(cells)
+    """Per system, per-type recall and F1 against training frequency, and how to measure oversampling."""
     lines = ["## The long tail", "",
-             f"System {system} ({setting}), one row per type, most training entities first. *Repeat* is the "
-             "type's oversampling factor `max(1, sqrt(threshold / share of training sentences))` for the threshold "
-             "of this run (a sentence is repeated by its types' largest factor, rounded, capped); *Test* is the "
-             "number of gold test entities each score rests on.", ""]
-    if reference is None:
-        lines += [*table(["Type", "Train entities", "Repeat", "Test", "Recall", "F1"], rows, "lrrrrr"), "",
-                  "To measure oversampling against this run, commit it and run, e.g., "
-                  f"`dvc exp run -S '+systems.{system}.train.oversample_threshold=0.1'`: that run's report puts "
-                  "its scores beside the committed ones, type by type.", ""]
-    else:
-        was = reference["oversampling"]
-        before = (f"threshold {was['threshold']:g}, cap {was['cap']}" if was["threshold"] > 0 else "no oversampling")
-        lines += [f"Beside the committed reference run (git `HEAD`, {before}): overall F1 "
-                  f"{percent(reference['overall_f1'])} then, {percent(tail['overall_f1'])} now.", "",
-                  *table(["Type", "Train entities", "Repeat", "Test", "Recall before", "Recall now", "Change",
-                          "F1 before", "F1 now", "Change"], rows, "lrrrrrrrrr"), ""]
-    tail_tests = [row["test_entities"] for _, row in ordered[-TAIL_TYPES:]]
-    if source.get("source") == "sample" and tail_tests:
-        low, high = min(tail_tests), max(tail_tests)
-        swing = f"{100 / max(high, 1):.0f} to {100 / max(low, 1):.0f}" if low != high else f"{100 / max(low, 1):.0f}"
-        lines += [f"On the embedded sample these per-type numbers are noise: the {len(tail_tests)} rarest types "
-                  f"have {low} to {high} test entities each (column *Test*), so one entity more or less found moves "
-                  f"their recall by {swing} points.", ""]
+             "One table per system, one row per type, most training entities first. *Repeat* is the type's "
+             "oversampling factor `max(1, sqrt(threshold / share of training sentences))` for the system's threshold "
+             "(a sentence is repeated by its types' largest factor, rounded, capped); *Test* is the number of gold "
+             "test entities each score rests on.", ""]
+    for system, entry in tail.items():
+        mine = entry["oversampling"]
+        setting = (f"oversampling threshold {mine['threshold']:g}, cap {mine['cap']}" if mine["threshold"] > 0
+                   else "no oversampling")
+        ordered = sorted(entry["types"].items(), key=lambda item: (-item[1]["train_entities"], item[0]))
+        rows = [[entity_type, f"{row['train_entities']:,}", f"{row['repeat_factor']:.2f}", f"{row['test_entities']:,}",
+                 percent(row["recall"]), percent(row["f1"])] for entity_type, row in ordered]
+        lines += [f"### System {system} ({setting})", "",
+                  *table(["Type", "Train entities", "Repeat", "Test", "Recall", "F1"], rows, "lrrrrr"), ""]
+        tail_tests = [row["test_entities"] for _, row in ordered[-TAIL_TYPES:]]
+        if source.get("source") == "sample" and len(ordered) > TAIL_TYPES:
+            low, high = min(tail_tests), max(tail_tests)
+            swing = (f"{100 / max(high, 1):.0f} to {100 / max(low, 1):.0f}" if low != high
+                     else f"{100 / max(low, 1):.0f}")
+            lines += [f"On the embedded sample these per-type numbers are noise: the {len(tail_tests)} rarest types "
+                      f"have {low} to {high} test entities each (column *Test*), so one entity more or less found "
+                      f"moves their recall by {swing} points.", ""]
+    system = next(iter(tail))
+    lines += ["To measure oversampling, declare a system with the same types in `params.yaml`, e.g. "
+              f"`{system}-tail: {{types: [...], train: {{oversample_threshold: 0.1}}, compare: [{system}]}}`: the same "
+              f"run then scores {system} beside it on its types, type by type. Or run it as an experiment, "
+              f"`dvc exp run -S '+systems.{system}.train.oversample_threshold=0.1'`, and compare with the committed run "
+              "by `dvc metrics diff` (overall scores) or `dvc exp show`.", ""]
     return lines + [f"![Long tail]({FIGURES}/long_tail_f1.png)", ""]
 
 
@@ -184,20 +180,20 @@ def errors_section(errors: dict[str, Any]) -> list[str]:
              "Span-level matching of gold and predicted entities: *exact* spans with a different type are type "
              "errors; overlapping spans with other boundaries are boundary errors; gold entities with no "
              "overlapping prediction are *missed*, predictions with no gold entity are *spurious* (`O`).", ""]
-    for system in SYSTEMS:
+    for system in errors:
         summary, top = errors[system]["summary"], errors[system]["top"]
         lines += [f"### System {system}", "", *table(list(summary), [list(summary.values())], "r" * len(summary)),
                   "", "Most frequent errors:", "",
                   *table(["Gold", "Predicted", "Kind", "Count"],
                          [[row["gold"], row["predicted"], row["kind"], row["count"]] for row in top], "lllr"),
-                  "", f"![Confusion of System {system}]({FIGURES}/confusion_{system}.png)", ""]
+                  "", f"![Confusion of System {system}]({FIGURES}/confusion/{system}.png)", ""]
     return lines
 
 
 def figures() -> list[str]:
     lines = ["## Figures", "",
              f"- Training curves: ![Training curves]({FIGURES}/training_curves.png)",
-             f"- Per-type test F1, A beside B: ![Per-type F1]({FIGURES}/per_type_f1.png)",
+             f"- Per-type test F1 of every system: ![Per-type F1]({FIGURES}/per_type_f1.png)",
              f"- Per-type F1 against training frequency (the long tail): ![Long tail]({FIGURES}/long_tail_f1.png)",
              f"- Overall test F1 per language: ![Languages]({FIGURES}/language_f1.png)"]
     return lines + [f"- Label distribution, {split}: ![{split}]({FIGURES}/label_distribution_{split}.png)"
@@ -206,23 +202,25 @@ def figures() -> list[str]:
 
 def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams], scores: dict[str, dict],
            errors: dict[str, Any], examples: dict[str, list[dict[str, Any]]] | None = None) -> str:
-    """The whole report. ``info``, ``hp`` and ``scores`` are keyed by system (``scores`` also by
-    ``baseline_<system>``, ``A_vs_B``, ``languages_<system>`` and ``tail``, the last three optional);
-    ``examples`` is the analyze stage's ``examples.json``."""
+    """The whole report. ``info`` and ``hp`` are keyed by system, in ``params.yaml`` order; ``scores`` by
+    system, ``baseline_<system>``, ``languages_<system>`` (optional), ``comparisons`` and ``tail`` (the last two
+    optional); ``examples`` is the analyze stage's ``examples.json``."""
+    systems = list(hp)
+    first = info[systems[0]]
     lines = ["# MultiNERD × SpanMarker: results of the last `dvc repro`", "",
              "Generated by `pipeline/stages/report.py`; every number below was computed by this run.", "",
-             *provenance(info["A"], model, hp, scores)]
-    for system in SYSTEMS:
+             *provenance(first, model, hp, scores)]
+    for system in systems:
         lines += test_scores(system, info[system]["types"], scores[system])
-    lines += comparison(scores["A_vs_B"], info["B"]["types"])
+    for detail in scores.get("comparisons", {}).values():
+        lines += comparison(detail, info[detail["system"]]["types"])
     lines += ["## Before and after fine-tuning", ""]
-    for system in SYSTEMS:
+    for system in systems:
         lines += baseline(system, scores[f"baseline_{system}"], scores[system])
-    if all(f"languages_{system}" in scores for system in SYSTEMS):
-        lines += languages_section({system: scores[f"languages_{system}"] for system in SYSTEMS},
-                                   info["A"]["languages"])
+    if all(f"languages_{system}" in scores for system in systems):
+        lines += languages_section({system: scores[f"languages_{system}"] for system in systems}, first["languages"])
     if "tail" in scores:
-        lines += tail_section(scores["tail"], info["A"]["source"])
+        lines += tail_section(scores["tail"], first["source"])
     lines += errors_section(errors)
     if examples is not None:
         lines += examples_section(examples)
@@ -235,11 +233,12 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def main() -> None:
     params = read_params()
-    names = [*SYSTEMS, *(f"baseline_{system}" for system in SYSTEMS), "A_vs_B",
-             *(f"languages_{system}" for system in SYSTEMS)]
-    scores = {name: read_json(scores_file(name)) for name in names} | {"tail": read_json(TAIL_FILE)}
-    text = render({system: load_info(system) for system in SYSTEMS}, ModelParams.read(params),
-                  {system: TrainParams.read(params, system) for system in SYSTEMS}, scores, read_json(ERRORS_FILE),
+    systems = system_names(params)
+    names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems)]
+    scores = {name: read_json(scores_file(name)) for name in names} | {
+        "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE)}
+    text = render({system: load_info(system) for system in systems}, ModelParams.read(params),
+                  {system: TrainParams.read(params, system) for system in systems}, scores, read_json(ERRORS_FILE),
                   read_json(EXAMPLES_FILE))
     with atomic_path(REPORT_FILE) as tmp:
         tmp.write_text(text, encoding="utf-8")

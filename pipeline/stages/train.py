@@ -1,6 +1,6 @@
 """Stage ``train``: fine-tune one system with SpanMarker's Trainer and save it to ``models/<system>/``.
 
-Usage: ``python -m pipeline.stages.train A``. Training curves go to ``reports/training/<system>/`` via dvclive
+Usage: ``python -m pipeline.stages.train SYSTEM``, a system of ``params.yaml``. Training curves go to ``reports/training/<system>/`` via dvclive
 (:mod:`pipeline.model.curves`). The test split is never read here: ``evaluate`` scores it.
 Every ``train.checkpoint_steps`` optimizer steps a checkpoint is written to ``checkpoints/<system>/``; a run
 interrupted (killed, preempted) resumes from the last complete checkpoint when started again with the same
@@ -16,7 +16,6 @@ import logging
 import os
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +82,7 @@ def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
 def fingerprint(model: ModelParams, hp: TrainParams, system: str) -> str:
     """Hash of everything that decides a system's training: model and train parameters and the prepared data
     (whose ``labels.json`` holds the types)."""
-    digest = hashlib.sha256(json.dumps([asdict(model), asdict(hp)], sort_keys=True).encode())
+    digest = hashlib.sha256(json.dumps([model.model_dump(), hp.model_dump()], sort_keys=True).encode())
     for path in sorted((PREPARED_DIR / system).iterdir()):
         digest.update(path.name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -220,8 +219,8 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
 
 
 def main() -> None:
-    system = system_argument("train")
     params = read_params()
+    system = system_argument("train", params)
     model_params, hp = ModelParams.read(params), TrainParams.read(params, system)
     checkpoints = CHECKPOINTS_DIR / system
     run_fingerprint = fingerprint(model_params, hp, system)
