@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import yaml
+from huggingface_hub import ModelCard
 
 from pipeline.data.labels import labels_for_types
 from pipeline.reporting.model_card import render_card
@@ -38,6 +39,9 @@ def test_card_states_source_labels_settings_and_scores():
     assert "| 50.00% | 100.00% | 66.67% | 90.00% |" in card
     assert "in `en` text for persons, organisations, locations, animals, diseases." in card
     assert "Test results" not in card
+    metadata = ModelCard(card).data  # the front matter as the Hub reads it
+    assert (metadata.library_name, metadata.language, metadata.datasets, metadata.license) == (
+        "span-marker", ["en"], ["Babelscape/multinerd"], "cc-by-nc-sa-4.0")
 
 
 def test_card_follows_the_language_and_says_when_data_is_not_multinerd():

@@ -15,7 +15,7 @@ It computes what ``SpanMarkerModel.predict`` (SpanMarker 1.8.1) computes, with l
   non-``O`` span that overlaps no span already taken.
 
 Entities and scores equal ``SpanMarkerModel.predict``'s (scores within float tolerance; checked in
-``tests/test_inference.py`` and ``benchmarks/bench_equal_work.py``).
+``tests/test_batching.py`` and ``benchmarks/bench_equal_work.py``).
 """
 
 from __future__ import annotations
@@ -43,14 +43,13 @@ class EncodedSentences:
     ``end_position_ids``), a sentence's samples consecutive and in span order; ``sample_sentence[i]`` is the
     sentence of sample ``i``; ``spans[s]`` is sentence ``s``'s candidate spans (int array, n × 2, word start and
     exclusive end in the words the model sees); ``sources[s][w]`` is the index in the sentence's own words of
-    the model's word ``w``; ``too_long`` counts sentences truncated to the model's input length.
+    the model's word ``w``.
     """
 
     samples: list[dict[str, Any]]
     sample_sentence: np.ndarray
     spans: list[np.ndarray]
     sources: list[list[int]]
-    too_long: int
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -93,8 +92,13 @@ def model_words(model: SpanMarkerModel, sentences: list[list[str]]) -> tuple[lis
 
 
 def encode(model: SpanMarkerModel, sentences: list[list[str]]) -> EncodedSentences:
-    """Encode ``sentences`` (lists of words) for ``model``: see :class:`EncodedSentences`."""
+    """Encode ``sentences`` (lists of words) for ``model``: see :class:`EncodedSentences`. Sentences longer
+    than the model's input are counted in one warning, once per encoding (the validation split's once per run)."""
     inputs, sources, too_long = model_words(model, sentences)
+    if too_long:
+        logger.warning("%d of %d sentences are longer than the model's input of %d sub-word tokens: their words "
+                       "past it are not tagged", too_long, len(sentences),
+                       model.tokenizer.model_max_length - model.tokenizer.tokenizer.num_special_tokens_to_add())
     max_length = model.tokenizer.model_max_length
     full_length = max_length + 2 * model.config.marker_max_length
     entity_max_length = model.config.entity_max_length
@@ -118,7 +122,7 @@ def encode(model: SpanMarkerModel, sentences: list[list[str]]) -> EncodedSentenc
                             "start_position_ids": start_ids[start:start + space],
                             "end_position_ids": end_ids[start:start + space]})
             sample_sentence.append(row)
-    return EncodedSentences(samples, np.array(sample_sentence, dtype=np.int64), spans, sources, too_long)
+    return EncodedSentences(samples, np.array(sample_sentence, dtype=np.int64), spans, sources)
 
 
 def span_probabilities(model: SpanMarkerModel, encoded: EncodedSentences, batch_size: int,
@@ -173,10 +177,6 @@ def decode(spans: np.ndarray, labels: np.ndarray, scores: np.ndarray, outside_id
 def predict_encoded(model: SpanMarkerModel, encoded: EncodedSentences, batch_size: int,
                     show_progress_bar: bool = False) -> list[list[dict[str, Any]]]:
     """The entities of every encoded sentence, in input order (see :func:`predict_entities`)."""
-    if encoded.too_long:
-        logger.warning("%d of %d sentences are longer than the model's input of %d sub-word tokens: their words "
-                       "past it are not tagged", encoded.too_long, len(encoded),
-                       model.tokenizer.model_max_length - model.tokenizer.tokenizer.num_special_tokens_to_add())
     probabilities = span_probabilities(model, encoded, batch_size, show_progress_bar)
     outside_id, id2label = model.config.outside_id, model.config.id2label
     return [decode(spans, labels, scores, outside_id, id2label, sources)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from huggingface_hub import ModelCardData
+
 from pipeline.reporting.markdown import data_source, percent, starting_model, table
 from pipeline.core.params import ModelParams, TrainParams
 
@@ -20,20 +22,22 @@ TYPE_NAMES = {"PER": "persons", "ORG": "organisations", "LOC": "locations", "ANI
 
 def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: TrainParams,
                 validation: dict[str, float], epochs_run: float) -> str:
-    """Markdown model card with Hub metadata.
+    """Markdown model card with its Hub metadata (front matter written by ``huggingface_hub``'s
+    :class:`~huggingface_hub.ModelCardData`).
 
     ``info`` is the prepared data's ``labels.json`` (labels, types, languages, source); ``validation`` the last
     evaluation's ``precision``/``recall``/``f1``/``accuracy`` on the validation split.
     """
     types, languages, source = info["types"], info["languages"], info["source"]
     codes = ", ".join(languages)
-    datasets_line = f"datasets:\n- {source['dataset']}\n" if source["source"] == "hub" else ""
     type_names = ", ".join(TYPE_NAMES[t] for t in types)
+    metadata = ModelCardData(library_name="span-marker", pipeline_tag="token-classification",
+                             tags=["span-marker", "token-classification", "ner", "named-entity-recognition"],
+                             language=list(languages), license="cc-by-nc-sa-4.0",
+                             datasets=[source["dataset"]] if source["source"] == "hub" else None,
+                             metrics=["precision", "recall", "f1"])
     lines = [
-        "---", "library_name: span-marker", "pipeline_tag: token-classification",
-        "tags:\n- span-marker\n- token-classification\n- ner\n- named-entity-recognition",
-        "language:\n" + "\n".join(f"- {code}" for code in languages), "license: cc-by-nc-sa-4.0",
-        datasets_line + "metrics:\n- precision\n- recall\n- f1", "---", "",
+        "---", metadata.to_yaml(), "---", "",
         f"# SpanMarker System {system}: MultiNERD ({codes}), {len(types)} entity types", "",
         f"Intended use: named-entity recognition in {' and '.join(f'`{code}`' for code in languages)} text for "
         f"{type_names}. Trained by this "
