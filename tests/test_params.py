@@ -16,7 +16,9 @@ from pipeline.core.params import (
     PrepareParams,
     SystemParams,
     TrainParams,
+    all_systems,
     read_params,
+    system_names,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -164,3 +166,41 @@ def test_numbers_as_dvc_writes_them_are_numbers(tmp_path):
     assert "learning_rate: 5e-05" in text
     (tmp_path / "params.yaml").write_text(text)
     assert TrainParams.read(read_params(tmp_path / "params.yaml"), "A").learning_rate == 5e-05
+
+
+def test_a_system_needs_only_its_types_and_compares_only_with_other_systems():
+    params = load("params.yaml")
+    params["systems"]["C"] = {"types": ["PER", "LOC"]}
+    entry = SystemParams.read(params, "C")
+    assert (entry.types, entry.train, entry.compare) == (("PER", "LOC"), {}, ())
+    assert TrainParams.read(params, "C") == TrainParams.read(params, "A")
+    assert all_systems(params)["B"].compare == ("A",)
+    params["systems"]["C"]["compare"] = ["D"]
+    with pytest.raises(ParamError, match=r"systems.C.compare: got 'D'; allowed: other systems \(A, B, C\)"):
+        all_systems(params)
+    params["systems"]["C"]["compare"] = ["C"]
+    with pytest.raises(ParamError, match="systems.C.compare: got 'C'"):
+        all_systems(params)
+    params["systems"]["C"] = {"types": ["PER"], "comapre": ["A"]}
+    with pytest.raises(ParamError, match=r"systems.C: unknown key\(s\) \['comapre'\]; allowed keys: types, train, compare"):
+        SystemParams.read(params, "C")
+
+
+@pytest.mark.parametrize("name", ["A_on", "", "-x", "a b"])
+def test_a_system_name_must_be_usable_in_file_and_stage_names(name):
+    params = load("params.yaml")
+    params["systems"][name] = {"types": ["PER"]}
+    with pytest.raises(ParamError, match=f"systems: got the name {name!r}; allowed: letters, digits and hyphens"):
+        system_names(params)
+
+
+def test_a_stage_names_the_systems_it_accepts(monkeypatch):
+    from pipeline.core.stage import system_argument
+
+    params = load("params.yaml")
+    monkeypatch.setattr("sys.argv", ["train", "B"])
+    assert system_argument("train", params) == "B"
+    monkeypatch.setattr("sys.argv", ["train", "C"])
+    with pytest.raises(ParamError, match="usage: python -m pipeline.stages.train SYSTEM, with SYSTEM one of the "
+                                         "systems of params.yaml: A, B"):
+        system_argument("train", params)

@@ -114,10 +114,11 @@ def test_metrics_files_share_one_layout_and_hold_no_timings(repo: Path):
     files = metrics_files(repo)
     assert set(files) == {"reports/training/A/metrics.json", "reports/training/B/metrics.json",
                           *(f"reports/metrics/{name}.json" for name in (
-                              "A", "B", "baseline_A", "baseline_B", "A_on_B_types", "languages_A", "languages_B",
+                              "A", "B", "baseline_A", "baseline_B", "comparisons", "languages_A", "languages_B",
                               "languages_baseline_A", "languages_baseline_B"))}
-    for name in ("A", "B", "A_on_B_types"):
-        values = files[f"reports/metrics/{name}.json"]
+    assert set(files["reports/metrics/comparisons.json"]) == {"A_on_B_types"}  # declared by systems.B.compare
+    for values in (files["reports/metrics/A.json"], files["reports/metrics/B.json"],
+                   files["reports/metrics/comparisons.json"]["A_on_B_types"]):
         assert set(values) == {"precision", "recall", "f1", "accuracy"}
         assert all(0.0 <= value <= 1.0 for value in values.values())
     assert files["reports/metrics/baseline_A.json"] == {}  # the tiny encoder is not a SpanMarker model
@@ -174,9 +175,15 @@ def test_training_curves_are_per_step_against_the_optimizer_step(repo: Path):
 
 def test_plots_show_renders_exactly_the_declared_plots(repo: Path):
     shown = json.loads(run(["dvc", "plots", "show", "--json"], repo).strip().splitlines()[-1])
-    assert set(shown["data"]) == {"Training loss (per logging step)", "Validation F1 (per epoch)",
-                                  "Per-type test F1", "Label distribution (train)", "Label distribution (validation)",
+    assert set(shown["data"]) == {*(f"reports/plots/{name}/{system}.csv" for system in ("A", "B")
+                                    for name in ("training_loss", "validation_f1", "per_type_f1")),
+                                  "Label distribution (train)", "Label distribution (validation)",
                                   "Label distribution (test)"}
+    for system in ("A", "B"):  # each system's curve holds its dvclive series, step by step
+        values = shown["data"][f"reports/plots/training_loss/{system}.csv"][0]["content"]["data"]["values"]
+        logged = read_tsv(repo / "reports" / "training" / system / "plots" / "metrics" / "train" / "loss.tsv")
+        assert [(int(v["step"]), float(v["loss"])) for v in values] == [(int(r["step"]), float(r["loss"]))
+                                                                         for r in logged]
 
 
 def test_model_cards_carry_the_validation_scores(repo: Path):
@@ -192,7 +199,7 @@ def test_model_cards_carry_the_validation_scores(repo: Path):
 def test_figures_and_plot_data(repo: Path):
     figures = repo / "reports" / "figures"
     for name in ("label_distribution_train", "label_distribution_validation", "label_distribution_test",
-                 "per_type_f1", "confusion_A", "confusion_B", "long_tail_f1", "training_curves", "language_f1"):
+                 "per_type_f1", "confusion/A", "confusion/B", "long_tail_f1", "training_curves", "language_f1"):
         assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     counts = (repo / "reports" / "plots" / "label_distribution_train.csv").read_text().splitlines()
     assert counts[0] == "label,count" and len(counts) == 31  # header + 30 B-/I- labels
@@ -217,10 +224,12 @@ def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert stages_run(run(["dvc", "repro"], repo)) == set()
     set_params(repo, systems__B__train={"learning_rate": 1.0e-3})
     ran = stages_run(run(["dvc", "repro"], repo))
-    assert {"train@B", "evaluate@B"} <= ran
-    # Nothing of System A, and nothing upstream of training, runs again. (plots, analyze and report run when
-    # B's outputs changed; with the tiny model they may not.)
-    assert ran <= {"train@B", "evaluate@B", "languages@B", "plots", "analyze", "report"}
+    assert {"prepare@B", "train@B", "evaluate@B"} <= ran  # prepare@B records B's overrides for train@B
+    # Nothing of System A, nothing upstream of prepare and no stage that reads only B's test data and labels
+    # (baseline@B) runs again. (languages@B runs when B's model changed; with the tiny model it may not.)
+    assert ran <= {"prepare@B", "train@B", "evaluate@B", "languages@B", "plots", "analyze", "report"}
+    assert json.loads((repo / "data" / "prepared" / "B" / "train_overrides.json").read_text()) == {
+        "learning_rate": 1.0e-3}
 
 
 def test_an_evaluation_parameter_retrains_nothing(repo: Path):
@@ -263,18 +272,25 @@ def test_training_languages_rerun_what_depends_on_them(repo: Path):
     assert "`de` (trained)" in (repo / "reports" / "README.md").read_text()
 
 
-def test_oversampling_experiment_is_compared_with_the_committed_run(repo: Path):
-    committed = json.loads((repo / "reports" / "scores" / "tail.json").read_text())
-    assert committed["reference"] is None and committed["oversampling"] == {"threshold": 0.0, "cap": 1}
-    output = run(["dvc", "exp", "run", "-S", "+systems.A.train.oversample_threshold=0.2"], repo)
-    ran = stages_run(output)
-    assert "train@A" in ran and not ran & {"download", "prepare@A", "prepare@B", "train@B"}
+def test_an_oversampled_system_is_compared_with_the_plain_one_in_the_same_run(repo: Path):
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["systems"]["A-tail"] = {"types": params["systems"]["A"]["types"],
+                                   "train": {"oversample_threshold": 0.2}, "compare": ["A"]}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    ran = stages_run(run(["dvc", "repro"], repo))
+    assert ran == {f"{stage}@A-tail" for stage in ("prepare", "train", "evaluate", "baseline", "languages")} | {
+        "plots", "analyze", "report"}
     tail = json.loads((repo / "reports" / "scores" / "tail.json").read_text())
-    assert tail["oversampling"]["threshold"] == 0.2 and tail["reference"]["oversampling"]["threshold"] == 0.0
-    assert tail["types"]["BIO"]["repeat_factor"] > 1.0 and tail["types"]["LOC"]["repeat_factor"] == 1.0
-    assert all("reference" in row for row in tail["types"].values())
+    assert tail["A"]["oversampling"] == {"threshold": 0.0, "cap": 1}
+    assert tail["A-tail"]["oversampling"]["threshold"] == 0.2
+    assert tail["A-tail"]["types"]["BIO"]["repeat_factor"] > 1.0 and tail["A-tail"]["types"]["LOC"]["repeat_factor"] == 1.0
+    compared = json.loads((repo / "reports" / "scores" / "comparisons.json").read_text())["A_on_A-tail_types"]
+    assert len(compared["types"]) == 15 and set(compared["scores"]) == {"A", "A-tail"}
+    plain = json.loads((repo / "reports" / "metrics" / "A.json").read_text())
+    assert compared["scores"]["A"]["overall_f1"] == pytest.approx(plain["f1"])  # all types shared: A's own score
     report = (repo / "reports" / "README.md").read_text()
-    assert "Recall before" in report and "Beside the committed reference run" in report
+    assert "## System A vs System A-tail on A-tail's types" in report
+    assert "### System A-tail (oversampling threshold 0.2, cap 4)" in report
 
 
 def test_moving_the_data_with_identical_content_reruns_only_download(repo: Path):
@@ -305,7 +321,7 @@ def test_without_the_local_copy_every_stage_after_download_runs(repo: Path):
     shutil.rmtree(repo.parent / "multinerd")
     assert stages_run(run(["dvc", "repro", "--allow-missing"], repo)) == set()
     for stage in ("prepare B", "train B", "evaluate B", "baseline B", "languages B", "plots", "analyze", "report"):
-        run([sys.executable, "-m", *f"pipeline.{stage}".split()], repo)
+        run([sys.executable, "-m", *f"pipeline.stages.{stage}".split()], repo)
     assert not changed_stages(repo) - {"download"}  # same seed, same outputs: all up to date
     output = run(["dvc", "exp", "run", "--allow-missing", "-S", "evaluate.batch_size=4"], repo)
     assert stages_run(output) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B", "languages@A",
@@ -313,27 +329,89 @@ def test_without_the_local_copy_every_stage_after_download_runs(repo: Path):
 
 
 def test_a_vs_b_baseline_and_report(repo: Path):
-    a_vs_b = json.loads((repo / "reports" / "scores" / "A_vs_B.json").read_text())
-    assert set(a_vs_b) == {"A_on_B_types", "B"}
-    for scores in a_vs_b.values():
+    compared = json.loads((repo / "reports" / "scores" / "comparisons.json").read_text())
+    assert set(compared) == {"A_on_B_types"}
+    detail = compared["A_on_B_types"]
+    assert (detail["system"], detail["other"], set(detail["types"])) == ("B", "A", TYPES_B)
+    for scores in detail["scores"].values():
         assert set(scores) - {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} <= TYPES_B
     b_metrics = json.loads((repo / "reports" / "metrics" / "B.json").read_text())
-    assert a_vs_b["B"]["overall_f1"] == pytest.approx(b_metrics["f1"])
-    a_on_b = json.loads((repo / "reports" / "metrics" / "A_on_B_types.json").read_text())
-    assert a_on_b["f1"] == a_vs_b["A_on_B_types"]["overall_f1"]
+    assert detail["scores"]["B"]["overall_f1"] == pytest.approx(b_metrics["f1"])
+    a_on_b = json.loads((repo / "reports" / "metrics" / "comparisons.json").read_text())["A_on_B_types"]
+    assert a_on_b["f1"] == detail["scores"]["A"]["overall_f1"]
     baseline = json.loads((repo / "reports" / "scores" / "baseline_A.json").read_text())
     assert baseline["available"] is False  # the tiny encoder is not a SpanMarker model
     report = (repo / "reports" / "README.md").read_text()
     assert f"{100 * b_metrics['f1']:.2f}%" in report
-    assert "plain encoder" in report and "System A vs System B" in report
-    for figure in ("confusion_A.png", "long_tail_f1.png", "training_curves.png", "label_distribution_train.png",
-                   "language_f1.png"):
+    assert "plain encoder" in report and "## System A vs System B on B's types" in report
+    for figure in ("confusion/A.png", "confusion/B.png", "long_tail_f1.png", "training_curves.png",
+                   "label_distribution_train.png", "language_f1.png"):
         assert f"figures/{figure}" in report and (repo / "reports" / "figures" / figure).is_file()
     for section in ("## Languages", "## The long tail", "## Examples of the most frequent errors"):
         assert section in report
     assert "| `zh` | 24 | n/a |" in report and "are noise" not in report  # a local copy, not the sample
     examples = json.loads((repo / "reports" / "errors" / "examples.json").read_text())
     assert set(examples) == {"A", "B"}
+
+
+def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working_pipeline(repo: Path):
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["systems"]["C"] = {"types": ["PER", "LOC"]}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    ran = stages_run(run(["dvc", "repro"], repo))
+    assert ran == {f"{stage}@C" for stage in ("prepare", "train", "evaluate", "baseline", "languages")} | {
+        "plots", "analyze", "report"}
+    info = json.loads((repo / "data" / "prepared" / "C" / "labels.json").read_text())
+    assert info["labels"] == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    c_scores = json.loads((repo / "reports" / "scores" / "C.json").read_text())
+    assert {key[5:] for key, value in c_scores.items() if isinstance(value, dict)} <= {"PER", "LOC"}
+    c_metrics = json.loads((repo / "reports" / "metrics" / "C.json").read_text())
+    assert set(metrics_files(repo)) >= {"reports/metrics/C.json", "reports/training/C/metrics.json",
+                                        "reports/metrics/languages_C.json"}
+    per_type = (repo / "reports" / "plots" / "per_type_f1" / "C.csv").read_text().splitlines()
+    assert per_type[0] == "type,f1" and {line.split(",")[0] for line in per_type[1:]} <= {"PER", "LOC"}
+    assert (repo / "reports" / "figures" / "confusion" / "C.png").read_bytes()[:4] == b"\x89PNG"
+    assert set(json.loads((repo / "reports" / "scores" / "tail.json").read_text())) == {"A", "B", "C"}
+    report = (repo / "reports" / "README.md").read_text()
+    assert "## System C: test set (PER, LOC)" in report and "| Hyperparameter | System A | System B | System C |" in report
+    assert f"{100 * c_metrics['f1']:.2f}%" in report and "### System C" in report
+    shown = json.loads(run(["dvc", "plots", "show", "--json"], repo).strip().splitlines()[-1])
+    assert "reports/plots/training_loss/C.csv" in shown["data"]
+    tagged = run([sys.executable, "-m", "pipeline.predict", "--model", "C", "Anna lives in Oslo ."], repo)
+    record = json.loads(next(line for line in tagged.splitlines() if line.startswith("{")))  # stdout, not the log
+    assert record["text"] == "Anna lives in Oslo ." and {e["type"] for e in record["entities"]} <= {"PER", "LOC"}
+    assert changed_stages(repo) == set()
+
+    del params["systems"]["B"]  # and with it the only declared comparison, B's
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert stages_run(run(["dvc", "repro"], repo)) == {"plots", "analyze", "report"}
+    report = (repo / "reports" / "README.md").read_text()
+    assert "System B" not in report and "## System C: test set" in report
+    assert json.loads((repo / "reports" / "scores" / "comparisons.json").read_text()) == {}
+    assert set(json.loads((repo / "reports" / "errors" / "summary.json").read_text())) == {"A", "C"}
+    assert sorted(path.name for path in (repo / "reports" / "plots" / "per_type_f1").iterdir()) == ["A.csv", "C.csv"]
+    assert changed_stages(repo) == set()
+
+
+def test_every_stage_reads_exactly_the_params_it_declares(repo: Path, tmp_path: Path):
+    """Each stage of the committed run, rerun through ``tests/param_recorder.py``: the keys of params.yaml it
+    reads are those of its ``params`` in ``dvc.lock`` (a declared key covers the keys under it)."""
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
+    for stage, entry in lock.items():  # dvc.lock lists the stages in the order they ran
+        _, _, module, *arguments = entry["cmd"].split()
+        reads_file = tmp_path / f"{stage}.json"
+        run([sys.executable, "-m", "tests.param_recorder", str(reads_file), module, *arguments], repo)
+        reads = json.loads(reads_file.read_text())
+        declared = list(entry.get("params", {}).get("params.yaml", {}))
+
+        def related(key: str, other: str) -> bool:  # the same key, or one under the other
+            return key == other or key.startswith(f"{other}.") or other.startswith(f"{key}.")
+
+        undeclared = [key for key in reads if not any(related(key, d) for d in declared)]
+        assert not undeclared, f"{stage} reads {undeclared} without declaring them (declared: {declared})"
+        unread = [key for key in declared if not any(related(key, read) for read in reads)]
+        assert not unread, f"{stage} declares {unread} but never reads them (reads: {reads})"
+    assert changed_stages(repo) == set()  # rerun with the same inputs: the same outputs
 
 
 SHARED_OUTPUTS = ("models/A/model.safetensors", "models/B/model.safetensors", "data/predictions/A.parquet",

@@ -178,6 +178,15 @@ SchedulerName = Literal["linear", "cosine", "cosine_with_restarts", "polynomial"
 """Learning-rate schedules of ``transformers`` that need no further arguments."""
 
 
+def check_override_keys(overrides: Any, system: str) -> None:
+    """Raise :class:`ParamError` unless ``overrides`` (``systems.<system>.train``) maps keys of ``train``."""
+    if not isinstance(overrides, dict):
+        raise ParamError(f"systems.{system}.train: got {overrides!r}; allowed: a mapping")
+    unknown = sorted(set(overrides) - set(TrainParams.model_fields))
+    if unknown:
+        raise ParamError(f"systems.{system}.train: got {unknown}; allowed: keys of train")
+
+
 def system_block(params: dict[str, Any], system: str) -> dict[str, Any]:
     """``params["systems"][system]``; raises :class:`ParamError` when it is missing or not a mapping."""
     block = (params.get("systems") or {}).get(system)
@@ -234,15 +243,16 @@ class TrainParams(Block):
     @classmethod
     def read(cls, params: dict[str, Any], system: str) -> TrainParams:  # type: ignore[override]
         """The shared ``train`` block with ``systems.<system>.train`` applied; errors name the key's origin."""
+        return cls.with_overrides(params, system, system_block(params, system).get("train") or {})
+
+    @classmethod
+    def with_overrides(cls, params: dict[str, Any], system: str, overrides: dict[str, Any]) -> TrainParams:
+        """The shared ``train`` block with ``overrides`` (``systems.<system>.train``, as ``params.yaml`` holds it
+        or as ``prepare`` recorded it) applied."""
         shared = params.get(cls.BLOCK)
         if not isinstance(shared, dict):
             raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
-        overrides = system_block(params, system).get("train") or {}
-        if not isinstance(overrides, dict):
-            raise ParamError(f"systems.{system}.train: got {overrides!r}; allowed: a mapping")
-        unknown = sorted(set(overrides) - set(cls.model_fields))
-        if unknown:
-            raise ParamError(f"systems.{system}.train: got {unknown}; allowed: keys of train")
+        check_override_keys(overrides, system)
         where = {key: f"systems.{system}.train.{key}" for key in overrides}
         hp = build(cls, {**shared, **overrides}, cls.BLOCK, where)
         if hp.bf16 and hp.fp16:
@@ -287,13 +297,10 @@ class SystemParams(Block):
 
     @classmethod
     def read(cls, params: dict[str, Any], system: str) -> SystemParams:  # type: ignore[override]
-        """The whole entry, every name in ``compare`` checked to be another system of ``params``."""
-        name = f"systems.{system}"
-        entry = build(cls, system_block(params, system), name)
-        names = system_names(params)
-        for other in entry.compare:
-            if other == system or other not in names:
-                raise ParamError(f"{name}.compare: got {other!r}; allowed: other systems ({', '.join(names)})")
+        """The entry alone, its ``train`` keys checked to be keys of the ``train`` block (their values are
+        checked by :meth:`TrainParams.read`); :func:`all_systems` also checks the names in ``compare``."""
+        entry = build(cls, system_block(params, system), f"systems.{system}")
+        check_override_keys(entry.train, system)
         return entry
 
 
@@ -315,22 +322,34 @@ class SystemTypes(Block):
         return build(cls, {key: block[key] for key in cls.model_fields if key in block}, name)
 
 
+def check_system_name(name: Any) -> str:
+    """``name`` if it is a :data:`SYSTEM_NAME`; raises :class:`ParamError` otherwise."""
+    if not isinstance(name, str) or not SYSTEM_NAME.fullmatch(name):
+        raise ParamError(f"systems: got the name {name!r}; allowed: letters, digits and hyphens, "
+                         "starting with a letter or digit")
+    return name
+
+
 def system_names(params: dict[str, Any]) -> list[str]:
     """The systems of ``params``, in file order; raises :class:`ParamError` when there is none or a name is
     not a :data:`SYSTEM_NAME`."""
     systems = params.get("systems")
     if not isinstance(systems, dict) or not systems:
         raise ParamError("systems: missing from params.yaml or empty; allowed: a mapping of system names to entries")
-    for name in systems:
-        if not isinstance(name, str) or not SYSTEM_NAME.fullmatch(name):
-            raise ParamError(f"systems: got the name {name!r}; allowed: letters, digits and hyphens, "
-                             "starting with a letter or digit")
-    return list(systems)
+    return [check_system_name(name) for name in systems]
 
 
 def all_systems(params: dict[str, Any]) -> dict[str, SystemParams]:
-    """Every system's whole entry, checked (:meth:`SystemParams.read`), in file order."""
-    return {system: SystemParams.read(params, system) for system in system_names(params)}
+    """Every system's whole entry, checked (:meth:`SystemParams.read`), in file order, and every name in a
+    ``compare`` list checked to be another system."""
+    names = system_names(params)
+    entries = {system: SystemParams.read(params, system) for system in names}
+    for system, entry in entries.items():
+        for other in entry.compare:
+            if other == system or other not in names:
+                raise ParamError(f"systems.{system}.compare: got {other!r}; allowed: other systems "
+                                 f"({', '.join(names)})")
+    return entries
 
 
 class EvaluateParams(Block):

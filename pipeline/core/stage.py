@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline.core.exceptions import (DataError, DiskFullError, HubUnreachableError, ParamError, disk_full_cause,
                                  is_torch_write_failure, low_space_folder)
-from pipeline.core.params import system_names
+from pipeline.core.params import check_system_name, system_names
 from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR, REPORTS_DIR
 
 EXPECTED_ERRORS = (ParamError, DataError, HubUnreachableError, FileNotFoundError)
@@ -57,9 +57,10 @@ def run_stage(main: Callable[[], None]) -> None:
 
 def system_argument(stage: str, params: dict[str, Any]) -> str:
     """The system named on the command line of ``python -m pipeline.stages.<stage> SYSTEM``: a key of
-    ``systems`` in ``params``; raises :class:`ParamError` otherwise."""
-    names = system_names(params)
-    if len(sys.argv) != 2 or sys.argv[1] not in names:
+    ``systems`` in ``params``; raises :class:`ParamError` otherwise. Only that system's entry is looked up (the
+    other systems are listed in the error alone), so a stage of one system depends on no other."""
+    systems = params.get("systems")
+    if len(sys.argv) != 2 or not isinstance(systems, dict) or sys.argv[1] not in systems:
         raise ParamError(f"usage: python -m pipeline.stages.{stage} SYSTEM, with SYSTEM one of the systems of "
-                         f"params.yaml: {', '.join(names)}")
-    return sys.argv[1]
+                         f"params.yaml: {', '.join(system_names(params))}")
+    return check_system_name(sys.argv[1])

@@ -13,13 +13,23 @@ from datasets import Dataset
 from pipeline.core.paths import PREPARED_DIR
 
 LABELS_FILE = "labels.json"
-"""Written by ``prepare`` beside the splits: ``labels`` (BIO, ``O`` first), ``types``, ``language`` and
+"""Written by ``prepare`` beside the splits: ``labels`` (BIO, ``O`` first), ``types``, ``languages`` and
 ``source`` (the raw data's ``source.json``)."""
+TRAIN_OVERRIDES_FILE = "train_overrides.json"
+"""Written by ``prepare`` beside the splits: the system's overrides of the ``train`` block
+(``systems.<system>.train``), which the ``train`` stage applies. ``prepare`` reads the system's whole entry of
+``params.yaml``; a change to it that changes none of its outputs (its ``compare`` list) retrains nothing, and a
+change of the overrides reruns training alone, not the stages that read only the test split or labels."""
 
 
 def load_info(system: str, root: Path = PREPARED_DIR) -> dict[str, Any]:
     """The ``labels.json`` of a system's prepared data (keys in :data:`LABELS_FILE`)."""
     return json.loads((root / system / LABELS_FILE).read_text(encoding="utf-8"))
+
+
+def load_train_overrides(system: str, root: Path = PREPARED_DIR) -> dict[str, Any]:
+    """The ``train`` overrides ``prepare`` recorded for a system (:data:`TRAIN_OVERRIDES_FILE`)."""
+    return json.loads((root / system / TRAIN_OVERRIDES_FILE).read_text(encoding="utf-8"))
 
 
 def load_labels(system: str, root: Path = PREPARED_DIR) -> list[str]:

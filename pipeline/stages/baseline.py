@@ -29,6 +29,7 @@ def main() -> None:
     params = read_params()
     system = system_argument("baseline", params)
     model_params, batch_size = CheckpointParams.read(params), EvaluateParams.read(params).batch_size
+    precision = PrecisionParams.read(params)  # checked whether or not there is a model to run in it
     name = f"baseline_{system}"
     start = load_starting_model(model_params)
     if start is None:
@@ -37,7 +38,7 @@ def main() -> None:
         write_json(metrics_file(name), {})
         logger.info("system %s: %s", system, reason)
         return
-    placement = choose_placement(PrecisionParams.read(params).model_dump())
+    placement = choose_placement(precision.model_dump())
     info = load_info(system)
     scores = score_placed(start, {"test": load_split(system, "test")}, info["labels"], batch_size, placement,
                           types=set(info["types"]))["test"][0]

@@ -17,10 +17,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.core.atomic import atomic_path
-from pipeline.data.splits import LABELS_FILE
+from pipeline.data.splits import LABELS_FILE, TRAIN_OVERRIDES_FILE
 from pipeline.core.exceptions import DataError
 from pipeline.data.labels import labels_for_types, remap_table
-from pipeline.core.params import PrepareParams, SystemTypes, read_params
+from pipeline.core.params import PrepareParams, SystemParams, read_params
 from pipeline.core.paths import LANGUAGE_TESTS_DIR, PREPARED_DIR, RAW_DIR, SOURCE_FILE, SPLITS
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.data.validation import list_offsets
@@ -75,7 +75,8 @@ def main() -> None:
     params = read_params()
     system = system_argument("prepare", params)
     languages = list(PrepareParams.read(params).languages)
-    types = SystemTypes.read(params, system).types
+    entry = SystemParams.read(params, system)
+    types = entry.types
     target = PREPARED_DIR / system
     with atomic_path(target) as tmp:
         tmp.mkdir()
@@ -92,6 +93,8 @@ def main() -> None:
         info = {"labels": labels, "types": [label[2:] for label in labels[1::2]], "languages": languages,
                 "source": json.loads(SOURCE_FILE.read_text(encoding="utf-8"))}
         (tmp / LABELS_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        (tmp / TRAIN_OVERRIDES_FILE).write_text(json.dumps(entry.train, indent=2, sort_keys=True) + "\n",
+                                                encoding="utf-8")
     test_path = RAW_DIR / "test.parquet"
     with atomic_path(LANGUAGE_TESTS_DIR / system) as tmp:
         tmp.mkdir()

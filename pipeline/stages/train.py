@@ -26,7 +26,7 @@ from transformers import TrainingArguments, set_seed
 
 from pipeline.core.atomic import atomic_path, remove, write_json
 from pipeline.model.curves import VALIDATION_KEYS, TrainingCurves
-from pipeline.data.splits import load_info, load_split
+from pipeline.data.splits import load_info, load_split, load_train_overrides
 from pipeline.reporting.model_card import render_card
 from pipeline.model.model_folder import prepare_for_saving, write_encoder
 from pipeline.model.modeling import build_model
@@ -221,7 +221,8 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
 def main() -> None:
     params = read_params()
     system = system_argument("train", params)
-    model_params, hp = ModelParams.read(params), TrainParams.read(params, system)
+    model_params = ModelParams.read(params)
+    hp = TrainParams.with_overrides(params, system, load_train_overrides(system))  # as prepare recorded them
     checkpoints = CHECKPOINTS_DIR / system
     run_fingerprint = fingerprint(model_params, hp, system)
     if is_distributed_worker():
