@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     encoder = ModelParams.read(params)
     model_params = ModelParams.read(full).model_copy(update=dict(name=encoder.name, revision=encoder.revision))
     try:
-        result = preprocess_rate(args.data, args.sentences, model_params, list(SystemTypes.read(full, system_names(full)[0]).types),
-                                 PrepareParams.read(full).languages)
+        types = list(SystemTypes.read(full, system_names(full)[0]).types)
+        result = preprocess_rate(args.data, args.sentences, model_params, types, PrepareParams.read(full).languages)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
     print(f"encoder {encoder.name}, lengths {model_params.model_max_length} / {model_params.marker_max_length} / "

@@ -204,7 +204,8 @@ def model_path(name: str | None) -> Path:
     systems = system_names(read_params()) if PARAMS_FILE.is_file() else []
     if name is None:
         if not systems:
-            raise ParamError(f"--model: no {PARAMS_FILE} here to name a system; give a model folder (see {PROG} --help)")
+            raise ParamError(f"--model: no {PARAMS_FILE} here to name a system; give a model folder "
+                             f"(see {PROG} --help)")
         name = systems[0]
     return MODELS_DIR / name if name in systems else Path(name)
 

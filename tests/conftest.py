@@ -85,8 +85,9 @@ def prepared_workdir(directory: Path, encoder: Path, **train: object) -> Path:
 
 
 def record_placement(module, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
-    """Replace a module's ``place_model`` and ``autocast`` (the stages': :mod:`pipeline.evaluation.scoring`) by recorders that leave the model where it is;
-    the list receives ``("place", placement)`` and ``("autocast", placement)`` in call order."""
+    """Replace a module's ``place_model`` and ``autocast`` (the stages': :mod:`pipeline.evaluation.scoring`) by
+    recorders that leave the model where it is; the list receives ``("place", placement)`` and ``("autocast",
+    placement)`` in call order."""
     import contextlib
 
     calls: list[tuple[str, object]] = []

@@ -138,3 +138,16 @@ def test_committed_outputs_are_the_small_uncached_ones():
                 assert committed, f"{name}: {path} (cache: false) is not committed"
             else:
                 assert not committed, f"{name}: {path} is a DVC output but committed to git"
+
+
+def test_no_pipeline_module_runs_git():
+    """A stage's outputs follow from its deps and params alone: no module reads the repository's history."""
+    for path in sorted((REPO_ROOT / "pipeline").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, (ast.Import, ast.ImportFrom))
+                    for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])}
+        assert not imported & {"git", "dvc", "pygit2", "dulwich"}, f"{path.relative_to(REPO_ROOT)} imports {imported}"
+        commands = [node.value for node in ast.walk(tree)
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() == "git"]
+        assert not commands, f"{path.relative_to(REPO_ROOT)} names the git command"

@@ -182,7 +182,8 @@ def test_a_system_needs_only_its_types_and_compares_only_with_other_systems():
     with pytest.raises(ParamError, match="systems.C.compare: got 'C'"):
         all_systems(params)
     params["systems"]["C"] = {"types": ["PER"], "comapre": ["A"]}
-    with pytest.raises(ParamError, match=r"systems.C: unknown key\(s\) \['comapre'\]; allowed keys: types, train, compare"):
+    with pytest.raises(ParamError,
+                       match=r"systems.C: unknown key\(s\) \['comapre'\]; allowed keys: types, train, compare"):
         SystemParams.read(params, "C")
 
 

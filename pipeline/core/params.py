@@ -1,7 +1,7 @@
 """Typed views of ``params.yaml``: one frozen pydantic model per block, each built and checked by the stage that
 reads it.
 
-A stage builds only the blocks it reads (``DownloadParams.read(params)``, ``TrainParams.read(params, "B")``, ...),
+A stage builds only the blocks it reads (``DownloadParams.read(params)``, ``TrainParams.read(params, system)``, ...),
 so a parameter is checked where it is used and nowhere else: a value that only ``download`` reads never stops
 ``evaluate``. pydantic checks every field's type and range (strictly: ``1.5`` is no integer, ``true`` no
 number); the first bad value raises :class:`ParamError`, one line naming the parameter, the value and what is

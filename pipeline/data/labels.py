@@ -1,4 +1,4 @@
-"""The MultiNERD label schema and the label sets of the two systems."""
+"""The MultiNERD label schema and the label list of a system (the types it keeps)."""
 
 from __future__ import annotations
 

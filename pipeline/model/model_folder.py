@@ -8,11 +8,10 @@ bytes, so its DVC hash, change with the path of the environment that trained it.
 
 A folder saved here holds what SpanMarker needs in ``<folder>/encoder/`` (the encoder's ``config.json`` and the
 tokenizer files, marker tokens included) and names it by its path relative to the repository root
-(``models/A/encoder``), so stock ``SpanMarkerModel.from_pretrained("models/A")``, run from the repository root
-as every stage is, needs nothing outside the folder; :func:`load_model` loads the folder from anywhere. The
-starting model is named in ``config.json`` by its identity, ``"starting_model": {"name": ..., "revision": ...}``
-(the ``model`` parameters as written: a ``pypi:`` name, a Hub id and revision, or a folder), never by where it
-was found.
+(``models/<system>/encoder``), so stock ``SpanMarkerModel.from_pretrained("models/<system>")``, run from the repository
+root as every stage is, needs nothing outside the folder; :func:`load_model` loads the folder from anywhere. The
+starting model is named in ``config.json`` by its identity, ``"starting_model": {"name": ..., "revision": ...}`` (the
+``model`` parameters as written: a ``pypi:`` name, a Hub id and revision, or a folder), never by where it was found.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ ENCODER_FOLDER = "encoder"
 
 def prepare_for_saving(model: SpanMarkerModel, folder: Path, starting_model: ModelParams) -> None:
     """Point ``model``'s configuration at ``<folder>/encoder`` (``folder`` relative to the repository root, e.g.
-    ``models/A``) and record the starting model's identity; call before saving the model to ``folder``."""
+    ``models/<system>``) and record the starting model's identity; call before saving the model to ``folder``."""
     model.config.encoder["_name_or_path"] = (folder / ENCODER_FOLDER).as_posix()
     model.config.starting_model = {"name": starting_model.name, "revision": starting_model.revision}
 

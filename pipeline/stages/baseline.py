@@ -1,11 +1,11 @@
 """Stage ``baseline``: the starting checkpoint scored on a system's test split before any fine-tuning.
 
-Usage: ``python -m pipeline.stages.baseline SYSTEM``, a system of ``params.yaml``. When ``model.name`` is a SpanMarker model (the real run starts
-from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the system's types
-and scored like the trained system: overall scores to ``reports/metrics/baseline_<system>.json``, per-type
-detail to ``reports/scores/baseline_<system>.json``. When it is a plain encoder there is nothing to score:
-the metrics file is empty (``{}``) and the detail file says why (``"available": false``). The model
-runs on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``).
+Usage: ``python -m pipeline.stages.baseline SYSTEM``, a system of ``params.yaml``. When ``model.name`` is a SpanMarker
+model (the real run starts from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the
+system's types and scored like the trained system: overall scores to ``reports/metrics/baseline_<system>.json``,
+per-type detail to ``reports/scores/baseline_<system>.json``. When it is a plain encoder there is nothing to score: the
+metrics file is empty (``{}``) and the detail file says why (``"available": false``). The model runs on the GPU when
+there is one, in the ``train`` precision (``pipeline.model.device``).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Usage: ``python -m pipeline.stages.evaluate SYSTEM``, a system of ``params.yaml``. Writes
 
-- ``reports/metrics/<system>.json``: the overall micro scores (:class:`pipeline.evaluation.metrics.OverallScores`), a DVC
-  metrics file;
+- ``reports/metrics/<system>.json``: the overall micro scores
+  (:class:`pipeline.evaluation.metrics.OverallScores`), a DVC metrics file;
 - ``reports/scores/<system>.json``: the per-type detail in the key layout of the original project's
   ``test_results`` files, ``test_<TYPE>`` (precision/recall/f1/number) and
   ``test_overall_{precision,recall,f1,accuracy}``, plus the ``epoch`` that actually ran;

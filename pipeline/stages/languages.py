@@ -1,8 +1,9 @@
 """Stage ``languages``: one trained system and the starting checkpoint scored on every evaluation language.
 
-Usage: ``python -m pipeline.stages.languages SYSTEM``, a system of ``params.yaml``. For each language of ``evaluate.languages`` it scores, with the
-inference and scoring code of ``evaluate`` (:func:`pipeline.evaluation.scoring.score_placed`), the test split of that
-language prepared with the system's types (``data/languages/<system>/<lang>.parquet``), and writes
+Usage: ``python -m pipeline.stages.languages SYSTEM``, a system of ``params.yaml``. For each language of
+``evaluate.languages`` it scores, with the inference and scoring code of ``evaluate``
+(:func:`pipeline.evaluation.scoring.score_placed`), the test split of that language prepared with the system's types
+(``data/languages/<system>/<lang>.parquet``), and writes
 
 - ``reports/metrics/languages_<system>.json``: the overall test F1 of every language, ``{"f1": {lang: f1}}``
   (a DVC metrics file: ``dvc metrics diff`` shows each language's change as ``f1.<lang>``);

@@ -149,8 +149,8 @@ def tail_section(tail: dict[str, Any], source: dict[str, Any]) -> list[str]:
     lines += ["To measure oversampling, declare a system with the same types in `params.yaml`, e.g. "
               f"`{system}-tail: {{types: [...], train: {{oversample_threshold: 0.1}}, compare: [{system}]}}`: the same "
               f"run then scores {system} beside it on its types, type by type. Or run it as an experiment, "
-              f"`dvc exp run -S '+systems.{system}.train.oversample_threshold=0.1'`, and compare with the committed run "
-              "by `dvc metrics diff` (overall scores) or `dvc exp show`.", ""]
+              f"`dvc exp run -S '+systems.{system}.train.oversample_threshold=0.1'`, and compare with the committed "
+              "run by `dvc metrics diff` (overall scores) or `dvc exp show`.", ""]
     return lines + [f"![Long tail]({FIGURES}/long_tail_f1.png)", ""]
 
 

@@ -1,11 +1,11 @@
 """Stage ``train``: fine-tune one system with SpanMarker's Trainer and save it to ``models/<system>/``.
 
-Usage: ``python -m pipeline.stages.train SYSTEM``, a system of ``params.yaml``. Training curves go to ``reports/training/<system>/`` via dvclive
-(:mod:`pipeline.model.curves`). The test split is never read here: ``evaluate`` scores it.
-Every ``train.checkpoint_steps`` optimizer steps a checkpoint is written to ``checkpoints/<system>/``; a run
-interrupted (killed, preempted) resumes from the last complete checkpoint when started again with the same
-parameters and data. Checkpoints of other parameters or data are discarded, and all are removed once the
-model is saved.
+Usage: ``python -m pipeline.stages.train SYSTEM``, a system of ``params.yaml``. Training curves go to
+``reports/training/<system>/`` via dvclive (:mod:`pipeline.model.curves`). The test split is never read here:
+``evaluate`` scores it. Every ``train.checkpoint_steps`` optimizer steps a checkpoint is written to
+``checkpoints/<system>/``; a run interrupted (killed, preempted) resumes from the last complete checkpoint when started
+again with the same parameters and data. Checkpoints of other parameters or data are discarded, and all are removed once
+the model is saved.
 """
 
 from __future__ import annotations
