@@ -200,3 +200,11 @@ def test_bench_real_text_runs_the_stages_in_its_work_folder(tmp_path, tiny_encod
     assert (work / "models" / "B" / "config.json").is_file()
     out = capsys.readouterr().out
     assert "overall" in out and "precision" in out and f"{result['metrics']['f1']:.4f}" in out
+
+
+def test_bootstrap_benchmark_at_a_tiny_size():
+    figures = load_script("bench_bootstrap").measure(sentences=300, resamples=120)
+    assert (figures["sentences"], figures["resamples"]) == (300, 120)
+    assert all(figures[f"{step}_seconds"] > 0 for step in ("counts", "resample", "intervals", "analysis"))
+    # the first prediction keeps more of the gold tags than the second: it scores higher, clearly
+    assert figures["difference"] > 0 and figures["difference_low"] > 0

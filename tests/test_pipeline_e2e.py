@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -353,6 +354,25 @@ def test_a_vs_b_baseline_and_report(repo: Path):
     assert "| `zh` | 24 | n/a |" in report and "are noise" not in report  # a local copy, not the sample
     examples = json.loads((repo / "reports" / "errors" / "examples.json").read_text())
     assert set(examples) == {"A", "B"}
+
+
+def test_bootstrap_intervals_of_the_run(repo: Path):
+    found = json.loads((repo / "reports" / "scores" / "intervals.json").read_text())
+    assert (found["resamples"], found["seed"], found["sentences"]) == (1000, 42, {"A": 100, "B": 100})
+    assert found["baselines"] == {"A": None, "B": None}  # a plain encoder: no baseline predictions
+    assert pq.read_table(repo / "data" / "predictions" / "baseline_B.parquet").num_rows == 0
+    for system in ("A", "B"):
+        overall = found["systems"][system]["overall"]["f1"]
+        metrics = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
+        assert overall["score"] == pytest.approx(metrics["f1"]) and overall["interval"][0] <= overall["score"] \
+            <= overall["interval"][1]
+    compared = json.loads((repo / "reports" / "metrics" / "comparisons.json").read_text())["A_on_B_types"]
+    difference = found["differences"]["B − A on B's types"]
+    b_f1 = json.loads((repo / "reports" / "metrics" / "B.json").read_text())["f1"]
+    assert difference["difference"] == pytest.approx(b_f1 - compared["f1"])
+    assert difference["significant"] == (difference["interval"][0] > 0 or difference["interval"][1] < 0)
+    report = (repo / "reports" / "README.md").read_text()
+    assert "## How far to trust these scores" in report and "| B − A on B's types |" in report
 
 
 def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working_pipeline(repo: Path):

@@ -118,3 +118,25 @@ def test_examples_mark_gold_and_predicted_spans():
     assert "  - gold: [Anna]<sub>PER</sub> visited **[Paris]**<sub>LOC</sub>" in lines
     assert "  - predicted: [Anna]<sub>PER</sub> visited **[Paris]**<sub>ORG</sub>" in lines
     assert "No errors." in lines
+
+
+def test_trust_section_gives_intervals_and_marks_significant_differences():
+    def entry(score: float, low: float, high: float) -> dict:
+        return {"score": score, "interval": [low, high]}
+
+    def scores(f1: float) -> dict:
+        return {"overall": {m: entry(f1, f1 - 0.05, f1 + 0.04) for m in ("precision", "recall", "f1")}, "types": {}}
+
+    intervals = {"resamples": 1000, "seed": 42, "sentences": {"A": 100, "B": 100},
+                 "systems": {"A": scores(0.8), "B": scores(0.97)}, "baselines": {"A": None, "B": scores(0.9)},
+                 "differences": {"B − baseline": {"difference": 0.07, "interval": [0.03, 0.11], "significant": True},
+                                 "B − A on B's types": {"difference": 0.01, "interval": [-0.02, 0.04],
+                                                        "significant": False}}}
+    lines = report.trust_section(intervals)
+    assert "| System A | 100 | 80.00% [75.00, 84.00] | 80.00% [75.00, 84.00] | 80.00% [75.00, 84.00] |" in lines
+    assert "| Baseline (B's types) | 100 | 90.00% [85.00, 94.00] | 90.00% [85.00, 94.00] | 90.00% [85.00, 94.00] |" \
+        in lines
+    assert not any(line.startswith("| Baseline (A's types)") for line in lines)
+    assert "| B − baseline | +7.00 | [+3.00, +11.00] | **yes** |" in lines
+    assert "| B − A on B's types | +1.00 | [-2.00, +4.00] | no |" in lines
+    assert any("1,000 resamples, seed 42" in line for line in lines)

@@ -361,6 +361,17 @@ class EvaluateParams(Block):
     """Sentences per prediction batch."""
 
 
+class BootstrapParams(Block):
+    """``evaluate.bootstrap_resamples`` and ``evaluate.bootstrap_seed``: the paired bootstrap of ``analyze``."""
+
+    BLOCK: ClassVar[str] = "evaluate"
+    PARTIAL: ClassVar[bool] = True
+    bootstrap_resamples: int = Field(ge=1)
+    """Resamples of the test sentences behind every confidence interval (:mod:`pipeline.evaluation.bootstrap`)."""
+    bootstrap_seed: int = Field(ge=0)
+    """Seed of the resampling; the same seed draws the same resamples for every system (paired)."""
+
+
 class EvaluationLanguages(Block):
     """``evaluate.languages`` alone: the languages the ``languages`` stage tests each system and the baseline on."""
 

@@ -24,7 +24,8 @@ LANGUAGE_TESTS_DIR = Path("data/languages")
 """``prepare``: ``<system>/<lang>.parquet``, the test split of every language in the raw data, tags re-indexed to
 the system's label list (whatever the training languages), for the ``languages`` stage."""
 PREDICTIONS_DIR = Path("data/predictions")
-"""``evaluate``: ``<system>.parquet``, tokens with gold and predicted BIO tags of every test sentence."""
+"""``evaluate``: ``<system>.parquet``, tokens with gold and predicted BIO tags of every test sentence;
+``baseline``: ``baseline_<system>.parquet``, the same for the starting checkpoint (no rows without one)."""
 
 MODELS_DIR = Path("models")
 """``train``: ``<system>/``, a SpanMarker model folder with its model card."""
@@ -50,6 +51,9 @@ EXAMPLES_FILE = REPORTS_DIR / "errors" / "examples.json"
 """``analyze``: a few test sentences for each of the most frequent confusions of each system."""
 TAIL_FILE = SCORES_DIR / "tail.json"
 """``analyze``: each system's per-type test scores beside the type's training frequency."""
+INTERVALS_FILE = SCORES_DIR / "intervals.json"
+"""``analyze``: bootstrap confidence intervals of every system's and baseline's scores, and of the differences the
+report discusses."""
 COMPARISONS_FILE = SCORES_DIR / "comparisons.json"
 """``analyze``: per-type detail of every comparison on shared types declared by ``systems.<system>.compare``."""
 COMPARISON_METRICS_FILE = METRICS_DIR / "comparisons.json"

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from datasets import Dataset
 from span_marker import SpanMarkerModel
 
+from pipeline.core.atomic import atomic_path
 from pipeline.model.device import Placement, autocast, place_model
 from pipeline.model.inference import predict_entities
 from pipeline.data.labels import restrict_tags
@@ -74,3 +78,18 @@ def score_placed(model: SpanMarkerModel, tests: dict[str, Dataset], labels: list
     model = place_model(model, placement)
     with autocast(placement):
         return {name: score_model(model, test, labels, batch_size, types=types) for name, test in tests.items()}
+
+
+def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicted: list[list[str]]) -> None:
+    """Tokens with gold and predicted BIO tags, one row per test sentence, written atomically (Parquet)."""
+    table = pa.table({"tokens": test.data.table["tokens"], "gold": gold, "predicted": predicted})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def write_no_predictions(path: Path) -> None:
+    """A predictions file of no rows: there is no model to predict with (a plain-encoder baseline)."""
+    words = pa.list_(pa.string())
+    table = pa.table({"tokens": pa.array([], words), "gold": pa.array([], words), "predicted": pa.array([], words)})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)

@@ -42,8 +42,11 @@ def plot_label_distribution(counts: dict[str, int], title: str) -> Figure:
     return fig
 
 
-def plot_per_type_f1(scores: dict[str, dict[str, float]]) -> Figure:
-    """Grouped bars of per-type test F1, one colour per system; a type a system lacks is left blank."""
+def plot_per_type_f1(scores: dict[str, dict[str, float]],
+                     intervals: dict[str, dict[str, list[float]]] | None = None) -> Figure:
+    """Grouped bars of per-type test F1, one colour per system; a type a system lacks is left blank. With
+    ``intervals`` (``{system: {type: [low, high]}}``, the 95% bootstrap interval), each bar carries its interval
+    as an error bar: a type with a handful of test entities shows how little its bar says."""
     types = sorted({t for per_system in scores.values() for t in per_system},
                    key=lambda t: (-max(per_system.get(t, 0.0) for per_system in scores.values()), t))
     x = np.arange(len(types))
@@ -51,10 +54,15 @@ def plot_per_type_f1(scores: dict[str, dict[str, float]]) -> Figure:
     fig = Figure(figsize=(10, 4.5), layout="tight")
     ax = fig.subplots()
     for offset, (system, per_system) in enumerate(scores.items()):
-        values = [per_system.get(t, np.nan) for t in types]
-        ax.bar(x + (offset - (len(scores) - 1) / 2) * width, values, width, label=f"System {system}")
+        values = np.array([per_system.get(t, np.nan) for t in types])
+        bounds = (intervals or {}).get(system, {})
+        spans = np.array([bounds.get(t, [np.nan, np.nan]) for t in types]).reshape(len(types), 2)
+        errors = np.abs(spans.T - values) if bounds else None
+        ax.bar(x + (offset - (len(scores) - 1) / 2) * width, values, width, yerr=errors, capsize=2,
+               error_kw={"elinewidth": 0.8}, label=f"System {system}")
     ax.set_xticks(x, types, rotation=90)
-    ax.set(ylim=(0, 1), ylabel="Test F1", title="Per-type test F1 (types a system does not have are left blank)")
+    title = "Per-type test F1 (types a system does not have are left blank)"
+    ax.set(ylim=(0, 1.05), ylabel="Test F1", title=title + (", 95% bootstrap intervals" if intervals else ""))
     ax.legend()
     return fig
 

@@ -12,6 +12,10 @@ Reads each system's test predictions and prepared training data and writes
   ``reports/errors/examples.json`` (the first test sentences of each of the most frequent confusions);
 - ``reports/scores/tail.json``: each system's per-type test scores against the type's training frequency and
   its oversampling repeat factor;
+- ``reports/scores/intervals.json``: 95% paired-bootstrap confidence intervals (``evaluate.bootstrap_*``) of the
+  micro precision, recall and F1, overall and per type, of every system and baseline, and of the F1 differences
+  the report discusses: each system − its baseline, and each comparison (declaring system − other system on the
+  types both keep), each marked significant when its interval excludes 0;
 - figures: ``reports/figures/confusion/<system>.png`` and ``reports/figures/long_tail_f1.png``.
 
 Oversampling against no oversampling is a comparison like any other: declare a second system with the same
@@ -28,7 +32,7 @@ import pyarrow.parquet as pq
 
 from pipeline.core.atomic import write_json
 from pipeline.core.exceptions import DataError
-from pipeline.core.params import TrainParams, all_systems, read_params
+from pipeline.core.params import BootstrapParams, TrainParams, all_systems, read_params
 from pipeline.core.paths import (
     COMPARISON_METRICS_FILE,
     COMPARISONS_FILE,
@@ -36,6 +40,7 @@ from pipeline.core.paths import (
     ERRORS_FILE,
     EXAMPLES_FILE,
     FIGURES_DIR,
+    INTERVALS_FILE,
     PREDICTIONS_DIR,
     TAIL_FILE,
 )
@@ -43,6 +48,7 @@ from pipeline.core.stage import run_stage
 from pipeline.data.labels import restrict_tags
 from pipeline.data.splits import entity_counts, load_info, load_split
 from pipeline.data.tail import type_presence, type_repeat_factors
+from pipeline.evaluation.bootstrap import difference_interval, resampled_totals, score_intervals, sentence_counts
 from pipeline.evaluation.metrics import entity_scores, overall, per_type, per_type_f1
 from pipeline.evaluation.span_errors import confusion_examples, error_summary, span_confusion, top_confusions
 from pipeline.reporting.figures import plot_confusion, plot_long_tail, save
@@ -57,10 +63,42 @@ Tags = tuple[list[list[str]], list[list[str]]]
 """Gold and predicted BIO tags of a system's test sentences."""
 
 
-def load_predictions(system: str) -> Tags:
-    """Gold and predicted BIO tags of a system's test sentences."""
-    table = pq.read_table(PREDICTIONS_DIR / f"{system}.parquet", columns=["gold", "predicted"])
+def load_predictions(name: str) -> Tags:
+    """Gold and predicted BIO tags of the test sentences in ``data/predictions/<name>.parquet`` (a system, or
+    ``baseline_<system>``: no rows when there is no baseline)."""
+    table = pq.read_table(PREDICTIONS_DIR / f"{name}.parquet", columns=["gold", "predicted"])
     return table["gold"].to_pylist(), table["predicted"].to_pylist()
+
+
+def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: dict[str, Tags],
+              compared: dict[str, dict[str, Any]], resamples: int, seed: int) -> dict[str, Any]:
+    """``reports/scores/intervals.json``: per system (``types`` keyed by system), its scores with intervals and
+    its baseline's (None without one); then every difference, each resampled with the draws of its own pair of
+    sentence sets (the same sentences on both sides), from the same seed."""
+    result: dict[str, Any] = {"resamples": resamples, "seed": seed, "sentences": {}, "systems": {}, "baselines": {},
+                              "differences": {}}
+    for system, types in systems.items():
+        counts = sentence_counts(*tags[system], types)
+        result["sentences"][system] = len(counts)
+        baseline = baselines.get(system)
+        if baseline is None:
+            totals = resampled_totals([counts], resamples, seed)
+            result["systems"][system] = score_intervals(counts, types, totals[0])
+            result["baselines"][system] = None
+            continue
+        base_counts = sentence_counts(*baseline, types)
+        totals = resampled_totals([counts, base_counts], resamples, seed)
+        result["systems"][system] = score_intervals(counts, types, totals[0])
+        result["baselines"][system] = score_intervals(base_counts, types, totals[1])
+        result["differences"][f"{system} − baseline"] = difference_interval(counts, base_counts, *totals)
+    for detail in compared.values():
+        system, other, types = detail["system"], detail["other"], detail["types"]
+        gold = restrict_tags(tags[system][0], set(types))
+        mine = sentence_counts(gold, restrict_tags(tags[system][1], set(types)), types)
+        theirs = sentence_counts(gold, restrict_tags(tags[other][1], set(types)), types)
+        result["differences"][f"{system} − {other} on {system}'s types"] = difference_interval(
+            mine, theirs, *resampled_totals([mine, theirs], resamples, seed))
+    return result
 
 
 def comparison_name(other: str, system: str) -> str:
@@ -132,7 +170,8 @@ def load_tokens(system: str) -> list[list[str]]:
 
 def main() -> None:
     params = read_params()
-    systems = all_systems(params)
+    systems, bootstrap = all_systems(params), BootstrapParams.read(params)
+    hps = {system: TrainParams.read(params, system) for system in systems}
     types = {system: load_info(system)["types"] for system in systems}
     tags = {system: load_predictions(system) for system in systems}
     compared = comparisons({system: entry.compare for system, entry in systems.items()}, types, tags)
@@ -154,8 +193,11 @@ def main() -> None:
 
     scores = {system: {f"test_{key}": value for key, value in entity_scores(*tags[system]).items()}
               for system in systems}
-    write_json(TAIL_FILE, {system: tail_analysis(system, scores[system], TrainParams.read(params, system))
-                           for system in systems})
+    write_json(TAIL_FILE, {system: tail_analysis(system, scores[system], hps[system]) for system in systems})
+    baselines = {system: load_predictions(f"baseline_{system}") for system in systems}
+    write_json(INTERVALS_FILE, intervals(types, tags, {system: found for system, found in baselines.items()
+                                                       if found[0]}, compared,
+                                         bootstrap.bootstrap_resamples, bootstrap.bootstrap_seed))
     counts: dict[str, int] = {}
     for system in systems:  # a type's training entities are the same in every system that keeps it
         counts |= entity_counts(system)

@@ -4,8 +4,10 @@ Usage: ``python -m pipeline.stages.baseline SYSTEM``, a system of ``params.yaml`
 model (the real run starts from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the
 system's types and scored like the trained system: overall scores to ``reports/metrics/baseline_<system>.json``,
 per-type detail to ``reports/scores/baseline_<system>.json``. When it is a plain encoder there is nothing to score: the
-metrics file is empty (``{}``) and the detail file says why (``"available": false``). The model runs on the GPU when
-there is one, in the ``train`` precision (``pipeline.model.device``).
+metrics file is empty (``{}``), the detail file says why (``"available": false``) and the predictions file has no rows.
+The predictions (``data/predictions/baseline_<system>.parquet``, restricted to the system's types) feed the paired
+bootstrap of ``analyze``. The model runs on the GPU when there is one, in the ``train`` precision
+(``pipeline.model.device``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from pipeline.data.splits import load_info, load_split
 from pipeline.model.device import choose_placement
 from pipeline.evaluation.metrics import overall
 from pipeline.core.params import CheckpointParams, EvaluateParams, PrecisionParams, read_params
-from pipeline.core.paths import metrics_file, scores_file
-from pipeline.evaluation.scoring import score_placed
+from pipeline.core.paths import PREDICTIONS_DIR, metrics_file, scores_file
+from pipeline.evaluation.scoring import score_placed, write_no_predictions, write_predictions
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
 
@@ -34,14 +36,17 @@ def main() -> None:
     start = load_starting_model(model_params)
     if start is None:
         reason = f"{plain_encoder_reason(model_params)}: no baseline before fine-tuning"
+        write_no_predictions(PREDICTIONS_DIR / f"{name}.parquet")
         write_json(scores_file(name), {"available": False, "model": model_params.name, "reason": reason})
         write_json(metrics_file(name), {})
         logger.info("system %s: %s", system, reason)
         return
     placement = choose_placement(precision.model_dump())
     info = load_info(system)
-    scores = score_placed(start, {"test": load_split(system, "test")}, info["labels"], batch_size, placement,
-                          types=set(info["types"]))["test"][0]
+    test = load_split(system, "test")
+    scores, gold, predicted = score_placed(start, {"test": test}, info["labels"], batch_size, placement,
+                                           types=set(info["types"]))["test"]
+    write_predictions(PREDICTIONS_DIR / f"{name}.parquet", test, gold, predicted)
     scores.update(available=True, model=model_params.name)
     write_json(scores_file(name), scores)
     write_json(metrics_file(name), overall(scores, "test_"))

@@ -16,30 +16,18 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from datasets import Dataset
-
-from pipeline.core.atomic import atomic_path, write_json
+from pipeline.core.atomic import write_json
 from pipeline.data.splits import load_labels, load_split
 from pipeline.model.device import choose_placement
 from pipeline.evaluation.metrics import overall
 from pipeline.model.model_folder import load_model
 from pipeline.core.params import EvaluateParams, PrecisionParams, read_params
 from pipeline.core.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
-from pipeline.evaluation.scoring import score_placed
+from pipeline.evaluation.scoring import score_placed, write_predictions
 from pipeline.core.stage import run_stage, system_argument
 
 logger = logging.getLogger(__name__)
-
-
-def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicted: list[list[str]]) -> None:
-    """Tokens with gold and predicted BIO tags, one row per test sentence."""
-    table = pa.table({"tokens": test.data.table["tokens"], "gold": gold, "predicted": predicted})
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Stage ``plots``: label distributions, per-type test F1 of every system, every system's training curves, and
+"""Stage ``plots``: label distributions, per-type test F1 of every system (with the bootstrap intervals of
+``reports/scores/intervals.json``), every system's training curves, and
 overall test F1 per evaluation language of each system and its baseline.
 
 Writes PNG figures to ``reports/figures/`` and, for ``dvc plots show`` (as declared in ``dvc.yaml``), the
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from pipeline.core.atomic import atomic_path
 from pipeline.core.params import SystemTypes, read_params, system_names
-from pipeline.core.paths import FIGURES_DIR, PLOT_SERIES, PLOTS_DIR, SPLITS, TRAINING_REPORTS_DIR, scores_file
+from pipeline.core.paths import (FIGURES_DIR, INTERVALS_FILE, PLOT_SERIES, PLOTS_DIR, SPLITS, TRAINING_REPORTS_DIR,
+                                 scores_file)
 from pipeline.core.stage import run_stage
 from pipeline.data.splits import label_counts
 from pipeline.evaluation.metrics import per_type_f1
@@ -78,7 +80,10 @@ def main() -> None:
         save(plot_label_distribution(counts, title), FIGURES_DIR / f"label_distribution_{split}.png")
         write_csv(PLOTS_DIR / f"label_distribution_{split}.csv", ["label", "count"], [list(i) for i in counts.items()])
     scores = {system: per_type_f1(json.loads(scores_file(system).read_text(encoding="utf-8"))) for system in systems}
-    save(plot_per_type_f1(scores), FIGURES_DIR / "per_type_f1.png")
+    bootstrap = json.loads(INTERVALS_FILE.read_text(encoding="utf-8"))["systems"]
+    bounds = {system: {entity_type: entry["f1"]["interval"] for entity_type, entry in per_system["types"].items()}
+              for system, per_system in bootstrap.items() if system in systems}
+    save(plot_per_type_f1(scores, bounds), FIGURES_DIR / "per_type_f1.png")
     for system, per_system in scores.items():
         write_csv(PLOTS_DIR / "per_type_f1" / f"{system}.csv", ["type", "f1"], [[t, f] for t, f in per_system.items()])
     curves = {name: {system: read_curve(system, metric) for system in systems}

@@ -16,7 +16,8 @@ from pipeline.data.splits import load_info
 from pipeline.reporting.markdown import data_source, marked_sentence, percent, scores_table, starting_model, table
 from pipeline.evaluation.metrics import overall, per_type
 from pipeline.core.params import ModelParams, TrainParams, read_params, system_names
-from pipeline.core.paths import COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, REPORT_FILE, TAIL_FILE, scores_file
+from pipeline.core.paths import (COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE, TAIL_FILE,
+                                 scores_file)
 from pipeline.core.stage import run_stage
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,44 @@ def baseline(system: str, before: dict[str, Any], after: dict[str, Any]) -> list
     rows.append(["**Overall**", f"**{percent(fb)}**", f"**{percent(fa)}**", f"**{100 * (fa - fb):+.2f}**"])
     return [f"System {system}, `{before['model']}` before fine-tuning vs after:", "",
             *table(["Category", "Before F1", "After F1", "Gain"], rows, "lrrr"), ""]
+
+
+def with_interval(entry: dict[str, Any]) -> str:
+    """A score and its 95% interval, in percent: ``80.35% [74.10, 85.90]``."""
+    low, high = entry["interval"]
+    return f"{percent(entry['score'])} [{100 * low:.2f}, {100 * high:.2f}]"
+
+
+def trust_section(intervals: dict[str, Any]) -> list[str]:
+    """Bootstrap intervals of every system's and baseline's micro scores, and of the differences discussed,
+    each marked significant when its interval excludes 0."""
+    rows = []
+    for system, scores in intervals["systems"].items():
+        for name, entry in ((f"System {system}", scores), (f"Baseline ({system}'s types)",
+                                                           intervals["baselines"][system])):
+            if entry is not None:
+                rows.append([name, f"{intervals['sentences'][system]:,}",
+                             *(with_interval(entry["overall"][metric]) for metric in ("precision", "recall", "f1"))])
+    differences = [[name, signed(entry["difference"]),
+                    f"[{100 * entry['interval'][0]:+.2f}, {100 * entry['interval'][1]:+.2f}]",
+                    "**yes**" if entry["significant"] else "no"]
+                   for name, entry in intervals["differences"].items()]
+    lines = ["## How far to trust these scores", "",
+             f"Paired bootstrap over the test sentences ({intervals['resamples']:,} resamples, seed "
+             f"{intervals['seed']}): each resample draws as many sentences as the test split holds, with "
+             "replacement, and recomputes every score from its true positives, false positives and false negatives; "
+             "systems scored on the same sentences share the draws. Intervals are the 2.5th and 97.5th percentiles, "
+             "in percent.", "",
+             *table(["Scored", "Sentences", "Precision [95% CI]", "Recall [95% CI]", "F1 [95% CI]"], rows, "lrrrr"),
+             ""]
+    if differences:
+        lines += ["Differences of micro F1, in points. *Significant*: the 95% interval of the paired difference "
+                  "excludes 0.", "",
+                  *table(["Difference", "F1 difference", "95% CI", "Significant"], differences, "lrrl"), ""]
+    else:
+        lines += ["No differences to test: no baseline (the starting model is a plain encoder) and no comparison "
+                  "declared.", ""]
+    return lines + [f"The per-type figure draws each type's interval: ![Per-type F1]({FIGURES}/per_type_f1.png)", ""]
 
 
 def signed(points: float) -> str:
@@ -219,6 +258,8 @@ def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams]
         lines += baseline(system, scores[f"baseline_{system}"], scores[system])
     if all(f"languages_{system}" in scores for system in systems):
         lines += languages_section({system: scores[f"languages_{system}"] for system in systems}, first["languages"])
+    if "intervals" in scores:
+        lines += trust_section(scores["intervals"])
     if "tail" in scores:
         lines += tail_section(scores["tail"], first["source"])
     lines += errors_section(errors)
@@ -236,7 +277,8 @@ def main() -> None:
     systems = system_names(params)
     names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems)]
     scores = {name: read_json(scores_file(name)) for name in names} | {
-        "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE)}
+        "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE),
+        "intervals": read_json(INTERVALS_FILE)}
     text = render({system: load_info(system) for system in systems}, ModelParams.read(params),
                   {system: TrainParams.read(params, system) for system in systems}, scores, read_json(ERRORS_FILE),
                   read_json(EXAMPLES_FILE))
