@@ -375,6 +375,19 @@ def test_bootstrap_intervals_of_the_run(repo: Path):
     assert "## How far to trust these scores" in report and "| B − A on B's types |" in report
 
 
+def test_seen_and_unseen_mentions_of_the_run(repo: Path):
+    found = json.loads((repo / "reports" / "scores" / "seen_unseen.json").read_text())
+    assert set(found) == {"A", "B"}
+    for system in ("A", "B"):
+        scores = json.loads((repo / "reports" / "scores" / f"{system}.json").read_text())
+        gold = sum(value["number"] for key, value in scores.items() if isinstance(value, dict))
+        assert found[system]["seen"]["gold"] + found[system]["unseen"]["gold"] == gold
+        true_positives = found[system]["seen"]["true_positives"] + found[system]["unseen"]["true_positives"]
+        assert true_positives / gold == pytest.approx(scores["test_overall_recall"])
+        assert found[system]["seen"]["gold"] > 0 and found[system]["unseen"]["gold"] > 0  # the sample has both
+    assert "## Seen and unseen entities" in (repo / "reports" / "README.md").read_text()
+
+
 def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working_pipeline(repo: Path):
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["systems"]["C"] = {"types": ["PER", "LOC"]}

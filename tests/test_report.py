@@ -140,3 +140,13 @@ def test_trust_section_gives_intervals_and_marks_significant_differences():
     assert "| B − baseline | +7.00 | [+3.00, +11.00] | **yes** |" in lines
     assert "| B − A on B's types | +1.00 | [-2.00, +4.00] | no |" in lines
     assert any("1,000 resamples, seed 42" in line for line in lines)
+
+
+def test_seen_unseen_section_reads_its_numbers():
+    def group(p: float, r: float, f1: float, gold: int, predicted: int) -> dict:
+        return {"precision": p, "recall": r, "f1": f1, "gold": gold, "predicted": predicted, "true_positives": 0}
+
+    lines = report.seen_unseen_section({"A": {"seen": group(0.9, 0.8, 0.85, 1200, 1100),
+                                              "unseen": group(0.5, 0.4, 0.44, 30, 25), "types": {}}})
+    assert "| System A | seen | 1,200 | 1,100 | 90.00% | 80.00% | 85.00% |" in lines
+    assert "| System A | unseen | 30 | 25 | 50.00% | 40.00% | 44.00% |" in lines

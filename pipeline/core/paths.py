@@ -54,6 +54,9 @@ TAIL_FILE = SCORES_DIR / "tail.json"
 INTERVALS_FILE = SCORES_DIR / "intervals.json"
 """``analyze``: bootstrap confidence intervals of every system's and baseline's scores, and of the differences the
 report discusses."""
+SEEN_UNSEEN_FILE = SCORES_DIR / "seen_unseen.json"
+"""``analyze``: each system's test precision, recall and F1 on mentions seen as entities in its training split
+and on unseen ones."""
 COMPARISONS_FILE = SCORES_DIR / "comparisons.json"
 """``analyze``: per-type detail of every comparison on shared types declared by ``systems.<system>.compare``."""
 COMPARISON_METRICS_FILE = METRICS_DIR / "comparisons.json"

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from pipeline.evaluation.entities import entities, tag_codes
 
 CONFIDENCE = 0.95
 """The coverage of every interval: the 2.5th and 97.5th percentiles of the resampled values."""
@@ -27,41 +27,10 @@ CHUNK = 100
 """Resamples whose sentence multiplicities are held in memory at once (``CHUNK × n`` 32-bit integers)."""
 
 
-def tag_codes(tags: list[list[str]], types: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per token of the flattened sentences, the BIO prefix (0 ``O``, 1 ``B``, 2 ``I``) and the type's column in
-    ``types`` (-1 for another type, or for ``O``), and the sentences' token offsets (length ``sentences + 1``).
-    The tag strings are read once per distinct tag (Arrow dictionary encoding), never per token."""
-    column = pa.array(tags, type=pa.list_(pa.string()))
-    offsets = column.offsets.to_numpy()
-    encoded = pc.dictionary_encode(column.flatten())
-    distinct = encoded.dictionary.to_pylist()
-    prefix_of = np.array([{"B": 1, "I": 2}.get(tag.split("-", 1)[0], 0) for tag in distinct] or [0])
-    names = sorted({tag.split("-", 1)[1] for tag in distinct if "-" in tag} - set(types))
-    known = {entity_type: position for position, entity_type in enumerate([*types, *names])}
-    type_of = np.array([known[tag.split("-", 1)[1]] if "-" in tag else -1 for tag in distinct] or [-1])
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
-    return prefix_of[indices], type_of[indices], offsets
-
-
-def entities(prefix: np.ndarray, entity_type: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The entities of seqeval's lenient BIO reading (``get_entities`` with its default scheme): an entity starts
-    at ``B-X``, or at ``I-X`` after ``O``, after another type or at a sentence's start, and runs over the
-    ``I-X`` that follow. Returns the first and last token (flattened positions) and the type of each."""
-    inside = prefix > 0
-    first = np.zeros(len(prefix), dtype=bool)
-    first[offsets[:-1][offsets[:-1] < len(prefix)]] = True
-    previous_type = np.concatenate([[-2], entity_type[:-1]])
-    previous_inside = np.concatenate([[False], inside[:-1]])
-    start = inside & ((prefix == 1) | first | ~previous_inside | (previous_type != entity_type))
-    continues = inside & ~start
-    end = inside & ~np.concatenate([continues[1:], [False]])
-    starts, ends = np.flatnonzero(start), np.flatnonzero(end)
-    return starts, ends, entity_type[starts]
-
-
 def sentence_counts(gold: list[list[str]], predicted: list[list[str]], types: list[str]) -> np.ndarray:
     """True positives, false positives and false negatives of each type in each sentence: an int32 array of
-    shape ``(sentences, len(types), 3)``. Entities are read as seqeval reads them (:func:`entities`); a predicted
+    shape ``(sentences, len(types), 3)``. Entities are read as seqeval reads them
+    (:func:`pipeline.evaluation.entities.entities`); a predicted
     entity is a true positive when gold holds the same one (same tokens, same type), as in seqeval's scores.
     Types outside ``types`` are not counted. Raises ``ValueError`` when a gold and a predicted sentence differ
     in length. Vectorised over the flattened tags."""

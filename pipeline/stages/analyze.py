@@ -16,6 +16,8 @@ Reads each system's test predictions and prepared training data and writes
   micro precision, recall and F1, overall and per type, of every system and baseline, and of the F1 differences
   the report discusses: each system − its baseline, and each comparison (declaring system − other system on the
   types both keep), each marked significant when its interval excludes 0;
+- ``reports/scores/seen_unseen.json``: each system's test scores on mentions (words and type) seen as entities
+  of its training split and on the unseen ones, overall and per type;
 - figures: ``reports/figures/confusion/<system>.png`` and ``reports/figures/long_tail_f1.png``.
 
 Oversampling against no oversampling is a comparison like any other: declare a second system with the same
@@ -42,6 +44,7 @@ from pipeline.core.paths import (
     FIGURES_DIR,
     INTERVALS_FILE,
     PREDICTIONS_DIR,
+    SEEN_UNSEEN_FILE,
     TAIL_FILE,
 )
 from pipeline.core.stage import run_stage
@@ -49,6 +52,8 @@ from pipeline.data.labels import restrict_tags
 from pipeline.data.splits import entity_counts, load_info, load_split
 from pipeline.data.tail import type_presence, type_repeat_factors
 from pipeline.evaluation.bootstrap import difference_interval, resampled_totals, score_intervals, sentence_counts
+from pipeline.evaluation.entities import tag_strings
+from pipeline.evaluation.memorisation import seen_unseen, training_mentions
 from pipeline.evaluation.metrics import entity_scores, overall, per_type, per_type_f1
 from pipeline.evaluation.span_errors import confusion_examples, error_summary, span_confusion, top_confusions
 from pipeline.reporting.figures import plot_confusion, plot_long_tail, save
@@ -163,6 +168,16 @@ def tail_analysis(system: str, scores: dict[str, Any], hp: TrainParams) -> dict[
             "overall_f1": scores["test_overall_f1"], "types": rows}
 
 
+def memorisation(system: str, types: list[str], tags: Tags) -> dict[str, Any]:
+    """One system's entry of ``reports/scores/seen_unseen.json``: its test scores on mentions seen in its
+    training split and on the others (:func:`pipeline.evaluation.memorisation.seen_unseen`)."""
+    train = load_split(system, "train").data.table
+    labels = load_info(system)["labels"]
+    seen = training_mentions(train["tokens"].combine_chunks(), tag_strings(train["ner_tags"].combine_chunks(), labels),
+                             types)
+    return seen_unseen(seen, load_tokens(system), *tags, types)
+
+
 def load_tokens(system: str) -> list[list[str]]:
     """The words of a system's test sentences, in test order."""
     return pq.read_table(PREDICTIONS_DIR / f"{system}.parquet", columns=["tokens"])["tokens"].to_pylist()
@@ -194,6 +209,7 @@ def main() -> None:
     scores = {system: {f"test_{key}": value for key, value in entity_scores(*tags[system]).items()}
               for system in systems}
     write_json(TAIL_FILE, {system: tail_analysis(system, scores[system], hps[system]) for system in systems})
+    write_json(SEEN_UNSEEN_FILE, {system: memorisation(system, types[system], tags[system]) for system in systems})
     baselines = {system: load_predictions(f"baseline_{system}") for system in systems}
     write_json(INTERVALS_FILE, intervals(types, tags, {system: found for system, found in baselines.items()
                                                        if found[0]}, compared,

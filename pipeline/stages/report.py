@@ -16,8 +16,8 @@ from pipeline.data.splits import load_info
 from pipeline.reporting.markdown import data_source, marked_sentence, percent, scores_table, starting_model, table
 from pipeline.evaluation.metrics import overall, per_type
 from pipeline.core.params import ModelParams, TrainParams, read_params, system_names
-from pipeline.core.paths import (COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE, TAIL_FILE,
-                                 scores_file)
+from pipeline.core.paths import (COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
+                                 SEEN_UNSEEN_FILE, TAIL_FILE, scores_file)
 from pipeline.core.stage import run_stage
 
 logger = logging.getLogger(__name__)
@@ -120,6 +120,22 @@ def trust_section(intervals: dict[str, Any]) -> list[str]:
         lines += ["No differences to test: no baseline (the starting model is a plain encoder) and no comparison "
                   "declared.", ""]
     return lines + [f"The per-type figure draws each type's interval: ![Per-type F1]({FIGURES}/per_type_f1.png)", ""]
+
+
+def seen_unseen_section(found: dict[str, Any]) -> list[str]:
+    """Each system's precision, recall and F1 on test mentions seen in training and on unseen ones."""
+    rows = []
+    for system, entry in found.items():
+        for group in ("seen", "unseen"):
+            scores = entry[group]
+            rows.append([f"System {system}", group, f"{scores['gold']:,}", f"{scores['predicted']:,}",
+                         percent(scores["precision"]), percent(scores["recall"]), percent(scores["f1"])])
+    return ["## Seen and unseen entities", "",
+            "Test mentions split by whether their words and type occur as an entity of the system's training split "
+            "(Augenstein, Derczynski and Bontcheva, 2017): recall over the gold mentions of each group, precision "
+            "over the predicted mentions of each group. A high *seen* score beside a low *unseen* one is "
+            "memorisation more than generalisation.", "",
+            *table(["System", "Mentions", "Gold", "Predicted", "Precision", "Recall", "F1"], rows, "llrrrrr"), ""]
 
 
 def signed(points: float) -> str:
@@ -260,6 +276,8 @@ def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams]
         lines += languages_section({system: scores[f"languages_{system}"] for system in systems}, first["languages"])
     if "intervals" in scores:
         lines += trust_section(scores["intervals"])
+    if "seen_unseen" in scores:
+        lines += seen_unseen_section(scores["seen_unseen"])
     if "tail" in scores:
         lines += tail_section(scores["tail"], first["source"])
     lines += errors_section(errors)
@@ -278,7 +296,7 @@ def main() -> None:
     names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems)]
     scores = {name: read_json(scores_file(name)) for name in names} | {
         "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE),
-        "intervals": read_json(INTERVALS_FILE)}
+        "intervals": read_json(INTERVALS_FILE), "seen_unseen": read_json(SEEN_UNSEEN_FILE)}
     text = render({system: load_info(system) for system in systems}, ModelParams.read(params),
                   {system: TrainParams.read(params, system) for system in systems}, scores, read_json(ERRORS_FILE),
                   read_json(EXAMPLES_FILE))
