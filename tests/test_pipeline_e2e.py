@@ -64,7 +64,7 @@ def set_params(repo: Path, **dotted: object) -> None:
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-ALL_STAGES = {"download", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "evaluate@B", "baseline@A",
+ALL_STAGES = {"download", "audit", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "evaluate@B", "baseline@A",
               "baseline@B", "languages@A", "languages@B", "plots", "analyze", "report"}
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
 LOGGING_STEPS = 5
@@ -116,7 +116,10 @@ def test_metrics_files_share_one_layout_and_hold_no_timings(repo: Path):
     assert set(files) == {"reports/training/A/metrics.json", "reports/training/B/metrics.json",
                           *(f"reports/metrics/{name}.json" for name in (
                               "A", "B", "baseline_A", "baseline_B", "comparisons", "languages_A", "languages_B",
-                              "languages_baseline_A", "languages_baseline_B"))}
+                              "languages_baseline_A", "languages_baseline_B", "audit"))}
+    audit = files["reports/metrics/audit.json"]  # the sample, all ten languages: no repeats, nothing shared
+    assert audit["train"] == {"rows": 588, "distinct": 588, "repeated": 0, "conflicting": 0}
+    assert audit["test"]["in_train"] == 0 and audit["validation"]["rows"] == 136
     assert set(files["reports/metrics/comparisons.json"]) == {"A_on_B_types"}  # declared by systems.B.compare
     for values in (files["reports/metrics/A.json"], files["reports/metrics/B.json"],
                    files["reports/metrics/comparisons.json"]["A_on_B_types"]):
@@ -385,7 +388,9 @@ def test_seen_and_unseen_mentions_of_the_run(repo: Path):
         true_positives = found[system]["seen"]["true_positives"] + found[system]["unseen"]["true_positives"]
         assert true_positives / gold == pytest.approx(scores["test_overall_recall"])
         assert found[system]["seen"]["gold"] > 0 and found[system]["unseen"]["gold"] > 0  # the sample has both
-    assert "## Seen and unseen entities" in (repo / "reports" / "README.md").read_text()
+    report = (repo / "reports" / "README.md").read_text()
+    assert "## Seen and unseen entities" in report
+    assert "## Data audit" in report and "`prepare.deduplicate` is off" in report
 
 
 def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working_pipeline(repo: Path):
@@ -439,12 +444,12 @@ def test_every_stage_reads_exactly_the_params_it_declares(repo: Path, tmp_path: 
         reads = json.loads(reads_file.read_text())
         declared = list(entry.get("params", {}).get("params.yaml", {}))
 
-        def related(key: str, other: str) -> bool:  # the same key, or one under the other
-            return key == other or key.startswith(f"{other}.") or other.startswith(f"{key}.")
+        def under(key: str, block: str) -> bool:  # the same key, or one inside the block
+            return key == block or key.startswith(f"{block}.")
 
-        undeclared = [key for key in reads if not any(related(key, d) for d in declared)]
+        undeclared = [key for key in reads if not any(under(key, d) for d in declared)]
         assert not undeclared, f"{stage} reads {undeclared} without declaring them (declared: {declared})"
-        unread = [key for key in declared if not any(related(key, read) for read in reads)]
+        unread = [key for key in declared if not any(under(read, key) or under(key, read) for read in reads)]
         assert not unread, f"{stage} declares {unread} but never reads them (reads: {reads})"
     assert changed_stages(repo) == set()  # rerun with the same inputs: the same outputs
 

@@ -150,3 +150,17 @@ def test_seen_unseen_section_reads_its_numbers():
                                               "unseen": group(0.5, 0.4, 0.44, 30, 25), "types": {}}})
     assert "| System A | seen | 1,200 | 1,100 | 90.00% | 80.00% | 85.00% |" in lines
     assert "| System A | unseen | 30 | 25 | 50.00% | 40.00% | 44.00% |" in lines
+
+
+def test_audit_section_shows_the_training_languages_and_the_deduplication_used():
+    audit = {"languages": {"en": {"train": {"rows": 262560, "distinct": 131280, "repeated": 131280, "conflicting": 3},
+                                  "test": {"rows": 32908, "distinct": 16454, "repeated": 16454, "conflicting": 0,
+                                           "in_train": 12}},
+                           "de": {"train": {"rows": 5, "distinct": 5, "repeated": 0, "conflicting": 0}}}}
+    kept = report.audit_section(audit, {"languages": ["en"], "deduplicate": False, "dropped": {}})
+    assert "| `en` | train | 262,560 | 131,280 | 131,280 | 3 | - |" in kept
+    assert "| `en` | test | 32,908 | 16,454 | 16,454 | 0 | 12 |" in kept
+    assert not any("`de`" in line for line in kept) and any("is off, as in the original" in line for line in kept)
+    dropped = report.audit_section(audit, {"languages": ["en"], "deduplicate": True,
+                                           "dropped": {"train": 131280, "validation": 10, "test": 16466}})
+    assert any("rows dropped: train 131,280, validation 10, test 16,466" in line for line in dropped)

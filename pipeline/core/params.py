@@ -142,6 +142,9 @@ class PrepareParams(Block):
     languages: Languages = Field(min_length=1)
     """MultiNERD ``lang`` codes of the rows the systems train, validate and are tested on, e.g. ``[en]`` or
     ``[en, de]``; the ``languages`` stage tests every language whatever this holds."""
+    deduplicate: bool
+    """Drop repeated sentences within each split, and from validation and test every sentence that occurs in
+    train (:func:`pipeline.data.audit.deduplicate`); false, as the original project ran, keeps the data as it is."""
 
     _unique_languages = field_validator("languages")(_unique)
 

@@ -54,6 +54,9 @@ TAIL_FILE = SCORES_DIR / "tail.json"
 INTERVALS_FILE = SCORES_DIR / "intervals.json"
 """``analyze``: bootstrap confidence intervals of every system's and baseline's scores, and of the differences the
 report discusses."""
+AUDIT_FILE = SCORES_DIR / "audit.json"
+"""``audit``: rows, distinct, repeated and conflicting sentences per language and split, and held-out rows also in
+train."""
 SEEN_UNSEEN_FILE = SCORES_DIR / "seen_unseen.json"
 """``analyze``: each system's test precision, recall and F1 on mentions seen as entities in its training split
 and on unseen ones."""
@@ -68,7 +71,7 @@ REPORT_FILE = REPORTS_DIR / "README.md"
 
 
 def metrics_file(name: str) -> Path:
-    """``reports/metrics/<name>.json``: ``<system>`` or ``baseline_<system>``."""
+    """``reports/metrics/<name>.json``: ``<system>``, ``baseline_<system>`` or ``audit``."""
     return METRICS_DIR / f"{name}.json"
 
 

@@ -13,8 +13,9 @@ from datasets import Dataset
 from pipeline.core.paths import PREPARED_DIR
 
 LABELS_FILE = "labels.json"
-"""Written by ``prepare`` beside the splits: ``labels`` (BIO, ``O`` first), ``types``, ``languages`` and
-``source`` (the raw data's ``source.json``)."""
+"""Written by ``prepare`` beside the splits: ``labels`` (BIO, ``O`` first), ``types``, ``languages``, ``source``
+(the raw data's ``source.json``), ``deduplicate`` (``prepare.deduplicate``) and ``dropped``, the rows
+deduplication removed from each split."""
 TRAIN_OVERRIDES_FILE = "train_overrides.json"
 """Written by ``prepare`` beside the splits: the system's overrides of the ``train`` block
 (``systems.<system>.train``), which the ``train`` stage applies. ``prepare`` reads the system's whole entry of

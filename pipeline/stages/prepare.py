@@ -1,8 +1,10 @@
 """Stage ``prepare``: keep the training languages and one system's entity types; write ``data/prepared/<system>/``.
 
-Usage: ``python -m pipeline.stages.prepare A``. Also writes ``data/languages/<system>/<lang>.parquet``, the test split
-of every language in the raw data with the system's tags, which the ``languages`` stage scores. Everything is
-vectorised over Arrow/NumPy buffers.
+Usage: ``python -m pipeline.stages.prepare SYSTEM``, a system of ``params.yaml``. With ``prepare.deduplicate``, repeated
+sentences are dropped within each split and held-out sentences that occur in train are dropped from validation and test
+(:func:`pipeline.data.audit.deduplicate`). Also writes ``data/languages/<system>/<lang>.parquet``, the test split of
+every language in the raw data with the system's tags (never deduplicated), which the ``languages`` stage scores.
+Everything is vectorised over Arrow/NumPy buffers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.core.atomic import atomic_path
+from pipeline.data.audit import deduplicate
 from pipeline.data.splits import LABELS_FILE, TRAIN_OVERRIDES_FILE
 from pipeline.core.exceptions import DataError
 from pipeline.data.labels import labels_for_types, remap_table
@@ -74,24 +77,33 @@ def split_by_language(table: pa.Table, types: list[str], source: str) -> dict[st
 def main() -> None:
     params = read_params()
     system = system_argument("prepare", params)
-    languages = list(PrepareParams.read(params).languages)
+    prepare_params = PrepareParams.read(params)
+    languages = list(prepare_params.languages)
     entry = SystemParams.read(params, system)
     types = entry.types
+    paths = {split: RAW_DIR / f"{split}.parquet" for split in SPLITS}
+    splits = {split: prepare_split(pq.read_table(path), languages, types, str(path)) for split, path in paths.items()}
+    dropped = {split: 0 for split in SPLITS}
+    if prepare_params.deduplicate:
+        kept = deduplicate(splits)
+        dropped = {split: splits[split].num_rows - kept[split].num_rows for split in SPLITS}
+        splits = kept
+        logger.info("system %s: deduplicated, rows dropped: %s", system,
+                    ", ".join(f"{split} {count}" for split, count in dropped.items()))
     target = PREPARED_DIR / system
     with atomic_path(target) as tmp:
         tmp.mkdir()
-        for split in SPLITS:
-            path = RAW_DIR / f"{split}.parquet"
-            prepared = prepare_split(pq.read_table(path), languages, types, str(path))
+        for split, prepared in splits.items():
             pq.write_table(prepared, tmp / f"{split}.parquet")
             logger.info("system %s %s: %d rows in %s", system, split, prepared.num_rows, ", ".join(languages))
-            missing = types_without_entities(prepared, types) if split == "train" else []
-            if missing:
-                logger.warning("system %s: no %s entities in the train split (%s): the model cannot learn "
-                               "these types", system, ", ".join(missing), path)
+        missing = types_without_entities(splits["train"], types)
+        if missing:
+            logger.warning("system %s: no %s entities in the train split (%s): the model cannot learn "
+                           "these types", system, ", ".join(missing), paths["train"])
         labels = labels_for_types(types)
         info = {"labels": labels, "types": [label[2:] for label in labels[1::2]], "languages": languages,
-                "source": json.loads(SOURCE_FILE.read_text(encoding="utf-8"))}
+                "source": json.loads(SOURCE_FILE.read_text(encoding="utf-8")),
+                "deduplicate": prepare_params.deduplicate, "dropped": dropped}
         (tmp / LABELS_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         (tmp / TRAIN_OVERRIDES_FILE).write_text(json.dumps(entry.train, indent=2, sort_keys=True) + "\n",
                                                 encoding="utf-8")

@@ -16,7 +16,7 @@ from pipeline.data.splits import load_info
 from pipeline.reporting.markdown import data_source, marked_sentence, percent, scores_table, starting_model, table
 from pipeline.evaluation.metrics import overall, per_type
 from pipeline.core.params import ModelParams, TrainParams, read_params, system_names
-from pipeline.core.paths import (COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
+from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
                                  SEEN_UNSEEN_FILE, TAIL_FILE, scores_file)
 from pipeline.core.stage import run_stage
 
@@ -120,6 +120,29 @@ def trust_section(intervals: dict[str, Any]) -> list[str]:
         lines += ["No differences to test: no baseline (the starting model is a plain encoder) and no comparison "
                   "declared.", ""]
     return lines + [f"The per-type figure draws each type's interval: ![Per-type F1]({FIGURES}/per_type_f1.png)", ""]
+
+
+def audit_section(audit: dict[str, Any], info: dict[str, Any]) -> list[str]:
+    """Repeats in the raw data of the training languages, per split, and whether ``prepare`` removed them."""
+    rows = []
+    for language in info["languages"]:
+        for split, entry in audit["languages"][language].items():
+            rows.append([f"`{language}`", split, f"{entry['rows']:,}", f"{entry['distinct']:,}",
+                         f"{entry['repeated']:,}", f"{entry['conflicting']:,}",
+                         f"{entry['in_train']:,}" if "in_train" in entry else "-"])
+    if info["deduplicate"]:
+        used = ("`prepare.deduplicate` is on: the systems were trained and tested without these repeats (rows dropped: "
+                + ", ".join(f"{split} {count:,}" for split, count in info["dropped"].items()) + ").")
+    else:
+        used = ("`prepare.deduplicate` is off, as in the original project: the systems were trained and tested on the "
+                "data as it is, repeats included.")
+    return ["## Data audit", "",
+            "The raw data of the training languages, per split: *Repeated* rows are rows beyond the first of their "
+            "sentence (the same tokens) in the split; *Conflicting* sentences occur with more than one tag sequence; "
+            "*In train* rows of validation and test hold a sentence that also occurs in train. Every language is in "
+            "`reports/scores/audit.json`, the totals in `reports/metrics/audit.json`.", "",
+            *table(["Language", "Split", "Rows", "Distinct", "Repeated", "Conflicting", "In train"], rows, "llrrrrr"),
+            "", used, ""]
 
 
 def seen_unseen_section(found: dict[str, Any]) -> list[str]:
@@ -269,6 +292,8 @@ def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams]
         lines += test_scores(system, info[system]["types"], scores[system])
     for detail in scores.get("comparisons", {}).values():
         lines += comparison(detail, info[detail["system"]]["types"])
+    if "audit" in scores:
+        lines += audit_section(scores["audit"], first)
     lines += ["## Before and after fine-tuning", ""]
     for system in systems:
         lines += baseline(system, scores[f"baseline_{system}"], scores[system])
@@ -296,7 +321,8 @@ def main() -> None:
     names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems)]
     scores = {name: read_json(scores_file(name)) for name in names} | {
         "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE),
-        "intervals": read_json(INTERVALS_FILE), "seen_unseen": read_json(SEEN_UNSEEN_FILE)}
+        "intervals": read_json(INTERVALS_FILE), "seen_unseen": read_json(SEEN_UNSEEN_FILE),
+        "audit": read_json(AUDIT_FILE)}
     text = render({system: load_info(system) for system in systems}, ModelParams.read(params),
                   {system: TrainParams.read(params, system) for system in systems}, scores, read_json(ERRORS_FILE),
                   read_json(EXAMPLES_FILE))
