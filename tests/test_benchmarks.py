@@ -208,3 +208,10 @@ def test_bootstrap_benchmark_at_a_tiny_size():
     assert all(figures[f"{step}_seconds"] > 0 for step in ("counts", "resample", "intervals", "analysis"))
     # the first prediction keeps more of the gold tags than the second: it scores higher, clearly
     assert figures["difference"] > 0 and figures["difference_low"] > 0
+
+
+def test_audit_benchmark_on_the_tiny_standin(tiny):
+    figures = load_script("bench_audit").measure(tiny)
+    assert figures["rows"] > figures["english_rows"] > 0
+    assert figures["english_rows_dropped"] >= figures["english_repeated_train"] >= 0
+    assert all(figures[f"{step}_seconds"] > 0 for step in ("audit_english", "audit_all", "deduplicate_english"))
