@@ -79,8 +79,9 @@ def apply_overrides(params: dict[str, Any], overrides: dict[str, Any]) -> dict[s
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        raise ParamError("usage: dvc exp run $(python -m pipeline.overrides OVERRIDES.yaml)")
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+        raise ParamError("usage: dvc exp run $(python -m pipeline.overrides OVERRIDES.yaml), OVERRIDES.yaml a file of "
+                         "parameter overrides such as params.full.yaml")
     print(" ".join(set_param_arguments(read_params(Path(sys.argv[1])), read_params())))
 
 

@@ -66,6 +66,7 @@ def test_prepare_deduplicates_when_asked_and_the_audit_stage_reports_the_raw_dat
     assert info["deduplicate"] is True and info["dropped"] == {"train": 2, "validation": 2, "test": 1}
     assert pq.read_table(tmp_path / "data" / "prepared" / "A" / "train.parquet").num_rows == 3
     assert pq.read_table(tmp_path / "data" / "languages" / "A" / "en.parquet").num_rows == 2  # not deduplicated
+    monkeypatch.setattr(sys, "argv", ["audit"])
     audit.main()
     metrics = json.loads((tmp_path / "reports" / "metrics" / "audit.json").read_text())
     assert metrics["train"] == {"rows": 5, "distinct": 3, "repeated": 2, "conflicting": 1}

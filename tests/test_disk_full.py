@@ -123,6 +123,7 @@ def test_download_on_a_full_disk_writes_nothing(run_folder, monkeypatch, capsys,
         write_table(table, where, *args, **kwargs)
 
     monkeypatch.setattr(download.pq, "write_table", write_table_until_full)
+    monkeypatch.setattr("sys.argv", ["download"])  # as `python -m pipeline.stages.download` runs it
     status, err = run(download.main, capsys)
     assert status == 1
     line = error_line(err)

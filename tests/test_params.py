@@ -176,11 +176,17 @@ def test_a_system_needs_only_its_types_and_compares_only_with_other_systems():
     assert TrainParams.read(params, "C") == TrainParams.read(params, "A")
     assert all_systems(params)["B"].compare == ("A",)
     params["systems"]["C"]["compare"] = ["D"]
-    with pytest.raises(ParamError, match=r"systems.C.compare: got 'D'; allowed: other systems \(A, B, C\)"):
-        all_systems(params)
+    with pytest.raises(ParamError, match=r"systems.C.compare: got 'D'; allowed: other systems \(A, B\)"):
+        SystemParams.read(params, "C")  # checked by every reader of the entry, prepare first
     params["systems"]["C"]["compare"] = ["C"]
-    with pytest.raises(ParamError, match="systems.C.compare: got 'C'"):
+    with pytest.raises(ParamError, match=r"systems.C.compare: got 'C'; allowed: other systems \(A, B\)"):
         all_systems(params)
+    params["systems"]["C"]["compare"] = "A"
+    with pytest.raises(ParamError, match="systems.C.compare: got 'A'; allowed: a list without repeats of names"):
+        SystemParams.read(params, "C")
+    params["systems"]["C"] = {"types": ["PER"], "train": {"learning_rat": 1e-4}}
+    with pytest.raises(ParamError, match=r"systems.C.train: got \['learning_rat'\]; allowed: keys of train \(epochs, "):
+        SystemParams.read(params, "C")
     params["systems"]["C"] = {"types": ["PER"], "comapre": ["A"]}
     with pytest.raises(ParamError,
                        match=r"systems.C: unknown key\(s\) \['comapre'\]; allowed keys: types, train, compare"):
@@ -202,6 +208,17 @@ def test_a_stage_names_the_systems_it_accepts(monkeypatch):
     monkeypatch.setattr("sys.argv", ["train", "B"])
     assert system_argument("train", params) == "B"
     monkeypatch.setattr("sys.argv", ["train", "C"])
-    with pytest.raises(ParamError, match="usage: python -m pipeline.stages.train SYSTEM, with SYSTEM one of the "
-                                         "systems of params.yaml: A, B"):
+    with pytest.raises(ParamError, match=r"usage: python -m pipeline.stages.train SYSTEM \(got 'C'; SYSTEM is one of "
+                                         r"the systems of params.yaml: A, B\)"):
         system_argument("train", params)
+
+
+@pytest.mark.parametrize("stage", ["download", "audit", "plots", "analyze", "report"])
+def test_a_stage_of_every_system_takes_no_argument_and_runs_nothing_when_given_one(stage, tmp_path, monkeypatch):
+    import importlib
+
+    monkeypatch.chdir(tmp_path)  # nothing to read here: the stage must stop before reading anything
+    monkeypatch.setattr("sys.argv", [stage, "--help"])
+    with pytest.raises(ParamError, match=f"usage: python -m pipeline.stages.{stage} \\(no arguments; got '--help'\\)"):
+        importlib.import_module(f"pipeline.stages.{stage}").main()
+    assert not any(tmp_path.iterdir())

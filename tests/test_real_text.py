@@ -137,10 +137,13 @@ def test_random_unicode_rows_are_rejected_with_the_documented_error_or_pass_ever
     if with_good_rows:
         rows = {split: GOOD + split_rows for split, split_rows in rows.items()}
     with run_folder(tmp_path_factory.mktemp("run"), tiny_encoder, rows):
+        argv, sys.argv = sys.argv, ["download"]  # as `python -m pipeline.stages.download` runs it: no argument
         try:
             download.main()
         except DataError as error:
             assert DOWNLOAD_ERROR.match(str(error)), str(error)
             assert not with_good_rows
             return
+        finally:
+            sys.argv = argv
         run_all_stages(rows, capsys)

@@ -72,6 +72,7 @@ def test_download_stage_leaves_no_output_on_bad_input(tmp_path, monkeypatch, cap
     (work / "params.yaml").write_text(text.replace("path: data/sample ", f"path: {bad} "))
     (work / "data" / "sample").mkdir(parents=True)
     monkeypatch.chdir(work)
+    monkeypatch.setattr("sys.argv", ["download"])  # as `python -m pipeline.stages.download` runs it
     with pytest.raises(SystemExit) as exit_info:
         run_stage(download.main)
     assert exit_info.value.code == 1

@@ -64,8 +64,8 @@ def _allowed(info: FieldInfo) -> str:
         return "a mapping"
     if origin is tuple:
         choices = typing.get_args(args[0])
-        return f"a list without repeats of: {', '.join(choices)}" if not bounds else \
-            f"a non-empty list without repeats of: {', '.join(choices)}"
+        items = f"of: {', '.join(choices)}" if choices else "of names"
+        return f"a non-empty list without repeats {items}" if bounds else f"a list without repeats {items}"
     return "a string or null" if type(None) in args else "a non-empty string"
 
 
@@ -187,7 +187,8 @@ def check_override_keys(overrides: Any, system: str) -> None:
         raise ParamError(f"systems.{system}.train: got {overrides!r}; allowed: a mapping")
     unknown = sorted(set(overrides) - set(TrainParams.model_fields))
     if unknown:
-        raise ParamError(f"systems.{system}.train: got {unknown}; allowed: keys of train")
+        raise ParamError(f"systems.{system}.train: got {unknown}; allowed: keys of train "
+                         f"({', '.join(TrainParams.model_fields)})")
 
 
 def system_block(params: dict[str, Any], system: str) -> dict[str, Any]:
@@ -300,10 +301,17 @@ class SystemParams(Block):
 
     @classmethod
     def read(cls, params: dict[str, Any], system: str) -> SystemParams:  # type: ignore[override]
-        """The entry alone, its ``train`` keys checked to be keys of the ``train`` block (their values are
-        checked by :meth:`TrainParams.read`); :func:`all_systems` also checks the names in ``compare``."""
+        """The entry, its ``train`` keys checked to be keys of the ``train`` block (their values are checked by
+        :meth:`TrainParams.read`) and each name in ``compare`` to be another system (by membership alone, so
+        that the entry's readers depend on no other system's entry)."""
         entry = build(cls, system_block(params, system), f"systems.{system}")
         check_override_keys(entry.train, system)
+        systems = params.get("systems") or {}
+        for other in entry.compare:
+            if other == system or other not in systems:
+                others = [name for name in system_names(params) if name != system]
+                raise ParamError(f"systems.{system}.compare: got {other!r}; allowed: other systems "
+                                 f"({', '.join(others) or 'none'})")
         return entry
 
 
@@ -343,16 +351,8 @@ def system_names(params: dict[str, Any]) -> list[str]:
 
 
 def all_systems(params: dict[str, Any]) -> dict[str, SystemParams]:
-    """Every system's whole entry, checked (:meth:`SystemParams.read`), in file order, and every name in a
-    ``compare`` list checked to be another system."""
-    names = system_names(params)
-    entries = {system: SystemParams.read(params, system) for system in names}
-    for system, entry in entries.items():
-        for other in entry.compare:
-            if other == system or other not in names:
-                raise ParamError(f"systems.{system}.compare: got {other!r}; allowed: other systems "
-                                 f"({', '.join(names)})")
-    return entries
+    """Every system's whole entry, checked (:meth:`SystemParams.read`), in file order."""
+    return {system: SystemParams.read(params, system) for system in system_names(params)}
 
 
 class EvaluateParams(Block):

@@ -61,6 +61,15 @@ def system_argument(stage: str, params: dict[str, Any]) -> str:
     other systems are listed in the error alone), so a stage of one system depends on no other."""
     systems = params.get("systems")
     if len(sys.argv) != 2 or not isinstance(systems, dict) or sys.argv[1] not in systems:
-        raise ParamError(f"usage: python -m pipeline.stages.{stage} SYSTEM, with SYSTEM one of the systems of "
-                         f"params.yaml: {', '.join(system_names(params))}")
+        given = f"got {' '.join(sys.argv[1:])!r}; " if len(sys.argv) > 1 else ""
+        raise ParamError(f"usage: python -m pipeline.stages.{stage} SYSTEM ({given}SYSTEM is one of the systems of "
+                         f"params.yaml: {', '.join(system_names(params))})")
     return check_system_name(sys.argv[1])
+
+
+def no_arguments(stage: str) -> None:
+    """Raise :class:`ParamError` when ``python -m pipeline.stages.<stage>`` got any argument: the stage reads
+    every system of ``params.yaml`` and takes none (``--help`` included, which would otherwise run it)."""
+    if len(sys.argv) > 1:
+        raise ParamError(f"usage: python -m pipeline.stages.{stage} (no arguments; got {' '.join(sys.argv[1:])!r}): "
+                         f"{stage} reads params.yaml and the outputs of the stages before it")

@@ -47,7 +47,7 @@ from pipeline.core.paths import (
     SEEN_UNSEEN_FILE,
     TAIL_FILE,
 )
-from pipeline.core.stage import run_stage
+from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.labels import restrict_tags
 from pipeline.data.splits import entity_counts, load_info, load_split
 from pipeline.data.tail import type_presence, type_repeat_factors
@@ -184,6 +184,7 @@ def load_tokens(system: str) -> list[list[str]]:
 
 
 def main() -> None:
+    no_arguments("analyze")
     params = read_params()
     systems, bootstrap = all_systems(params), BootstrapParams.read(params)
     hps = {system: TrainParams.read(params, system) for system in systems}

@@ -21,13 +21,14 @@ import pyarrow.parquet as pq
 
 from pipeline.core.atomic import write_json
 from pipeline.core.paths import AUDIT_FILE, RAW_DIR, SPLITS, metrics_file
-from pipeline.core.stage import run_stage
+from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.audit import audit_splits, totals
 
 logger = logging.getLogger(__name__)
 
 
 def main() -> None:
+    no_arguments("audit")
     tables = {split: pq.read_table(RAW_DIR / f"{split}.parquet") for split in SPLITS}
     languages = sorted(set().union(*(pc.unique(table["lang"]).to_pylist() for table in tables.values())))
     by_language = {}

@@ -16,7 +16,7 @@ from pipeline.core.atomic import atomic_path
 from pipeline.core.params import DownloadParams, read_params
 from pipeline.core.paths import RAW_DIR, SOURCE_FILE, SPLITS
 from pipeline.data.sources import load_hub, load_local
-from pipeline.core.stage import run_stage
+from pipeline.core.stage import no_arguments, run_stage
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def source_record(params: DownloadParams) -> dict[str, str | None]:
 
 
 def main() -> None:
+    no_arguments("download")
     params = DownloadParams.read(read_params())
     if params.source == "hub":
         splits = load_hub(params.hub_name, params.hub_revision)

@@ -20,7 +20,7 @@ from pipeline.core.atomic import atomic_path
 from pipeline.core.params import SystemTypes, read_params, system_names
 from pipeline.core.paths import (FIGURES_DIR, INTERVALS_FILE, PLOT_SERIES, PLOTS_DIR, SPLITS, TRAINING_REPORTS_DIR,
                                  scores_file)
-from pipeline.core.stage import run_stage
+from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.splits import label_counts
 from pipeline.evaluation.metrics import per_type_f1
 from pipeline.reporting.figures import (
@@ -71,6 +71,7 @@ def language_f1(by_system: dict[str, dict]) -> dict[str, dict[str, float | None]
 
 
 def main() -> None:
+    no_arguments("plots")
     params = read_params()
     systems = system_names(params)
     distribution = widest_system({system: SystemTypes.read(params, system).types for system in systems})

@@ -18,7 +18,7 @@ from pipeline.evaluation.metrics import overall, per_type
 from pipeline.core.params import ModelParams, TrainParams, read_params, system_names
 from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
                                  SEEN_UNSEEN_FILE, TAIL_FILE, scores_file)
-from pipeline.core.stage import run_stage
+from pipeline.core.stage import no_arguments, run_stage
 
 logger = logging.getLogger(__name__)
 FIGURES = "figures"  # relative to reports/
@@ -316,6 +316,7 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def main() -> None:
+    no_arguments("report")
     params = read_params()
     systems = system_names(params)
     names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems)]
