@@ -158,6 +158,8 @@ def test_audit_section_shows_the_training_languages_and_the_deduplication_used()
                                            "in_train": 12}},
                            "de": {"train": {"rows": 5, "distinct": 5, "repeated": 0, "conflicting": 0}}}}
     kept = report.audit_section(audit, {"languages": ["en"], "deduplicate": False, "dropped": {}})
+    rows = [line.split(" | ")[1] for line in kept if line.startswith("| `en`")]
+    assert rows == ["train", "test"]  # split order, not the JSON file's sorted keys
     assert "| `en` | train | 262,560 | 131,280 | 131,280 | 3 | - |" in kept
     assert "| `en` | test | 32,908 | 16,454 | 16,454 | 0 | 12 |" in kept
     assert not any("`de`" in line for line in kept) and any("is off, as in the original" in line for line in kept)

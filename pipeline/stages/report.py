@@ -17,7 +17,7 @@ from pipeline.reporting.markdown import data_source, marked_sentence, percent, s
 from pipeline.evaluation.metrics import overall, per_type
 from pipeline.core.params import ModelParams, TrainParams, read_params, system_names
 from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
-                                 SEEN_UNSEEN_FILE, TAIL_FILE, scores_file)
+                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, scores_file)
 from pipeline.core.stage import no_arguments, run_stage
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,8 @@ def audit_section(audit: dict[str, Any], info: dict[str, Any]) -> list[str]:
     """Repeats in the raw data of the training languages, per split, and whether ``prepare`` removed them."""
     rows = []
     for language in info["languages"]:
-        for split, entry in audit["languages"][language].items():
+        splits = audit["languages"][language]
+        for split, entry in sorted(splits.items(), key=lambda item: SPLITS.index(item[0])):  # JSON keys are sorted
             rows.append([f"`{language}`", split, f"{entry['rows']:,}", f"{entry['distinct']:,}",
                          f"{entry['repeated']:,}", f"{entry['conflicting']:,}",
                          f"{entry['in_train']:,}" if "in_train" in entry else "-"])
