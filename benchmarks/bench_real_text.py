@@ -83,12 +83,12 @@ def run_params(base: dict[str, Any], data: Path, overrides: list[tuple[list[str]
 
 
 def run_stage(stage: str, system: str, work: Path, log: Path, threads: int | None = None) -> float:
-    """Run ``python -m pipeline.<stage>`` in ``work``, appending its output to ``log``; the wall seconds.
+    """Run ``python -m pipeline.stages.<stage>`` in ``work``, appending its output to ``log``; the wall seconds.
     ``threads`` sets ``OMP_NUM_THREADS`` (torch's CPU threads) for the stage.
 
     Raises ``SystemExit`` with the stage's last output lines when it fails.
     """
-    command = [sys.executable, "-m", f"pipeline.{stage}"] + ([system] if stage in SYSTEM_STAGES else [])
+    command = [sys.executable, "-m", f"pipeline.stages.{stage}"] + ([system] if stage in SYSTEM_STAGES else [])
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     if threads:
         env["OMP_NUM_THREADS"] = str(threads)

@@ -70,7 +70,7 @@ def run_folder(directory: Path, encoder: Path, rows: dict[str, list[dict]]):
 
 
 def stage(main, *args: str) -> None:
-    """Run a stage's ``main`` as ``python -m pipeline.<stage> ARGS`` would, failing on a non-zero exit."""
+    """Run a stage's ``main`` as ``python -m pipeline.stages.<stage> ARGS`` would, failing on a non-zero exit."""
     argv = sys.argv
     sys.argv = ["stage", *args]
     try:
