@@ -82,16 +82,15 @@ def run_params(base: dict[str, Any], data: Path, overrides: list[tuple[list[str]
     return params
 
 
-def run_stage(stage: str, system: str, work: Path, log: Path, threads: int | None = None) -> float:
+def run_stage(stage: str, system: str, work: Path, log: Path, environment: dict[str, str] | None = None) -> float:
     """Run ``python -m pipeline.stages.<stage>`` in ``work``, appending its output to ``log``; the wall seconds.
-    ``threads`` sets ``OMP_NUM_THREADS`` (torch's CPU threads) for the stage.
+    ``environment`` adds variables to the stage's environment.
 
     Raises ``SystemExit`` with the stage's last output lines when it fails.
     """
     command = [sys.executable, "-m", f"pipeline.stages.{stage}"] + ([system] if stage in SYSTEM_STAGES else [])
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    if threads:
-        env["OMP_NUM_THREADS"] = str(threads)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           **(environment or {})}
     start = time.perf_counter()
     with log.open("a", encoding="utf-8") as handle:
         handle.write(f"$ {' '.join(command)}\n")
@@ -132,8 +131,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--train-sentences", type=int, default=None, metavar="N",
                         help="train on the first N rows of each train file only (default: all)")
     parser.add_argument("--threads", type=int, default=None, metavar="N",
-                        help="torch CPU threads per stage (default: torch's choice, one per core); on a machine "
-                             "shared with other work 1 is steadier")
+                        help="torch CPU threads per stage, i.e. compute.threads (default: the parameter file's); "
+                             "on a machine shared with other work 1 is steadier")
     parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
                         metavar="KEY=VALUE", help="override one parameter, e.g. train.epochs=2 (repeatable)")
     parser.add_argument("--json-out", type=Path, default=None)
@@ -153,11 +152,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     data = args.data if args.train_sentences is None else cut_train_split(args.data, work / "source",
                                                                             args.train_sentences)
-    params = run_params(read_params(args.params), data, args.overrides)
+    threads = [(["compute", "threads"], args.threads)] if args.threads is not None else []
+    params = run_params(read_params(args.params), data, threads + args.overrides)
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     log = work / "stages.log"
     print(f"work folder {work}; stage output in {log}", flush=True)
-    seconds = {stage: run_stage(stage, args.system, work, log, args.threads) for stage in STAGES}
+    seconds = {stage: run_stage(stage, args.system, work, log) for stage in STAGES}
     metrics = json.loads((work / metrics_file(args.system)).read_text(encoding="utf-8"))
     scores = json.loads((work / scores_file(args.system)).read_text(encoding="utf-8"))
     print_report(args.system, seconds, scores, metrics)

@@ -68,8 +68,8 @@ def test_prepare_deduplicates_when_asked_and_the_audit_stage_reports_the_raw_dat
     assert pq.read_table(tmp_path / "data" / "languages" / "A" / "en.parquet").num_rows == 2  # not deduplicated
     monkeypatch.setattr(sys, "argv", ["audit"])
     audit.main()
-    metrics = json.loads((tmp_path / "reports" / "metrics" / "audit.json").read_text())
-    assert metrics["train"] == {"rows": 5, "distinct": 3, "repeated": 2, "conflicting": 1}
-    assert metrics["test"]["in_train"] == 1
-    by_language = json.loads((tmp_path / "reports" / "scores" / "audit.json").read_text())["languages"]
+    written = json.loads((tmp_path / "reports" / "scores" / "audit.json").read_text())
+    assert written["totals"]["train"] == {"rows": 5, "distinct": 3, "repeated": 2, "conflicting": 1}
+    assert written["totals"]["test"]["in_train"] == 1
+    by_language = written["languages"]
     assert list(by_language) == ["en"] and by_language["en"]["validation"]["in_train"] == 2

@@ -111,35 +111,36 @@ def metrics_files(repo: Path) -> dict[str, dict]:
     return {path: entry["data"] for path, entry in next(iter(shown.values()))["data"].items()}
 
 
-def test_metrics_files_share_one_layout_and_hold_no_timings(repo: Path):
+HEADLINE_FILES = {f"reports/metrics/{name}.json" for name in ("A", "B", "baseline_A", "baseline_B",
+                                                                "comparisons/A_on_B_types")}
+
+
+def test_the_dvc_metrics_are_the_headline_scores_in_one_layout(repo: Path):
     files = metrics_files(repo)
-    assert set(files) == {"reports/training/A/metrics.json", "reports/training/B/metrics.json",
-                          *(f"reports/metrics/{name}.json" for name in (
-                              "A", "B", "baseline_A", "baseline_B", "comparisons", "languages_A", "languages_B",
-                              "languages_baseline_A", "languages_baseline_B", "audit"))}
-    audit = files["reports/metrics/audit.json"]  # the sample, all ten languages: no repeats, nothing shared
-    assert audit["train"] == {"rows": 588, "distinct": 588, "repeated": 0, "conflicting": 0}
-    assert audit["test"]["in_train"] == 0 and audit["validation"]["rows"] == 136
-    assert set(files["reports/metrics/comparisons.json"]) == {"A_on_B_types"}  # declared by systems.B.compare
-    for values in (files["reports/metrics/A.json"], files["reports/metrics/B.json"],
-                   files["reports/metrics/comparisons.json"]["A_on_B_types"]):
-        assert set(values) == {"precision", "recall", "f1", "accuracy"}
-        assert all(0.0 <= value <= 1.0 for value in values.values())
+    assert set(files) == HEADLINE_FILES
+    for name in ("A", "B", "comparisons/A_on_B_types"):  # comparisons: one file each, declared by systems.B.compare
+        values = files[f"reports/metrics/{name}.json"]
+        assert set(values) == {"precision", "recall", "f1"} and all(0.0 <= v <= 1.0 for v in values.values())
     assert files["reports/metrics/baseline_A.json"] == {}  # the tiny encoder is not a SpanMarker model
-    assert files["reports/metrics/languages_baseline_B.json"] == {}
+    # What left the metrics is still written, for the report, the figures and the plots.
+    audit = json.loads((repo / "reports" / "scores" / "audit.json").read_text())["totals"]
+    assert audit["train"] == {"rows": 588, "distinct": 588, "repeated": 0, "conflicting": 0}  # the sample: no repeats
+    assert audit["test"]["in_train"] == 0 and audit["validation"]["rows"] == 136
     for system in ("A", "B"):
-        by_language = files[f"reports/metrics/languages_{system}.json"]
-        assert set(by_language) == {"f1"} and set(by_language["f1"]) == set(LANGUAGES)
-        assert all(0.0 <= value <= 1.0 for value in by_language["f1"].values())
+        with (repo / "reports" / "plots" / "language_f1" / f"{system}.csv").open() as handle:
+            by_language = {row["language"]: row for row in csv.DictReader(handle)}
+        assert set(by_language) == set(LANGUAGES) and {row["baseline_f1"] for row in by_language.values()} == {""}
         # The English test split is the systems' own test split: the same score as evaluate's.
-        assert by_language["f1"]["en"] == files[f"reports/metrics/{system}.json"]["f1"]
-        training = files[f"reports/training/{system}/metrics.json"]
+        assert float(by_language["en"]["f1"]) == pytest.approx(files[f"reports/metrics/{system}.json"]["f1"])
+        training = json.loads((repo / "reports" / "training" / system / "metrics.json").read_text())
         assert set(training) == {"step", "train", "validation"}
         assert set(training["validation"]) == {"precision", "recall", "f1", "accuracy", "epoch"}
-    text = json.dumps(files)
-    assert not any(word in text for word in ("runtime", "per_second", "flos")), text
-    # One row per file: the table fits a screen's height.
-    assert len(run(["dvc", "metrics", "show"], repo).strip().splitlines()) == len(files) + 1
+        text = json.dumps(training)
+        assert not any(word in text for word in ("runtime", "per_second", "flos")), text
+    # One row per file, three columns: the table fits a screen.
+    shown = run(["dvc", "metrics", "show"], repo).strip().splitlines()
+    assert len(shown) == len(files) + 1 and shown[0].split() == ["Path", "f1", "precision", "recall"]
+    assert max(len(line) for line in shown) <= 120, "\n".join(shown)
 
 
 def test_per_type_scores_keep_the_original_layout(repo: Path):
@@ -247,8 +248,8 @@ def test_evaluation_languages_rerun_only_the_language_stages(repo: Path):
     assert changed_stages(repo) == {"languages@A", "languages@B"}
     ran = stages_run(run(["dvc", "repro"], repo))
     assert ran <= {"languages@A", "languages@B", "plots", "report"}
-    by_language = json.loads((repo / "reports" / "metrics" / "languages_A.json").read_text())
-    assert sorted(by_language["f1"]) == ["de", "en"]
+    by_language = json.loads((repo / "reports" / "scores" / "languages_A.json").read_text())
+    assert sorted(by_language["system"]) == ["de", "en"]
 
 
 def test_an_applied_experiment_shows_only_its_own_languages(repo: Path):
@@ -256,15 +257,16 @@ def test_an_applied_experiment_shows_only_its_own_languages(repo: Path):
     run(["dvc", "exp", "run", "-n", "with-de", "-S", "evaluate.languages=[en,de]"], repo)
     for name, languages in (("with-fr", {"en", "fr"}), ("with-de", {"en", "de"})):
         run(["dvc", "exp", "apply", name], repo)
-        files = metrics_files(repo)
-        for file in ("languages_A", "languages_B"):
-            assert set(files[f"reports/metrics/{file}.json"]["f1"]) == languages, (name, file)
-        shown = run(["dvc", "metrics", "show"], repo)
-        assert all(f"f1.{language}" not in shown for language in set(LANGUAGES) - languages), (name, shown)
-        assert not (repo / "reports" / "metrics" / "languages").exists()
-    # Against the committed run (every language), the diff names each language's F1, the dropped ones too.
-    diff = json.loads(run(["dvc", "metrics", "diff", "--all", "--json"], repo).strip().splitlines()[-1])
-    assert {"f1.de", "f1.en", "f1.fr"} <= set(diff["reports/metrics/languages_A.json"])
+        for system in ("A", "B"):
+            scores = json.loads((repo / "reports" / "scores" / f"languages_{system}.json").read_text())
+            assert set(scores["system"]) == languages, (name, system)
+            with (repo / "reports" / "plots" / "language_f1" / f"{system}.csv").open() as handle:
+                assert {row["language"] for row in csv.DictReader(handle)} == languages, (name, system)
+        assert set(metrics_files(repo)) == HEADLINE_FILES  # languages are no DVC metric
+    # Against the committed run (every language), `dvc plots diff` holds both runs' languages.
+    diff = json.loads(run(["dvc", "plots", "diff", "--json"], repo).strip().splitlines()[-1])
+    rows = [row for row in diff["data"]["reports/plots/language_f1/A.csv"]]
+    assert {row["language"] for row in rows} == set(LANGUAGES) and {row["rev"] for row in rows} == {"HEAD", "workspace"}
 
 
 def test_training_languages_rerun_what_depends_on_them(repo: Path):
@@ -342,7 +344,7 @@ def test_a_vs_b_baseline_and_report(repo: Path):
         assert set(scores) - {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} <= TYPES_B
     b_metrics = json.loads((repo / "reports" / "metrics" / "B.json").read_text())
     assert detail["scores"]["B"]["overall_f1"] == pytest.approx(b_metrics["f1"])
-    a_on_b = json.loads((repo / "reports" / "metrics" / "comparisons.json").read_text())["A_on_B_types"]
+    a_on_b = json.loads((repo / "reports" / "metrics" / "comparisons" / "A_on_B_types.json").read_text())
     assert a_on_b["f1"] == detail["scores"]["A"]["overall_f1"]
     baseline = json.loads((repo / "reports" / "scores" / "baseline_A.json").read_text())
     assert baseline["available"] is False  # the tiny encoder is not a SpanMarker model
@@ -369,13 +371,38 @@ def test_bootstrap_intervals_of_the_run(repo: Path):
         metrics = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
         assert overall["score"] == pytest.approx(metrics["f1"]) and overall["interval"][0] <= overall["score"] \
             <= overall["interval"][1]
-    compared = json.loads((repo / "reports" / "metrics" / "comparisons.json").read_text())["A_on_B_types"]
+    compared = json.loads((repo / "reports" / "metrics" / "comparisons" / "A_on_B_types.json").read_text())
+    assert found["comparisons"]["A_on_B_types"]["overall"]["f1"]["score"] == pytest.approx(compared["f1"])
     difference = found["differences"]["B − A on B's types"]
     b_f1 = json.loads((repo / "reports" / "metrics" / "B.json").read_text())["f1"]
     assert difference["difference"] == pytest.approx(b_f1 - compared["f1"])
     assert difference["significant"] == (difference["interval"][0] > 0 or difference["interval"][1] < 0)
     report = (repo / "reports" / "README.md").read_text()
     assert "## How far to trust these scores" in report and "| B − A on B's types |" in report
+
+
+def verdict(repo: Path) -> subprocess.CompletedProcess:
+    """``python -m pipeline.verdict`` (the workspace against ``HEAD``) in ``repo``."""
+    return subprocess.run([sys.executable, "-m", "pipeline.verdict"], cwd=repo, capture_output=True, text=True)
+
+
+def test_the_verdict_is_inside_for_other_threads_and_outside_for_a_broken_model(repo: Path):
+    assert "identical results" in verdict(repo).stdout  # the committed run itself
+    set_params(repo, compute__threads=1)
+    assert {"train@A", "train@B", "analyze"} <= stages_run(run(["dvc", "repro"], repo))
+    result = verdict(repo)
+    assert result.returncode == 0 and "verdict: inside" in result.stdout, result.stdout + result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith(("A ", "B ", "A_on_B_types "))]
+    assert len(rows) == 9 and all(row[-1] == "inside" for row in rows), result.stdout
+    # System B trained with a learning rate that moves no weight: as broken as a model trained for no step.
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["systems"]["B"]["train"] = {"learning_rate": 1.0e-9}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["dvc", "repro"], repo)
+    result = verdict(repo)
+    assert result.returncode == 1 and "verdict: outside" in result.stdout, result.stdout + result.stderr
+    outside = [line for line in result.stdout.splitlines() if line.startswith("outside: ")]
+    assert outside and all(line.startswith("outside: B ") for line in outside), result.stdout
 
 
 def test_seen_and_unseen_mentions_of_the_run(repo: Path):
@@ -405,8 +432,18 @@ def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working
     c_scores = json.loads((repo / "reports" / "scores" / "C.json").read_text())
     assert {key[5:] for key, value in c_scores.items() if isinstance(value, dict)} <= {"PER", "LOC"}
     c_metrics = json.loads((repo / "reports" / "metrics" / "C.json").read_text())
-    assert set(metrics_files(repo)) >= {"reports/metrics/C.json", "reports/training/C/metrics.json",
-                                        "reports/metrics/languages_C.json"}
+    assert set(metrics_files(repo)) == HEADLINE_FILES | {"reports/metrics/C.json", "reports/metrics/baseline_C.json"}
+    assert (repo / "reports" / "training" / "C" / "metrics.json").is_file()
+    # Three systems: `dvc exp show` has three columns per system, the comparison's and the changed parameters.
+    learning_rate = params["train"]["learning_rate"]
+    run(["dvc", "exp", "run", "-S", "train.learning_rate=1.0e-3"], repo)
+    table = run(["dvc", "exp", "show", "--only-changed", "--no-pager"], repo)
+    headers = next(line for line in table.splitlines() if "Experiment" in line).split()
+    metrics_columns = [header for header in headers if header.startswith("reports/metrics/")]
+    assert {column.rsplit(":", 1)[1] for column in metrics_columns} == {"precision", "recall", "f1"}
+    assert len(metrics_columns) == 3 * 3 + 3, headers  # A, B, C and A on B's types; empty baselines add none
+    set_params(repo, train__learning_rate=learning_rate)
+    assert stages_run(run(["dvc", "repro"], repo)) == set()  # back to the run above, from DVC's run cache
     per_type = (repo / "reports" / "plots" / "per_type_f1" / "C.csv").read_text().splitlines()
     assert per_type[0] == "type,f1" and {line.split(",")[0] for line in per_type[1:]} <= {"PER", "LOC"}
     assert (repo / "reports" / "figures" / "confusion" / "C.png").read_bytes()[:4] == b"\x89PNG"
@@ -480,6 +517,17 @@ def test_team_remote_round_trip(repo: Path, tmp_path: Path):
     commit_all(repo, "team remote")
     run(["dvc", "push"], repo)
     check_fresh_clone_pulls(repo, repo.parent / "clone", "team")  # beside ../multinerd
+    # The model registry: a version tag of artifact B, then `dvc artifacts get` from the repository and its remote.
+    run(["git", "tag", "B@v1.0.0"], repo)
+    pulled = tmp_path / "registry" / "B"
+    pulled.parent.mkdir()
+    run(["dvc", "artifacts", "get", str(repo), "B", "-o", str(pulled)], pulled.parent)
+    assert (pulled / "model.safetensors").read_bytes() == (repo / "models" / "B" / "model.safetensors").read_bytes()
+    from pipeline.model.model_folder import load_model
+
+    model = load_model(pulled)
+    assert sorted(set(label.split("-")[-1] for label in model.config.id2label.values()) - {"O"}) == sorted(TYPES_B)
+    assert isinstance(model.predict(["Anna", "lives", "in", "Oslo", "."]), list)
 
 
 def test_team_s3_remote_round_trip(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -282,6 +282,20 @@ class PrecisionParams(Block):
     """As :attr:`TrainParams.tf32`."""
 
 
+class ComputeParams(Block):
+    """Block ``compute``: the threads and CPU kernels of every stage that runs a model (train, evaluate, baseline,
+    languages), fixed so that a result does not depend on the machine's core count or instruction set
+    (:mod:`pipeline.model.compute`)."""
+
+    BLOCK: ClassVar[str] = "compute"
+    threads: int = Field(ge=0)
+    """torch intra- and inter-op threads; 0: torch's own choice (the cores, or ``OMP_NUM_THREADS``), whose
+    results then differ from machine to machine."""
+    cpu_isa: Literal["avx2", "avx512", "native"]
+    """Widest instruction set of the CPU kernels (ATen, oneDNN, MKL) on x86; ``native``: each library's own
+    choice for this CPU."""
+
+
 EntityTypes = tuple[Literal[ENTITY_TYPES], ...]
 
 

@@ -38,7 +38,8 @@ REPORTS_DIR = Path("reports")
 TRAINING_REPORTS_DIR = REPORTS_DIR / "training"
 """``train``: dvclive's ``<system>/metrics.json`` (final validation scores) and per-step curves in ``plots/``."""
 METRICS_DIR = REPORTS_DIR / "metrics"
-"""Overall test scores, one file per system or comparison, all in one key layout (DVC metrics)."""
+"""The headline test scores (micro precision, recall, F1), one file per system, baseline and comparison, all in
+one key layout: the DVC metrics, and nothing else."""
 SCORES_DIR = REPORTS_DIR / "scores"
 """Per-type test scores, in the layout of the original project's ``test_results`` files."""
 PLOTS_DIR = REPORTS_DIR / "plots"
@@ -62,8 +63,8 @@ SEEN_UNSEEN_FILE = SCORES_DIR / "seen_unseen.json"
 and on unseen ones."""
 COMPARISONS_FILE = SCORES_DIR / "comparisons.json"
 """``analyze``: per-type detail of every comparison on shared types declared by ``systems.<system>.compare``."""
-COMPARISON_METRICS_FILE = METRICS_DIR / "comparisons.json"
-"""``analyze``: the overall scores of each such comparison, keyed ``<other>_on_<system>_types`` (DVC metrics)."""
+COMPARISON_METRICS_DIR = METRICS_DIR / "comparisons"
+"""``analyze``: ``<other>_on_<system>_types.json``, the headline scores of each such comparison (DVC metrics)."""
 PLOT_SERIES = {"training_loss": ("train/loss", "loss"), "validation_f1": ("validation/f1", "f1")}
 """``plots``: ``reports/plots/<name>/<system>.csv`` (columns ``step`` and the value) from each system's dvclive
 series, so that ``dvc plots show`` draws every system without naming one."""
@@ -71,7 +72,7 @@ REPORT_FILE = REPORTS_DIR / "README.md"
 
 
 def metrics_file(name: str) -> Path:
-    """``reports/metrics/<name>.json``: ``<system>``, ``baseline_<system>`` or ``audit``."""
+    """``reports/metrics/<name>.json``: ``<system>`` or ``baseline_<system>``."""
     return METRICS_DIR / f"{name}.json"
 
 
@@ -80,9 +81,3 @@ def scores_file(name: str) -> Path:
     ``languages_<system>`` (per-type detail of every evaluation language)."""
     return SCORES_DIR / f"{name}.json"
 
-
-def language_metrics_file(name: str) -> Path:
-    """``reports/metrics/languages_<name>.json``: the test F1 of every evaluation language, ``{"f1": {lang: f1}}``,
-    of ``name``, a system or ``baseline_<system>``. One file per system and per baseline, rewritten whole by each
-    run, so no language of another experiment survives in it."""
-    return METRICS_DIR / f"languages_{name}.json"

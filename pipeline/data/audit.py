@@ -75,7 +75,7 @@ def deduplicate(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
 
 
 def totals(by_language: dict[str, dict[str, dict[str, int]]]) -> dict[str, Any]:
-    """The audit summed over languages, per split (the metrics file: one row of ``dvc metrics show``)."""
+    """The audit summed over languages, per split (``totals`` of ``reports/scores/audit.json``)."""
     summed: dict[str, dict[str, int]] = {}
     for splits in by_language.values():
         for split, entry in splits.items():

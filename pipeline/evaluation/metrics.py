@@ -14,6 +14,8 @@ from typing import Any, TypedDict
 from seqeval.metrics import accuracy_score, classification_report
 
 OVERALL_KEYS = ("precision", "recall", "f1", "accuracy")
+HEADLINE_KEYS = ("precision", "recall", "f1")
+"""The keys of every DVC metrics file (``reports/metrics/``): one layout for systems, baselines and comparisons."""
 
 
 class TypeScores(TypedDict):
@@ -26,11 +28,7 @@ class TypeScores(TypedDict):
 
 
 class OverallScores(TypedDict):
-    """Micro-averaged entity-level scores over every type, and seqeval's token accuracy; all in [0, 1].
-
-    The layout of every file in ``reports/metrics/`` (the DVC metrics), so that ``dvc metrics show`` lines up
-    systems, baselines and comparisons as rows of the same four columns.
-    """
+    """Micro-averaged entity-level scores over every type, and seqeval's token accuracy; all in [0, 1]."""
 
     precision: float
     recall: float
@@ -69,6 +67,13 @@ def entity_scores(references: list[list[str]], predictions: list[list[str]]) -> 
 def overall(scores: dict[str, Any], prefix: str = "") -> OverallScores:
     """The ``<prefix>overall_*`` entries of :func:`entity_scores`' result (or a metrics file's) as one record."""
     return OverallScores(**{key: scores[f"{prefix}overall_{key}"] for key in OVERALL_KEYS})
+
+
+def headline(scores: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """The micro ``precision``, ``recall`` and ``f1`` (:data:`HEADLINE_KEYS`) of :func:`entity_scores`' result:
+    the layout of every file in ``reports/metrics/`` (the DVC metrics), so that ``dvc metrics show`` lines up
+    systems, baselines and comparisons as rows of the same three columns. Token accuracy stays in the scores."""
+    return {key: scores[f"{prefix}overall_{key}"] for key in HEADLINE_KEYS}
 
 
 class OfflineSeqeval:

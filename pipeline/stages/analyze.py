@@ -3,8 +3,8 @@ system of ``params.yaml``.
 
 Reads each system's test predictions and prepared training data and writes
 
-- ``reports/metrics/comparisons.json`` (DVC metrics): for every system ``S`` and every system ``X`` of
-  ``systems.S.compare``, ``X_on_S_types``: X's overall scores once every type outside the types both keep is
+- ``reports/metrics/comparisons/X_on_S_types.json`` (DVC metrics), for every system ``S`` and every system ``X`` of
+  ``systems.S.compare``: X's micro precision, recall and F1 once every type outside the types both keep is
   mapped to ``O`` in its gold and predicted tags;
 - ``reports/scores/comparisons.json``: the per-type detail of each comparison, both sides scored on the same
   restricted gold tags;
@@ -13,7 +13,8 @@ Reads each system's test predictions and prepared training data and writes
 - ``reports/scores/tail.json``: each system's per-type test scores against the type's training frequency and
   its oversampling repeat factor;
 - ``reports/scores/intervals.json``: 95% paired-bootstrap confidence intervals (``evaluate.bootstrap_*``) of the
-  micro precision, recall and F1, overall and per type, of every system and baseline, and of the F1 differences
+  micro precision, recall and F1, overall and per type, of every system, baseline and compared system (``X_on_S_types``
+  under ``comparisons``), and of the F1 differences
   the report discusses: each system − its baseline, and each comparison (declaring system − other system on the
   types both keep), each marked significant when its interval excludes 0;
 - ``reports/scores/seen_unseen.json``: each system's test scores on mentions (words and type) seen as entities
@@ -32,11 +33,11 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from pipeline.core.atomic import write_json
+from pipeline.core.atomic import atomic_path, write_json
 from pipeline.core.exceptions import DataError
 from pipeline.core.params import BootstrapParams, TrainParams, all_systems, read_params
 from pipeline.core.paths import (
-    COMPARISON_METRICS_FILE,
+    COMPARISON_METRICS_DIR,
     COMPARISONS_FILE,
     CONFUSION_FIGURES_DIR,
     ERRORS_FILE,
@@ -54,7 +55,7 @@ from pipeline.data.tail import type_presence, type_repeat_factors
 from pipeline.evaluation.bootstrap import difference_interval, resampled_totals, score_intervals, sentence_counts
 from pipeline.evaluation.entities import tag_strings
 from pipeline.evaluation.memorisation import seen_unseen, training_mentions
-from pipeline.evaluation.metrics import entity_scores, overall, per_type, per_type_f1
+from pipeline.evaluation.metrics import entity_scores, headline, per_type, per_type_f1
 from pipeline.evaluation.span_errors import confusion_examples, error_summary, span_confusion, top_confusions
 from pipeline.reporting.figures import plot_confusion, plot_long_tail, save
 
@@ -78,10 +79,11 @@ def load_predictions(name: str) -> Tags:
 def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: dict[str, Tags],
               compared: dict[str, dict[str, Any]], resamples: int, seed: int) -> dict[str, Any]:
     """``reports/scores/intervals.json``: per system (``types`` keyed by system), its scores with intervals and
-    its baseline's (None without one); then every difference, each resampled with the draws of its own pair of
-    sentence sets (the same sentences on both sides), from the same seed."""
+    its baseline's (None without one); per comparison (keyed as ``compared``), the other system's scores on the
+    shared types; then every difference, each resampled with the draws of its own pair of sentence sets (the same
+    sentences on both sides), from the same seed."""
     result: dict[str, Any] = {"resamples": resamples, "seed": seed, "sentences": {}, "systems": {}, "baselines": {},
-                              "differences": {}}
+                              "comparisons": {}, "differences": {}}
     for system, types in systems.items():
         counts = sentence_counts(*tags[system], types)
         result["sentences"][system] = len(counts)
@@ -96,13 +98,14 @@ def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: d
         result["systems"][system] = score_intervals(counts, types, totals[0])
         result["baselines"][system] = score_intervals(base_counts, types, totals[1])
         result["differences"][f"{system} − baseline"] = difference_interval(counts, base_counts, *totals)
-    for detail in compared.values():
+    for name, detail in compared.items():
         system, other, types = detail["system"], detail["other"], detail["types"]
         gold = restrict_tags(tags[system][0], set(types))
         mine = sentence_counts(gold, restrict_tags(tags[system][1], set(types)), types)
         theirs = sentence_counts(gold, restrict_tags(tags[other][1], set(types)), types)
-        result["differences"][f"{system} − {other} on {system}'s types"] = difference_interval(
-            mine, theirs, *resampled_totals([mine, theirs], resamples, seed))
+        totals = resampled_totals([mine, theirs], resamples, seed)
+        result["comparisons"][name] = score_intervals(theirs, types, totals[1])
+        result["differences"][f"{system} − {other} on {system}'s types"] = difference_interval(mine, theirs, *totals)
     return result
 
 
@@ -192,8 +195,10 @@ def main() -> None:
     tags = {system: load_predictions(system) for system in systems}
     compared = comparisons({system: entry.compare for system, entry in systems.items()}, types, tags)
     write_json(COMPARISONS_FILE, compared)
-    write_json(COMPARISON_METRICS_FILE, {name: overall(detail["scores"][detail["other"]])
-                                         for name, detail in compared.items()})
+    with atomic_path(COMPARISON_METRICS_DIR) as folder:
+        folder.mkdir()
+        for name, detail in compared.items():
+            write_json(folder / f"{name}.json", headline(detail["scores"][detail["other"]]))
 
     errors, examples = {}, {}
     for system in systems:

@@ -4,8 +4,8 @@ Reads ``data/raw/<split>.parquet`` (every language) and writes
 
 - ``reports/scores/audit.json``: per language and split, ``rows``, ``distinct`` sentences, ``repeated`` rows
   (beyond the first of their sentence in the split), ``conflicting`` sentences (the same words with more than one
-  tag sequence) and, for validation and test, ``in_train`` rows (sentences that also occur in train);
-- ``reports/metrics/audit.json`` (DVC metrics): the same counts summed over languages, per split.
+  tag sequence) and, for validation and test, ``in_train`` rows (sentences that also occur in train), under
+  ``languages``; the same counts summed over languages, per split, under ``totals``.
 
 Whatever the cause of a repeat, a user sees it here and in the report; ``prepare.deduplicate`` removes them
 from what the systems train and are tested on (:func:`pipeline.data.audit.deduplicate`).
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.core.atomic import write_json
-from pipeline.core.paths import AUDIT_FILE, RAW_DIR, SPLITS, metrics_file
+from pipeline.core.paths import AUDIT_FILE, RAW_DIR, SPLITS
 from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.audit import audit_splits, totals
 
@@ -39,8 +39,7 @@ def main() -> None:
         train, test = by_language[language]["train"], by_language[language]["test"]
         logger.info("%s: train %d rows, %d repeated; test %d rows, %d also in train", language, train["rows"],
                     train["repeated"], test["rows"], test["in_train"])
-    write_json(AUDIT_FILE, {"languages": by_language})
-    write_json(metrics_file("audit"), totals(by_language))
+    write_json(AUDIT_FILE, {"languages": by_language, "totals": totals(by_language)})
 
 
 if __name__ == "__main__":

@@ -17,10 +17,11 @@ import logging
 from pipeline.core.atomic import write_json
 from pipeline.data.splits import load_info, load_split
 from pipeline.model.device import choose_placement
-from pipeline.evaluation.metrics import overall
-from pipeline.core.params import CheckpointParams, EvaluateParams, PrecisionParams, read_params
+from pipeline.evaluation.metrics import headline
+from pipeline.core.params import CheckpointParams, ComputeParams, EvaluateParams, PrecisionParams, read_params
 from pipeline.core.paths import PREDICTIONS_DIR, metrics_file, scores_file
 from pipeline.evaluation.scoring import score_placed, write_no_predictions, write_predictions
+from pipeline.model.compute import pin_compute
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
 
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 def main() -> None:
     params = read_params()
     system = system_argument("baseline", params)
+    pin_compute(ComputeParams.read(params))  # before the first tensor operation
     model_params, batch_size = CheckpointParams.read(params), EvaluateParams.read(params).batch_size
     precision = PrecisionParams.read(params)  # checked whether or not there is a model to run in it
     name = f"baseline_{system}"
@@ -49,7 +51,7 @@ def main() -> None:
     write_predictions(PREDICTIONS_DIR / f"{name}.parquet", test, gold, predicted)
     scores.update(available=True, model=model_params.name)
     write_json(scores_file(name), scores)
-    write_json(metrics_file(name), overall(scores, "test_"))
+    write_json(metrics_file(name), headline(scores, "test_"))
     logger.info("system %s: baseline (%s before fine-tuning) test F1 %.4f", system, model_params.name,
                 scores["test_overall_f1"])
 

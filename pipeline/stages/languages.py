@@ -3,14 +3,12 @@
 Usage: ``python -m pipeline.stages.languages SYSTEM``, a system of ``params.yaml``. For each language of
 ``evaluate.languages`` it scores, with the inference and scoring code of ``evaluate``
 (:func:`pipeline.evaluation.scoring.score_placed`), the test split of that language prepared with the system's types
-(``data/languages/<system>/<lang>.parquet``), and writes
-
-- ``reports/metrics/languages_<system>.json``: the overall test F1 of every language, ``{"f1": {lang: f1}}``
-  (a DVC metrics file: ``dvc metrics diff`` shows each language's change as ``f1.<lang>``);
-- ``reports/metrics/languages_baseline_<system>.json``: the same for the starting checkpoint restricted to the
-  system's types, as ``baseline`` does; empty (``{}``) when it is a plain encoder;
-- ``reports/scores/languages_<system>.json``: the per-type detail, ``{"system": {lang: scores},
-  "baseline": {lang: scores} or {"available": false, "reason": ...}, "sentences": {lang: n}}``.
+(``data/languages/<system>/<lang>.parquet``), and writes ``reports/scores/languages_<system>.json``:
+``{"system": {lang: scores}, "baseline": {lang: scores} or {"available": false, "reason": ...},
+"sentences": {lang: n}}``, the starting checkpoint restricted to the system's types as ``baseline`` does. Each run
+rewrites it whole, so no language of another experiment survives in it. The overall F1 per language is drawn by
+``plots`` (``reports/figures/language_f1.png``, ``reports/plots/language_f1.csv`` for ``dvc plots``); it is no DVC
+metric, which keeps ``dvc metrics show`` to the headline scores.
 
 The models run on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``), as in
 ``evaluate``. The test split of a training language holds the same sentences as the system's own test split,
@@ -29,10 +27,11 @@ from pipeline.core.atomic import write_json
 from pipeline.data.splits import load_info
 from pipeline.model.device import choose_placement
 from pipeline.core.exceptions import DataError
-from pipeline.evaluation.metrics import overall
+from pipeline.model.compute import pin_compute
 from pipeline.model.model_folder import load_model
-from pipeline.core.params import CheckpointParams, EvaluateParams, EvaluationLanguages, PrecisionParams, read_params
-from pipeline.core.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, language_metrics_file, scores_file
+from pipeline.core.params import (CheckpointParams, ComputeParams, EvaluateParams, EvaluationLanguages, PrecisionParams,
+                                  read_params)
+from pipeline.core.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, scores_file
 from pipeline.evaluation.scoring import Scored, score_placed
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
@@ -50,14 +49,10 @@ def load_language_tests(system: str, languages: tuple[str, ...]) -> dict[str, Da
     return {language: Dataset(pq.read_table(folder / f"{language}.parquet")) for language in languages}
 
 
-def language_f1(scores: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """The metrics file of ``{lang: test scores}``: ``{"f1": {lang: overall test F1}}``."""
-    return {"f1": {language: overall(test, "test_")["f1"] for language, test in scores.items()}}
-
-
 def main() -> None:
     params = read_params()
     system = system_argument("languages", params)
+    pin_compute(ComputeParams.read(params))  # before the first tensor operation
     languages = EvaluationLanguages.read(params).languages
     batch_size, checkpoint = EvaluateParams.read(params).batch_size, CheckpointParams.read(params)
     info = load_info(system)
@@ -78,8 +73,6 @@ def main() -> None:
     for language in languages:
         logger.info("system %s, %s: test F1 %.4f on %d sentences", system, language,
                     trained[language]["test_overall_f1"], len(tests[language]))
-    write_json(language_metrics_file(system), language_f1(trained))
-    write_json(language_metrics_file(f"baseline_{system}"), language_f1(baseline) if start is not None else {})
     write_json(scores_file(f"languages_{system}"),
                {"system": trained, "baseline": baseline,
                 "sentences": {language: len(test) for language, test in tests.items()}})

@@ -5,7 +5,7 @@ overall test F1 per evaluation language of each system and its baseline.
 Writes PNG figures to ``reports/figures/`` and, for ``dvc plots show`` (as declared in ``dvc.yaml``), the
 numbers behind them as CSV under ``reports/plots/``: ``label_distribution_<split>.csv``,
 ``per_type_f1/<system>.csv``, ``training_loss/<system>.csv``, ``validation_f1/<system>.csv`` and
-``language_f1.csv``. The label distributions are those of the system that keeps the most types (the first such
+``language_f1/<system>.csv`` (columns ``language``, ``f1`` and ``baseline_f1``, empty without a baseline). The label distributions are those of the system that keeps the most types (the first such
 in ``params.yaml``), all of MultiNERD's in the default setup.
 """
 
@@ -99,9 +99,11 @@ def main() -> None:
     languages = list(by_system[systems[0]]["system"])
     save(plot_language_f1(columns, languages, "Overall test F1 per language, before and after fine-tuning"),
          FIGURES_DIR / "language_f1.png")
-    write_csv(PLOTS_DIR / "language_f1.csv", ["language", *columns],
-              [[language, *("" if f[language] is None else f[language] for f in columns.values())]
-               for language in languages])
+    for system in systems:
+        trained, baseline = columns[f"System {system}"], columns[f"baseline ({system}'s types)"]
+        write_csv(PLOTS_DIR / "language_f1" / f"{system}.csv", ["language", "f1", "baseline_f1"],
+                  [[language, trained[language], "" if baseline[language] is None else baseline[language]]
+                   for language in languages])
     logger.info("wrote %s and %s", FIGURES_DIR, PLOTS_DIR)
 
 

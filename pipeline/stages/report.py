@@ -141,7 +141,7 @@ def audit_section(audit: dict[str, Any], info: dict[str, Any]) -> list[str]:
             "The raw data of the training languages, per split: *Repeated* rows are rows beyond the first of their "
             "sentence (the same tokens) in the split; *Conflicting* sentences occur with more than one tag sequence; "
             "*In train* rows of validation and test hold a sentence that also occurs in train. Every language is in "
-            "`reports/scores/audit.json`, the totals in `reports/metrics/audit.json`.", "",
+            "`reports/scores/audit.json`, with the totals over languages.", "",
             *table(["Language", "Split", "Rows", "Distinct", "Repeated", "Conflicting", "In train"], rows, "llrrrrr"),
             "", used, ""]
 

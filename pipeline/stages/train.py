@@ -28,9 +28,10 @@ from pipeline.core.atomic import atomic_path, remove, write_json
 from pipeline.model.curves import VALIDATION_KEYS, TrainingCurves
 from pipeline.data.splits import load_info, load_split, load_train_overrides
 from pipeline.reporting.model_card import render_card
+from pipeline.model.compute import pin_compute
 from pipeline.model.model_folder import prepare_for_saving, write_encoder
 from pipeline.model.modeling import build_model
-from pipeline.core.params import ModelParams, TrainParams, read_params
+from pipeline.core.params import ComputeParams, ModelParams, TrainParams, read_params
 from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESULTS_FILE, TRAINING_REPORTS_DIR
 from pipeline.model.span_trainer import SpanTrainer
 from pipeline.core.stage import run_stage, system_argument
@@ -221,6 +222,7 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
 def main() -> None:
     params = read_params()
     system = system_argument("train", params)
+    pin_compute(ComputeParams.read(params))  # before the first tensor operation
     model_params = ModelParams.read(params)
     hp = TrainParams.with_overrides(params, system, load_train_overrides(system))  # as prepare recorded them
     checkpoints = CHECKPOINTS_DIR / system
