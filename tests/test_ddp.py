@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import finish, prepared_workdir, start_stage
 
@@ -16,6 +17,9 @@ def test_two_process_training(tmp_path: Path, tiny_encoder: Path, monkeypatch: p
     from span_marker import SpanMarkerModel
 
     workdir = prepared_workdir(tmp_path, tiny_encoder, epochs=1, processes=2, checkpoint_steps=0)
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    params["compute"]["threads"] = 1  # one thread per process: two processes share the machine's cores
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params))
     output = finish(start_stage(["pipeline.stages.train", "B"], workdir))
     assert "launching 2 training processes" in output
     results = json.loads((workdir / "models" / "B" / "train_results.json").read_text())
