@@ -26,9 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from benchmarks.bench_real_text import REPO_ROOT, cut_train_split, run_stage
+from benchmarks.bench_real_text import REPO_ROOT, cut_train_split, run_stage, write_params
 from pipeline.core.params import read_params
 from pipeline.core.paths import MODELS_DIR, TRAIN_RESULTS_FILE
 
@@ -69,10 +67,6 @@ def prepare_work(work: Path, system: str, train_sentences: int) -> dict[str, Any
     for stage in ("download", "prepare"):
         run_stage(stage, system, work, work / "stages.log")
     return params
-
-
-def write_params(work: Path, params: dict[str, Any]) -> None:
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
 def run_setting(work: Path, system: str, params: dict[str, Any], compute: dict[str, Any],

@@ -82,6 +82,11 @@ def run_params(base: dict[str, Any], data: Path, overrides: list[tuple[list[str]
     return params
 
 
+def write_params(work: Path, params: dict[str, Any]) -> None:
+    """Write ``params`` as the work folder's ``params.yaml``, in the file's own key order."""
+    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+
+
 def run_stage(stage: str, system: str, work: Path, log: Path, environment: dict[str, str] | None = None) -> float:
     """Run ``python -m pipeline.stages.<stage>`` in ``work``, appending its output to ``log``; the wall seconds.
     ``environment`` adds variables to the stage's environment.
@@ -154,7 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                                                             args.train_sentences)
     threads = [(["compute", "threads"], args.threads)] if args.threads is not None else []
     params = run_params(read_params(args.params), data, threads + args.overrides)
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    write_params(work, params)
     log = work / "stages.log"
     print(f"work folder {work}; stage output in {log}", flush=True)
     seconds = {stage: run_stage(stage, args.system, work, log) for stage in STAGES}

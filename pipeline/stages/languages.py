@@ -7,8 +7,8 @@ Usage: ``python -m pipeline.stages.languages SYSTEM``, a system of ``params.yaml
 ``{"system": {lang: scores}, "baseline": {lang: scores} or {"available": false, "reason": ...},
 "sentences": {lang: n}}``, the starting checkpoint restricted to the system's types as ``baseline`` does. Each run
 rewrites it whole, so no language of another experiment survives in it. The overall F1 per language is drawn by
-``plots`` (``reports/figures/language_f1.png``, ``reports/plots/language_f1.csv`` for ``dvc plots``); it is no DVC
-metric, which keeps ``dvc metrics show`` to the headline scores.
+``plots`` (``reports/figures/language_f1.png``, ``reports/plots/language_f1/<system>.csv`` for ``dvc plots``); it is
+no DVC metric, which keeps ``dvc metrics show`` to the headline scores.
 
 The models run on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``), as in
 ``evaluate``. The test split of a training language holds the same sentences as the system's own test split,

@@ -5,8 +5,9 @@ overall test F1 per evaluation language of each system and its baseline.
 Writes PNG figures to ``reports/figures/`` and, for ``dvc plots show`` (as declared in ``dvc.yaml``), the
 numbers behind them as CSV under ``reports/plots/``: ``label_distribution_<split>.csv``,
 ``per_type_f1/<system>.csv``, ``training_loss/<system>.csv``, ``validation_f1/<system>.csv`` and
-``language_f1/<system>.csv`` (columns ``language``, ``f1`` and ``baseline_f1``, empty without a baseline). The label distributions are those of the system that keeps the most types (the first such
-in ``params.yaml``), all of MultiNERD's in the default setup.
+``language_f1/<system>.csv`` (columns ``language``, ``f1`` and ``baseline_f1``, empty without a baseline). The label
+distributions are those of the system that keeps the most types (the first such in ``params.yaml``), all of
+MultiNERD's in the default setup.
 """
 
 from __future__ import annotations
