@@ -8,7 +8,9 @@ Usage, from the repository root:
     cat sentences.txt | python -m pipeline.predict --file -
 
 --model SYSTEM, a system of params.yaml (default: its first system), loads models/SYSTEM; any other value is
-a model folder.
+a model folder. --runtime onnx (or onnx-int8) runs the folder's ONNX graph, onnx/model.onnx (model_int8.onnx),
+with ONNX Runtime on the CPU: the same entities as PyTorch (int8: close to them), faster on a CPU; the graph must
+have been exported from the folder's weights.
 The input is exactly one of:
 
 * TEXT arguments, one sentence each, or --file PATH, one sentence per line; blank ones are skipped.
@@ -50,10 +52,11 @@ from span_marker import SpanMarkerModel
 from pipeline.core.atomic import atomic_path
 from pipeline.model.device import choose_placement, place_model
 from pipeline.core.exceptions import DataError, ParamError
-from pipeline.model.inference import predict_entities
+from pipeline.model.inference import Logits, predict_entities
+from pipeline.model.onnx_graph import load_session
 from pipeline.model import model_folder
 from pipeline.model.modeling import is_span_marker_checkpoint
-from pipeline.core.params import read_params, system_names
+from pipeline.core.params import RUNTIMES, read_params, system_names
 from pipeline.core.paths import MODELS_DIR, PARAMS_FILE
 from pipeline.core.stage import run_stage
 from pipeline.data.words import split_words
@@ -109,6 +112,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", metavar="PATH", help="write the JSON lines to this file instead of stdout")
     parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
                         help="sentences per prediction batch (default: %(default)s)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="torch",
+                        help="what computes the span logits: PyTorch (on the GPU if there is one), or the model "
+                             "folder's ONNX graph, float32 or int8, on the CPU (default: %(default)s)")
     args = parser.parse_args(argv)
     given = [kind for kind, present in (("TEXT", bool(args.texts)), ("--file", args.file is not None),
                                         ("--jsonl", args.jsonl is not None)) if present]
@@ -215,8 +221,8 @@ def first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def load_model(path: Path) -> SpanMarkerModel:
-    """The SpanMarker model saved in folder ``path``, on the GPU if there is one."""
+def load_model(path: Path, place: bool = True) -> SpanMarkerModel:
+    """The SpanMarker model saved in folder ``path``, on the GPU if there is one and ``place`` is true."""
     if not path.exists():
         raise FileNotFoundError(f"model folder {path} not found (`dvc repro` trains models/<system> for every "
                                 "system of params.yaml, `dvc pull` downloads them)")
@@ -230,7 +236,8 @@ def load_model(path: Path) -> SpanMarkerModel:
         model = model_folder.load_model(path)
     except (OSError, ValueError) as error:
         raise ModelError(f"{path}: cannot load the SpanMarker model: {first_line(error)}") from error
-    model = place_model(model, choose_placement())
+    if place:
+        model = place_model(model, choose_placement())
     logger.info("loaded SpanMarker model %s with entity types %s", path,
                 sorted(label for index, label in model.config.id2label.items() if index != model.config.outside_id))
     return model
@@ -248,10 +255,12 @@ def sentence_record(sentence: Sentence, entities: list[dict[str, Any]]) -> dict[
     return {**sentence.fields, "text": sentence.text, "entities": spans}
 
 
-def predict_records(model: SpanMarkerModel, sentences: list[Sentence], batch_size: int) -> Iterator[dict[str, Any]]:
-    """The output records of ``sentences``, in order, predicted ``batch_size`` sentences at a time."""
+def predict_records(model: SpanMarkerModel, sentences: list[Sentence], batch_size: int,
+                    logits: Logits | None = None) -> Iterator[dict[str, Any]]:
+    """The output records of ``sentences``, in order, predicted ``batch_size`` sentences at a time (span logits
+    from ``logits`` when given, e.g. an ONNX graph)."""
     entities = predict_entities(model, [sentence.words for sentence in sentences], batch_size,
-                                show_progress_bar=len(sentences) > batch_size)
+                                show_progress_bar=len(sentences) > batch_size, logits=logits)
     for sentence, found in zip(sentences, entities):
         yield sentence_record(sentence, found)
 
@@ -272,8 +281,10 @@ def write_records(records: Iterable[dict[str, Any]], output: str | None) -> int:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     sentences = read_sentences(args)
-    model = load_model(model_path(args.model))
-    count = write_records(predict_records(model, sentences, args.batch_size), args.output)
+    path = model_path(args.model)
+    model = load_model(path, place=args.runtime == "torch")
+    logits = None if args.runtime == "torch" else load_session(model, path, args.runtime, threads=0)
+    count = write_records(predict_records(model, sentences, args.batch_size, logits), args.output)
     logger.info("tagged %d sentences%s", count, f"; wrote {args.output}" if args.output else "")
 
 

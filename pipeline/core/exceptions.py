@@ -16,6 +16,11 @@ class DataError(ValueError):
     """Input data that the pipeline refuses to process; the message names the source, row and problem."""
 
 
+class GraphError(RuntimeError):
+    """An ONNX graph that is missing, stale (exported from other weights), or computes other entities than its
+    model; see :mod:`pipeline.model.onnx_graph`."""
+
+
 class HubUnreachableError(RuntimeError):
     """The Hub could not be reached; the message names the offline alternatives."""
 

@@ -378,6 +378,33 @@ class EvaluateParams(Block):
     """Sentences per prediction batch."""
 
 
+RUNTIMES = ("torch", "onnx", "onnx-int8")
+"""What computes a model's span logits: PyTorch, the model folder's float32 ONNX graph, or its int8 graph
+(:mod:`pipeline.model.onnx_graph`)."""
+Runtime = Literal["torch", "onnx", "onnx-int8"]
+
+
+class EvaluationRuntime(Block):
+    """``evaluate.runtime`` alone: what computes the span logits in the evaluate and languages stages."""
+
+    BLOCK: ClassVar[str] = "evaluate"
+    PARTIAL: ClassVar[bool] = True
+    runtime: Runtime
+    """``torch`` (the reference numbers), ``onnx`` (the float graph: the same entities, scores within 1e-4) or
+    ``onnx-int8`` (the int8 graph: other scores, faster on a CPU)."""
+
+
+class OnnxParams(Block):
+    """Block ``onnx``: the ONNX graphs the train stage writes into each model folder (:mod:`pipeline.model.onnx_graph`)."""
+
+    BLOCK: ClassVar[str] = "onnx"
+    export: bool
+    """Export the float32 and int8 graphs (false: neither; the ``onnx`` runtimes and the ``int8`` stage then
+    have no graph to run)."""
+    check_sentences: int = Field(ge=0)
+    """Validation sentences the float graph is checked on against PyTorch before it is written; 0: all."""
+
+
 class BootstrapParams(Block):
     """``evaluate.bootstrap_resamples`` and ``evaluate.bootstrap_seed``: the paired bootstrap of ``analyze``."""
 

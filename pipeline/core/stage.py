@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.exceptions import (DataError, DiskFullError, HubUnreachableError, ParamError, disk_full_cause,
-                                 is_torch_write_failure, low_space_folder)
+from pipeline.core.exceptions import (DataError, DiskFullError, GraphError, HubUnreachableError, ParamError,
+                                      disk_full_cause, is_torch_write_failure, low_space_folder)
 from pipeline.core.params import check_system_name, system_names
 from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR, REPORTS_DIR
 
-EXPECTED_ERRORS = (ParamError, DataError, HubUnreachableError, FileNotFoundError)
+EXPECTED_ERRORS = (ParamError, DataError, GraphError, HubUnreachableError, FileNotFoundError)
 OUTPUT_FOLDERS = [CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR.parent, REPORTS_DIR, Path(".")]
 """Where stages write, searched for a full file system when a failed write does not name its file."""
 

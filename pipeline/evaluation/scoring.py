@@ -18,7 +18,7 @@ from span_marker import SpanMarkerModel
 
 from pipeline.core.atomic import atomic_path
 from pipeline.model.device import Placement, autocast, place_model
-from pipeline.model.inference import predict_entities
+from pipeline.model.inference import Logits, predict_entities
 from pipeline.data.labels import restrict_tags
 from pipeline.evaluation.metrics import entity_scores
 
@@ -35,9 +35,11 @@ def tags_from_entities(entities: list[dict[str, Any]], num_words: int) -> list[s
     return tags
 
 
-def predict_tags(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int) -> list[list[str]]:
-    """Predicted BIO tags per sentence, decoded as SpanMarker does (best non-overlapping spans first)."""
-    entities = predict_entities(model, sentences, batch_size, show_progress_bar=True)
+def predict_tags(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int,
+                 logits: Logits | None = None) -> list[list[str]]:
+    """Predicted BIO tags per sentence, decoded as SpanMarker does (best non-overlapping spans first); ``logits``
+    computes the span logits (default: the model in PyTorch)."""
+    entities = predict_entities(model, sentences, batch_size, show_progress_bar=True, logits=logits)
     return [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences)]
 
 
@@ -47,8 +49,10 @@ def gold_tags(ner_tags: list[list[int]], labels: list[str]) -> list[list[str]]:
 
 
 def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_size: int,
-                types: set[str] | None = None) -> tuple[dict[str, Any], list[list[str]], list[list[str]]]:
-    """Test metrics (``test_`` keys), gold tags and predicted tags of ``model``.
+                types: set[str] | None = None,
+                logits: Logits | None = None) -> tuple[dict[str, Any], list[list[str]], list[list[str]]]:
+    """Test metrics (``test_`` keys), gold tags and predicted tags of ``model`` (its span logits from ``logits``
+    when given, e.g. an ONNX graph of it).
 
     With ``types``, entities of other types are turned into ``O`` in gold and predictions before scoring.
     The metrics hold no timings, so that two runs with the same seed give identical files; the prediction
@@ -56,7 +60,7 @@ def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_
     """
     sentences = [list(words) for words in test["tokens"]]
     start = time.perf_counter()
-    predicted = predict_tags(model, sentences, batch_size)
+    predicted = predict_tags(model, sentences, batch_size, logits)
     runtime = time.perf_counter() - start
     logger.info("predicted %d sentences in %.1f s (%.1f sentences/s)", len(sentences), runtime,
                 len(sentences) / max(runtime, 1e-9))
@@ -72,12 +76,16 @@ Scored = tuple[dict[str, Any], list[list[str]], list[list[str]]]
 
 
 def score_placed(model: SpanMarkerModel, tests: dict[str, Dataset], labels: list[str], batch_size: int,
-                 placement: Placement, types: set[str] | None = None) -> dict[str, Scored]:
-    """:func:`score_model` of ``model`` on each named test split, the model moved to ``placement`` and run
-    under its autocast (:mod:`pipeline.model.device`); keyed as ``tests``."""
+                 placement: Placement | None, types: set[str] | None = None,
+                 logits: Logits | None = None) -> dict[str, Scored]:
+    """:func:`score_model` of ``model`` on each named test split, keyed as ``tests``: the model moved to
+    ``placement`` and run under its autocast (:mod:`pipeline.model.device`), or, with ``logits`` (an ONNX
+    graph) and no placement, left on the CPU."""
+    if placement is None:
+        return {name: score_model(model, test, labels, batch_size, types, logits) for name, test in tests.items()}
     model = place_model(model, placement)
     with autocast(placement):
-        return {name: score_model(model, test, labels, batch_size, types=types) for name, test in tests.items()}
+        return {name: score_model(model, test, labels, batch_size, types, logits) for name, test in tests.items()}
 
 
 def write_predictions(path: Path, test: Dataset, gold: list[list[str]], predicted: list[list[str]]) -> None:

@@ -11,6 +11,8 @@ It computes what ``SpanMarkerModel.predict`` (SpanMarker 1.8.1) computes, with l
 - **Batching** (:func:`predict_encoded`) sorts the samples by length and pads each batch to its longest sample
   (:class:`pipeline.model.collator.PaddedCollator`), where SpanMarker pads every sample to its full size; results
   come back in input order.
+- **Span logits** come from the model's vectorised forward pass (:mod:`pipeline.model.span_head`), or from any
+  other :data:`Logits` function given, such as an ONNX graph of the same model (:mod:`pipeline.model.onnx_graph`).
 - **Decoding** is SpanMarker's: the most probable label of each span, then, from the highest score down, every
   non-``O`` span that overlaps no span already taken.
 
@@ -21,6 +23,7 @@ Entities and scores equal ``SpanMarkerModel.predict``'s (scores within float tol
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +36,9 @@ from pipeline.model.collator import PaddedCollator, sample_length
 from pipeline.data.text import word_pieces
 
 logger = logging.getLogger(__name__)
+
+Logits = Callable[[dict[str, torch.Tensor]], torch.Tensor]
+"""Span logits of a :class:`PaddedCollator` batch (batch × length/2 × labels), as ``model(**batch).logits``."""
 
 
 @dataclass
@@ -125,25 +131,41 @@ def encode(model: SpanMarkerModel, sentences: list[list[str]]) -> EncodedSentenc
     return EncodedSentences(samples, np.array(sample_sentence, dtype=np.int64), spans, sources)
 
 
-def span_probabilities(model: SpanMarkerModel, encoded: EncodedSentences, batch_size: int,
-                       show_progress_bar: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per sentence, the most probable label id of each candidate span and its probability (float32 arrays in
-    the order of ``encoded.spans``), from batches of ``batch_size`` samples of similar length."""
+def torch_logits(model: SpanMarkerModel) -> Logits:
+    """The span logits of ``model`` in PyTorch: ``model(**batch).logits``."""
+    return lambda batch: model(**batch).logits
+
+
+def padded_batches(model: SpanMarkerModel, encoded: EncodedSentences,
+                   batch_size: int) -> Iterator[tuple[np.ndarray, dict[str, torch.Tensor]]]:
+    """``encoded``'s samples in batches of ``batch_size`` samples of similar length, longest first, each padded to
+    its longest sample (:class:`PaddedCollator`) and on ``model``'s device: (sample indices, batch)."""
     collate = PaddedCollator(model.tokenizer, model.config.marker_max_length)
     lengths = np.array([sample_length(len(sample["input_ids"]), sample["num_spans"]) for sample in encoded.samples])
     order = np.argsort(-lengths, kind="stable")
+    for start in range(0, len(order), batch_size):
+        rows = order[start:start + batch_size]
+        batch = collate([encoded.samples[row] for row in rows])
+        yield rows, {key: value.to(model.device) for key, value in batch.items()}
+
+
+def span_probabilities(model: SpanMarkerModel, encoded: EncodedSentences, batch_size: int,
+                       show_progress_bar: bool = False,
+                       logits: Logits | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per sentence, the most probable label id of each candidate span and its probability (float32 arrays in
+    the order of ``encoded.spans``), from batches of ``batch_size`` samples of similar length; ``logits``
+    computes a batch's span logits (default: :func:`torch_logits` of ``model``, e.g. an ONNX graph's instead)."""
+    logits = torch_logits(model) if logits is None else logits
     labels: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(encoded.samples)
     scores: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(encoded.samples)
     was_training = model.training
     model.eval()
     try:
         with torch.inference_mode():
-            for start in tqdm(range(0, len(order), batch_size), desc="Predicting", unit="batch",
-                              disable=not show_progress_bar):
-                rows = order[start:start + batch_size]
-                batch = collate([encoded.samples[row] for row in rows])
-                batch = {key: value.to(model.device) for key, value in batch.items()}
-                best_scores, best_labels = model(**batch).logits.float().softmax(-1).max(-1)
+            batches = padded_batches(model, encoded, batch_size)
+            for rows, batch in tqdm(batches, total=-(-len(encoded.samples) // batch_size), desc="Predicting",
+                                    unit="batch", disable=not show_progress_bar):
+                best_scores, best_labels = logits(batch).float().softmax(-1).max(-1)
                 best_scores, best_labels = best_scores.cpu().numpy(), best_labels.cpu().numpy()
                 for position, row in enumerate(rows):
                     count = encoded.samples[row]["num_spans"]
@@ -175,21 +197,23 @@ def decode(spans: np.ndarray, labels: np.ndarray, scores: np.ndarray, outside_id
 
 
 def predict_encoded(model: SpanMarkerModel, encoded: EncodedSentences, batch_size: int,
-                    show_progress_bar: bool = False) -> list[list[dict[str, Any]]]:
+                    show_progress_bar: bool = False, logits: Logits | None = None) -> list[list[dict[str, Any]]]:
     """The entities of every encoded sentence, in input order (see :func:`predict_entities`)."""
-    probabilities = span_probabilities(model, encoded, batch_size, show_progress_bar)
+    probabilities = span_probabilities(model, encoded, batch_size, show_progress_bar, logits)
     outside_id, id2label = model.config.outside_id, model.config.id2label
     return [decode(spans, labels, scores, outside_id, id2label, sources)
             for spans, (labels, scores), sources in zip(encoded.spans, probabilities, encoded.sources)]
 
 
 def predict_entities(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int,
-                     show_progress_bar: bool = False) -> list[list[dict[str, Any]]]:
+                     show_progress_bar: bool = False, logits: Logits | None = None) -> list[list[dict[str, Any]]]:
     """SpanMarker's entities of each sentence: dicts with ``label``, ``score``, ``word_start_index`` and
     ``word_end_index`` (exclusive), indexing the sentence's own words; ``batch_size`` counts samples.
 
     Any list of strings is accepted: words without a sub-word token never start or end an entity, and a
     sentence without any gets none. Words past the model's input length are not tagged; the sentences
-    affected are counted in one warning.
+    affected are counted in one warning. ``logits`` computes the span logits of a batch (default: the model in
+    PyTorch; :class:`pipeline.model.onnx_graph.OnnxLogits` runs an ONNX graph instead).
     """
-    return predict_encoded(model, encode(model, sentences), batch_size, show_progress_bar) if sentences else []
+    return (predict_encoded(model, encode(model, sentences), batch_size, show_progress_bar, logits)
+            if sentences else [])

@@ -21,6 +21,7 @@ from pathlib import Path
 from span_marker import SpanMarkerConfig, SpanMarkerModel
 
 from pipeline.core.params import ModelParams
+from pipeline.model.span_head import VectorisedSpanMarkerModel
 
 ENCODER_FOLDER = "encoder"
 """Sub-folder of a model folder holding the encoder's configuration and the tokenizer."""
@@ -42,8 +43,9 @@ def write_encoder(model: SpanMarkerModel, directory: Path) -> None:
     model.tokenizer.tokenizer.save_pretrained(target)
 
 
-def load_model(folder: str | Path, revision: str | None = None) -> SpanMarkerModel:
-    """The SpanMarker model saved in ``folder`` (a folder, or a Hub id at ``revision``), from any working directory.
+def load_model(folder: str | Path, revision: str | None = None) -> VectorisedSpanMarkerModel:
+    """The SpanMarker model saved in ``folder`` (a folder, or a Hub id at ``revision``), from any working directory,
+    with the vectorised forward pass (:mod:`pipeline.model.span_head`; same weights and outputs).
 
     A folder with an ``encoder/`` sub-folder (saved by the train stage) is read with that sub-folder as its
     encoder and tokenizer source, wherever the folder lies; any other SpanMarker folder or Hub id loads as stock
@@ -52,7 +54,7 @@ def load_model(folder: str | Path, revision: str | None = None) -> SpanMarkerMod
     """
     encoder = Path(folder) / ENCODER_FOLDER
     if not encoder.is_dir():
-        return SpanMarkerModel.from_pretrained(str(folder), revision=revision)
+        return VectorisedSpanMarkerModel.from_pretrained(str(folder), revision=revision)
     config = SpanMarkerConfig.from_pretrained(str(folder))
     config.encoder["_name_or_path"] = str(encoder)
-    return SpanMarkerModel.from_pretrained(str(folder), config=config)
+    return VectorisedSpanMarkerModel.from_pretrained(str(folder), config=config)

@@ -11,6 +11,7 @@ from span_marker.tokenizer import SpanMarkerTokenizer
 from transformers import AutoConfig
 
 from pipeline.model.model_folder import load_model
+from pipeline.model.span_head import VectorisedSpanMarkerModel
 from pipeline.core.params import ModelParams
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,9 @@ def is_span_marker_checkpoint(path: str, revision: str | None = None) -> bool:
     return isinstance(AutoConfig.from_pretrained(path, revision=revision), SpanMarkerConfig)
 
 
-def build_model(model_params: ModelParams, labels: list[str]) -> SpanMarkerModel:
-    """A SpanMarker model with ``labels`` (BIO) and the lengths in ``model_params``.
+def build_model(model_params: ModelParams, labels: list[str]) -> VectorisedSpanMarkerModel:
+    """A SpanMarker model with ``labels`` (BIO) and the lengths in ``model_params``, with the vectorised forward
+    pass (:mod:`pipeline.model.span_head`).
 
     From a plain encoder the classifier head is new. From a SpanMarker checkpoint the encoder and the
     classifier rows of every entity type the checkpoint knows carry over; only unknown types start new.
@@ -45,7 +47,7 @@ def build_model(model_params: ModelParams, labels: list[str]) -> SpanMarkerModel
     lengths = {"model_max_length": model_params.model_max_length, "marker_max_length": model_params.marker_max_length,
                "entity_max_length": model_params.entity_max_length}
     if not is_span_marker_checkpoint(path, revision):
-        return SpanMarkerModel.from_pretrained(path, revision=revision, labels=labels, **lengths)
+        return VectorisedSpanMarkerModel.from_pretrained(path, revision=revision, labels=labels, **lengths)
 
     source = load_model(path, revision)
     encoder_config = dict(source.config.encoder)
@@ -53,7 +55,7 @@ def build_model(model_params: ModelParams, labels: list[str]) -> SpanMarkerModel
     encoder_config["label2id"] = {label: index for index, label in enumerate(labels)}
     config = SpanMarkerConfig(encoder_config=encoder_config, span_marker_version=source.config.span_marker_version,
                               **lengths)
-    model = SpanMarkerModel(config, encoder=source.encoder)
+    model = VectorisedSpanMarkerModel(config, encoder=source.encoder)
     model.set_tokenizer(SpanMarkerTokenizer(source.tokenizer.tokenizer, config=config))
     carried = []
     with torch.no_grad():

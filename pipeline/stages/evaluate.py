@@ -6,48 +6,66 @@ Usage: ``python -m pipeline.stages.evaluate SYSTEM``, a system of ``params.yaml`
   (:func:`pipeline.evaluation.metrics.headline`), a DVC metrics file;
 - ``reports/scores/<system>.json``: the per-type detail in the key layout of the original project's
   ``test_results`` files, ``test_<TYPE>`` (precision/recall/f1/number) and
-  ``test_overall_{precision,recall,f1,accuracy}``, plus the ``epoch`` that actually ran;
+  ``test_overall_{precision,recall,f1,accuracy}``, plus the ``epoch`` that actually ran and the ``runtime``;
 - ``data/predictions/<system>.parquet``: the predicted tags of every test sentence, for the error analysis.
 
-The model runs on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``).
+``evaluate.runtime`` chooses what computes the span logits: ``torch`` (the default: on the GPU when there is one,
+in the ``train`` precision, ``pipeline.model.device``), or the model folder's ONNX graph (``onnx``, ``onnx-int8``:
+ONNX Runtime on the CPU with ``compute.threads`` threads). The ``int8`` stage scores the int8 graph with
+:func:`evaluate_system` under its own names.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from pipeline.core.atomic import write_json
-from pipeline.data.splits import load_labels, load_split
-from pipeline.model.device import choose_placement
-from pipeline.evaluation.metrics import headline
-from pipeline.model.compute import pin_compute
-from pipeline.model.model_folder import load_model
-from pipeline.core.params import ComputeParams, EvaluateParams, PrecisionParams, read_params
+from pipeline.core.params import (ComputeParams, EvaluateParams, EvaluationRuntime, PrecisionParams, Runtime,
+                                  read_params)
 from pipeline.core.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
-from pipeline.evaluation.scoring import score_placed, write_predictions
 from pipeline.core.stage import run_stage, system_argument
+from pipeline.data.splits import load_labels, load_split
+from pipeline.evaluation.metrics import headline
+from pipeline.evaluation.scoring import score_placed, write_predictions
+from pipeline.model.compute import pin_compute
+from pipeline.model.device import choose_placement
+from pipeline.model.model_folder import load_model
+from pipeline.model.onnx_graph import load_session
 
 logger = logging.getLogger(__name__)
+
+
+def evaluate_system(system: str, runtime: Runtime, name: str, params: dict[str, Any]) -> None:
+    """Score ``system``'s model with ``runtime`` on its test split and write the predictions, scores and metrics
+    files of ``name`` (``<system>`` for the evaluate stage). Raises
+    :class:`~pipeline.model.onnx_graph.GraphError` when an ONNX runtime's graph is missing or stale."""
+    batch_size = EvaluateParams.read(params).batch_size
+    test = load_split(system, "test")
+    model = load_model(MODELS_DIR / system)
+    if runtime == "torch":
+        placement, logits = choose_placement(PrecisionParams.read(params).model_dump()), None
+    else:
+        placement, logits = None, load_session(model, MODELS_DIR / system, runtime,
+                                               ComputeParams.read(params).threads)
+    scores, gold, predicted = score_placed(model, {"test": test}, load_labels(system), batch_size, placement,
+                                           logits=logits)["test"]
+    train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
+    scores.update(epoch=train_results["epoch"], runtime=runtime)
+    write_predictions(PREDICTIONS_DIR / f"{name}.parquet", test, gold, predicted)
+    write_json(scores_file(name), scores)
+    summary = headline(scores, "test_")
+    write_json(metrics_file(name), summary)
+    logger.info("%s (%s): test F1 %.4f (P %.4f, R %.4f) on %d sentences", name, runtime, summary["f1"],
+                summary["precision"], summary["recall"], len(gold))
 
 
 def main() -> None:
     params = read_params()
     system = system_argument("evaluate", params)
     pin_compute(ComputeParams.read(params))  # before the first tensor operation
-    batch_size = EvaluateParams.read(params).batch_size
-    test = load_split(system, "test")
-    placement = choose_placement(PrecisionParams.read(params).model_dump())
-    scores, gold, predicted = score_placed(load_model(MODELS_DIR / system), {"test": test}, load_labels(system),
-                                           batch_size, placement)["test"]
-    train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
-    scores["epoch"] = train_results["epoch"]
-    write_predictions(PREDICTIONS_DIR / f"{system}.parquet", test, gold, predicted)
-    write_json(scores_file(system), scores)
-    summary = headline(scores, "test_")
-    write_json(metrics_file(system), summary)
-    logger.info("system %s: test F1 %.4f (P %.4f, R %.4f) on %d sentences", system, summary["f1"],
-                summary["precision"], summary["recall"], len(gold))
+    evaluate_system(system, EvaluationRuntime.read(params).runtime, system, params)
 
 
 if __name__ == "__main__":

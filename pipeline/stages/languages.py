@@ -11,7 +11,8 @@ rewrites it whole, so no language of another experiment survives in it. The over
 no DVC metric, which keeps ``dvc metrics show`` to the headline scores.
 
 The models run on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``), as in
-``evaluate``. The test split of a training language holds the same sentences as the system's own test split,
+``evaluate``; with ``evaluate.runtime`` ``onnx`` or ``onnx-int8`` the trained system's span logits come from its
+ONNX graph instead (the starting checkpoint, which has none, stays in PyTorch). The test split of a training language holds the same sentences as the system's own test split,
 so its scores equal ``evaluate``'s when ``prepare.languages`` is one language.
 """
 
@@ -29,8 +30,9 @@ from pipeline.model.device import choose_placement
 from pipeline.core.exceptions import DataError
 from pipeline.model.compute import pin_compute
 from pipeline.model.model_folder import load_model
-from pipeline.core.params import (CheckpointParams, ComputeParams, EvaluateParams, EvaluationLanguages, PrecisionParams,
-                                  read_params)
+from pipeline.model.onnx_graph import load_session
+from pipeline.core.params import (CheckpointParams, ComputeParams, EvaluateParams, EvaluationLanguages,
+                                  EvaluationRuntime, PrecisionParams, read_params)
 from pipeline.core.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, scores_file
 from pipeline.evaluation.scoring import Scored, score_placed
 from pipeline.core.stage import run_stage, system_argument
@@ -62,7 +64,11 @@ def main() -> None:
     def scores_only(scored: dict[str, Scored]) -> dict[str, dict[str, Any]]:
         return {language: metrics for language, (metrics, _, _) in scored.items()}
 
-    trained = scores_only(score_placed(load_model(MODELS_DIR / system), tests, info["labels"], batch_size, placement))
+    model, runtime = load_model(MODELS_DIR / system), EvaluationRuntime.read(params).runtime
+    logits = None if runtime == "torch" else load_session(model, MODELS_DIR / system, runtime,
+                                                          ComputeParams.read(params).threads)
+    trained = scores_only(score_placed(model, tests, info["labels"], batch_size, None if logits else placement,
+                                       logits=logits))
     start = load_starting_model(checkpoint)
     baseline: dict[str, Any]
     if start is not None:

@@ -1,0 +1,137 @@
+"""ONNX graphs of a tiny system: export, the check against PyTorch, int8, loading, and predict --runtime."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import onnx
+import pytest
+import torch
+
+from pipeline.core.exceptions import GraphError
+from pipeline.model.collator import PaddedCollator
+from pipeline.model.inference import encode, predict_entities
+from pipeline.model import onnx_graph
+from pipeline.model.model_folder import load_model
+from pipeline.model.onnx_graph import (GRAPH_FOLDER, MAX_LOGIT_DIFFERENCE, WEIGHTS_KEY, OnnxLogits, check_graph,
+                                       graph_digest, graph_path, load_session, weights_digest, write_graphs)
+from tests.test_batching import sample_sentences, tiny_model
+
+
+def spans(entities: list[list[dict]]) -> list[list[tuple]]:
+    return [[(e["word_start_index"], e["word_end_index"], e["label"]) for e in found] for found in entities]
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_encoder, tmp_path_factory) -> tuple[Path, list[list[str]]]:
+    """A saved tiny model that predicts many entities, with its graphs checked on 20 sample sentences."""
+    folder = tmp_path_factory.mktemp("onnx_system") / "model"
+    model = tiny_model(tiny_encoder, model_max_length=32, marker_max_length=8, head_std=0.5)
+    model.save_pretrained(folder)
+    tokens, _ = sample_sentences(40)
+    largest = write_graphs(model, tokens[:20], folder, batch_size=4, threads=1, where="the test sentences")
+    assert 0 <= largest <= MAX_LOGIT_DIFFERENCE
+    return folder, tokens
+
+
+def test_the_float_graph_gives_pytorchs_entities_on_other_sentences_and_batch_shapes(exported):
+    folder, tokens = exported
+    model = load_model(folder)
+    graph = load_session(model, folder, "onnx", threads=1)
+    sentences = tokens[20:]  # not the sentences the graph was traced and checked on
+    for batch_size in (1, 3, 16):
+        reference = predict_entities(model, sentences, batch_size)
+        assert sum(map(len, reference)) > 20  # the model tags plenty: the comparison has something to compare
+        ours = predict_entities(model, sentences, batch_size, logits=graph)
+        assert spans(ours) == spans(reference)
+        scores = [e["score"] for found in ours for e in found]
+        assert max(abs(a - b) for a, b in zip(scores, [e["score"] for found in reference for e in found])) < 1e-5
+    batch = PaddedCollator(model.tokenizer, 8)(encode(model, sentences[:5]).samples)
+    with torch.no_grad():
+        assert (graph(batch) - model(**batch).logits).abs().max() <= MAX_LOGIT_DIFFERENCE
+
+
+def test_the_int8_graph_runs_and_stays_close_to_float(exported):
+    folder, tokens = exported
+    model = load_model(folder)
+    int8 = load_session(model, folder, "onnx-int8", threads=1)
+    batch = PaddedCollator(model.tokenizer, 8)(encode(model, tokens[20:30]).samples)
+    with torch.no_grad():
+        reference = model(**batch).logits
+    logits = int8(batch)
+    assert logits.shape == reference.shape and logits.dtype == torch.float32
+    difference = (logits - reference).abs().max()
+    assert 0 < difference < 0.5 * reference.abs().max()  # quantised (not the float graph), yet the same model
+    names = {node.op_type for node in onnx.load(str(graph_path(folder, "onnx-int8"))).graph.node}
+    assert names & {"MatMulInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul"}
+
+
+def test_graphs_record_the_weights_and_no_machine_paths(exported):
+    folder, _ = exported
+    digest = weights_digest(load_model(folder))
+    for runtime in ("onnx", "onnx-int8"):
+        path = graph_path(folder, runtime)
+        assert graph_digest(path) == digest
+        data = path.read_bytes()
+        for text in (str(Path.cwd()), str(folder.parent), "site-packages", "stack_trace", str(Path.home())):
+            assert text.encode() not in data, (runtime, text)
+    assert json.loads(json.dumps({p.key: p.value for p in onnx.load(str(graph_path(folder, "onnx"))).metadata_props})) \
+        == {WEIGHTS_KEY: digest}
+
+
+def test_a_missing_or_stale_graph_is_one_clear_error(exported, tiny_encoder, tmp_path):
+    folder, _ = exported
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    other = tiny_model(tiny_encoder, model_max_length=32, marker_max_length=8, head_std=0.7)
+    with pytest.raises(GraphError, match="exported from other weights") as stale:
+        load_session(other, copy, "onnx", threads=1)
+    shutil.rmtree(copy / GRAPH_FOLDER)
+    with pytest.raises(GraphError, match="no ONNX graph onnx/model_int8.onnx") as missing:
+        load_session(load_model(copy), copy, "onnx-int8", threads=1)
+    assert "\n" not in str(stale.value) + str(missing.value)
+
+
+def test_a_graph_that_computes_other_logits_fails_the_check(exported, monkeypatch):
+    folder, tokens = exported
+    model = load_model(folder)
+    graph = OnnxLogits(graph_path(folder, "onnx"), threads=1)
+
+    def shifted(batch):
+        return graph(batch) + 1e-3
+
+    with pytest.raises(GraphError, match=r"the check sentences: largest logit difference .* > 0.0001"):
+        check_graph(model, shifted, encode(model, tokens[:5]), 4, "the check sentences")
+
+    def no_entities(batch):  # every span O: other entities however small the tolerance allowed
+        logits = graph(batch).clone()
+        logits[..., model.config.outside_id] += 20
+        return logits
+
+    monkeypatch.setattr(onnx_graph, "MAX_LOGIT_DIFFERENCE", 100.0)
+    with pytest.raises(GraphError, match=r"x: sentence \d+ gets entities \[\] from the graph but \[\(") as error:
+        check_graph(model, no_entities, encode(model, tokens[:5]), 4, "x")
+    assert "\n" not in str(error.value)
+
+
+def test_predict_runs_the_graph_from_a_folder_copied_anywhere(exported, tmp_path, capsys, monkeypatch):
+    from pipeline import predict
+
+    folder, tokens = exported
+    copy = tmp_path / "elsewhere" / "model"
+    shutil.copytree(folder, copy)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps({"tokens": words}) + "\n" for words in tokens[20:30]))
+    outputs = {}
+    for runtime in ("torch", "onnx", "onnx-int8"):
+        predict.main(["--model", str(copy), "--jsonl", "in.jsonl", "--runtime", runtime])
+        outputs[runtime] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(outputs["onnx"]) == 10
+    assert [[(e["word_start"], e["word_end"], e["type"]) for e in r["entities"]] for r in outputs["onnx"]] == \
+        [[(e["word_start"], e["word_end"], e["type"]) for e in r["entities"]] for r in outputs["torch"]]
+    assert sum(len(r["entities"]) for r in outputs["onnx-int8"]) > 0
+    shutil.rmtree(copy / GRAPH_FOLDER)
+    with pytest.raises(GraphError, match="no ONNX graph"):
+        predict.main(["--model", str(copy), "--jsonl", "in.jsonl", "--runtime", "onnx"])
