@@ -10,6 +10,13 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# Stages called in this process (after fixtures ran tensor operations) pin the CPU kernels to params.yaml's
+# compute.cpu_isa, which works only if torch chose them before: cap this process the same way from the start,
+# so that the suite runs on CPUs with wider instructions (AVX-512) too.
+from pipeline.model.compute import ISA_SWITCHES  # noqa: E402  (torch reads the switches at its first kernel)
+
+for _name, _value in ISA_SWITCHES["avx2"].items():
+    os.environ.setdefault(_name, _value)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

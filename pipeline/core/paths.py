@@ -25,7 +25,8 @@ LANGUAGE_TESTS_DIR = Path("data/languages")
 the system's label list (whatever the training languages), for the ``languages`` stage."""
 PREDICTIONS_DIR = Path("data/predictions")
 """``evaluate``: ``<system>.parquet``, tokens with gold and predicted BIO tags of every test sentence;
-``baseline``: ``baseline_<system>.parquet``, the same for the starting checkpoint (no rows without one)."""
+``baseline``: ``baseline_<system>.parquet``, the same for the starting checkpoint (no rows without one);
+``int8``: ``int8_<system>.parquet``, the same for the system's int8 ONNX graph (no rows without one)."""
 
 MODELS_DIR = Path("models")
 """``train``: ``<system>/``, a SpanMarker model folder with its model card."""
@@ -74,6 +75,17 @@ REPORT_FILE = REPORTS_DIR / "README.md"
 def metrics_file(name: str) -> Path:
     """``reports/metrics/<name>.json``: ``<system>`` or ``baseline_<system>``."""
     return METRICS_DIR / f"{name}.json"
+
+
+def int8_name(system: str) -> str:
+    """``int8_<system>``: the name of the ``int8`` stage's predictions, scores and metrics files of ``system``."""
+    return f"int8_{system}"
+
+
+def int8_difference(system: str) -> str:
+    """``<system> int8 − <system>``: the key of the F1 difference of ``system``'s int8 graph and ``system`` under
+    ``differences`` in :data:`INTERVALS_FILE`."""
+    return f"{system} int8 − {system}"
 
 
 def scores_file(name: str) -> Path:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from pathlib import Path
 import onnx
 import torch
@@ -100,8 +101,10 @@ def export_graph(model: VectorisedSpanMarkerModel, example: dict[str, torch.Tens
     dynamic = ({0: batch_axis, 1: length_axis}, {0: batch_axis, 1: length_axis, 2: length_axis},
                {0: batch_axis, 1: length_axis}, {0: batch_axis}, {0: batch_axis})
     try:
-        with torch.no_grad():
-            program = torch.onnx.export(SpanLogitsModule(model), batch, input_names=list(INPUT_NAMES),
+        with torch.no_grad(), warnings.catch_warnings():
+            # the exporter notes that the inputs share one batch and one length axis, which they are meant to
+            warnings.filterwarnings("ignore", message="# The axis name")
+            program = torch.onnx.export(SpanLogitsModule(model).eval(), batch, input_names=list(INPUT_NAMES),
                                         output_names=["logits"], dynamic_shapes=dynamic, dynamo=True,
                                         optimize=True, verbose=False)
     except Exception as error:  # the exporter raises many types; the stage reports one line

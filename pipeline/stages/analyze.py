@@ -14,9 +14,10 @@ Reads each system's test predictions and prepared training data and writes
   its oversampling repeat factor;
 - ``reports/scores/intervals.json``: 95% paired-bootstrap confidence intervals (``evaluate.bootstrap_*``) of the
   micro precision, recall and F1, overall and per type, of every system, baseline and compared system (``X_on_S_types``
-  under ``comparisons``), and of the F1 differences
-  the report discusses: each system − its baseline, and each comparison (declaring system − other system on the
-  types both keep), each marked significant when its interval excludes 0;
+  under ``comparisons``), of each system's int8 ONNX graph (under ``int8``, when the ``int8`` stage scored one), and
+  of the F1 differences the report discusses: each system − its baseline, each comparison (declaring system − other
+  system on the types both keep) and each int8 graph − its system, each marked significant when its interval
+  excludes 0;
 - ``reports/scores/seen_unseen.json``: each system's test scores on mentions (words and type) seen as entities
   of its training split and on the unseen ones, overall and per type;
 - figures: ``reports/figures/confusion/<system>.png`` and ``reports/figures/long_tail_f1.png``.
@@ -47,6 +48,8 @@ from pipeline.core.paths import (
     PREDICTIONS_DIR,
     SEEN_UNSEEN_FILE,
     TAIL_FILE,
+    int8_difference,
+    int8_name,
 )
 from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.labels import restrict_tags
@@ -70,20 +73,23 @@ Tags = tuple[list[list[str]], list[list[str]]]
 
 
 def load_predictions(name: str) -> Tags:
-    """Gold and predicted BIO tags of the test sentences in ``data/predictions/<name>.parquet`` (a system, or
-    ``baseline_<system>``: no rows when there is no baseline)."""
+    """Gold and predicted BIO tags of the test sentences in ``data/predictions/<name>.parquet`` (a system,
+    ``baseline_<system>`` or ``int8_<system>``: no rows when there is no baseline or int8 graph)."""
     table = pq.read_table(PREDICTIONS_DIR / f"{name}.parquet", columns=["gold", "predicted"])
     return table["gold"].to_pylist(), table["predicted"].to_pylist()
 
 
 def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: dict[str, Tags],
-              compared: dict[str, dict[str, Any]], resamples: int, seed: int) -> dict[str, Any]:
+              compared: dict[str, dict[str, Any]], resamples: int, seed: int,
+              int8: dict[str, Tags] | None = None) -> dict[str, Any]:
     """``reports/scores/intervals.json``: per system (``types`` keyed by system), its scores with intervals and
     its baseline's (None without one); per comparison (keyed as ``compared``), the other system's scores on the
-    shared types; then every difference, each resampled with the draws of its own pair of sentence sets (the same
-    sentences on both sides), from the same seed."""
+    shared types; per system of ``int8`` (its int8 ONNX graph's test tags), the int8 scores; then every
+    difference, each resampled with the draws of its own pair of sentence sets (the same sentences on both sides),
+    from the same seed. Raises :class:`DataError` when an int8 graph was scored on other gold tags than its
+    system."""
     result: dict[str, Any] = {"resamples": resamples, "seed": seed, "sentences": {}, "systems": {}, "baselines": {},
-                              "comparisons": {}, "differences": {}}
+                              "comparisons": {}, "int8": {}, "differences": {}}
     for system, types in systems.items():
         counts = sentence_counts(*tags[system], types)
         result["sentences"][system] = len(counts)
@@ -106,6 +112,14 @@ def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: d
         totals = resampled_totals([mine, theirs], resamples, seed)
         result["comparisons"][name] = score_intervals(theirs, types, totals[1])
         result["differences"][f"{system} − {other} on {system}'s types"] = difference_interval(mine, theirs, *totals)
+    for system, quantised in (int8 or {}).items():
+        if quantised[0] != tags[system][0]:
+            raise DataError(f"{int8_name(system)} was scored on other test sentences than {system}; rerun the "
+                            f"int8 stage for {system}")
+        counts, int8_counts = (sentence_counts(*found, systems[system]) for found in (tags[system], quantised))
+        totals = resampled_totals([int8_counts, counts], resamples, seed)
+        result["int8"][system] = score_intervals(int8_counts, systems[system], totals[0])
+        result["differences"][int8_difference(system)] = difference_interval(int8_counts, counts, *totals)
     return result
 
 
@@ -217,9 +231,11 @@ def main() -> None:
     write_json(TAIL_FILE, {system: tail_analysis(system, scores[system], hps[system]) for system in systems})
     write_json(SEEN_UNSEEN_FILE, {system: memorisation(system, types[system], tags[system]) for system in systems})
     baselines = {system: load_predictions(f"baseline_{system}") for system in systems}
+    int8 = {system: load_predictions(int8_name(system)) for system in systems}
     write_json(INTERVALS_FILE, intervals(types, tags, {system: found for system, found in baselines.items()
                                                        if found[0]}, compared,
-                                         bootstrap.bootstrap_resamples, bootstrap.bootstrap_seed))
+                                         bootstrap.bootstrap_resamples, bootstrap.bootstrap_seed,
+                                         {system: found for system, found in int8.items() if found[0]}))
     counts: dict[str, int] = {}
     for system in systems:  # a type's training entities are the same in every system that keeps it
         counts |= entity_counts(system)

@@ -12,53 +12,15 @@ Usage: ``python -m pipeline.stages.evaluate SYSTEM``, a system of ``params.yaml`
 ``evaluate.runtime`` chooses what computes the span logits: ``torch`` (the default: on the GPU when there is one,
 in the ``train`` precision, ``pipeline.model.device``), or the model folder's ONNX graph (``onnx``, ``onnx-int8``:
 ONNX Runtime on the CPU with ``compute.threads`` threads). The ``int8`` stage scores the int8 graph with
-:func:`evaluate_system` under its own names.
+:func:`pipeline.evaluation.system_test.evaluate_system` under its own names.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from typing import Any
-
-from pipeline.core.atomic import write_json
-from pipeline.core.params import (ComputeParams, EvaluateParams, EvaluationRuntime, PrecisionParams, Runtime,
-                                  read_params)
-from pipeline.core.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
+from pipeline.core.params import ComputeParams, EvaluationRuntime, read_params
 from pipeline.core.stage import run_stage, system_argument
-from pipeline.data.splits import load_labels, load_split
-from pipeline.evaluation.metrics import headline
-from pipeline.evaluation.scoring import score_placed, write_predictions
+from pipeline.evaluation.system_test import evaluate_system
 from pipeline.model.compute import pin_compute
-from pipeline.model.device import choose_placement
-from pipeline.model.model_folder import load_model
-from pipeline.model.onnx_graph import load_session
-
-logger = logging.getLogger(__name__)
-
-
-def evaluate_system(system: str, runtime: Runtime, name: str, params: dict[str, Any]) -> None:
-    """Score ``system``'s model with ``runtime`` on its test split and write the predictions, scores and metrics
-    files of ``name`` (``<system>`` for the evaluate stage). Raises
-    :class:`~pipeline.model.onnx_graph.GraphError` when an ONNX runtime's graph is missing or stale."""
-    batch_size = EvaluateParams.read(params).batch_size
-    test = load_split(system, "test")
-    model = load_model(MODELS_DIR / system)
-    if runtime == "torch":
-        placement, logits = choose_placement(PrecisionParams.read(params).model_dump()), None
-    else:
-        placement, logits = None, load_session(model, MODELS_DIR / system, runtime,
-                                               ComputeParams.read(params).threads)
-    scores, gold, predicted = score_placed(model, {"test": test}, load_labels(system), batch_size, placement,
-                                           logits=logits)["test"]
-    train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
-    scores.update(epoch=train_results["epoch"], runtime=runtime)
-    write_predictions(PREDICTIONS_DIR / f"{name}.parquet", test, gold, predicted)
-    write_json(scores_file(name), scores)
-    summary = headline(scores, "test_")
-    write_json(metrics_file(name), summary)
-    logger.info("%s (%s): test F1 %.4f (P %.4f, R %.4f) on %d sentences", name, runtime, summary["f1"],
-                summary["precision"], summary["recall"], len(gold))
 
 
 def main() -> None:

@@ -19,18 +19,13 @@ import logging
 
 from pipeline.core.atomic import write_json
 from pipeline.core.params import ComputeParams, OnnxParams, read_params
-from pipeline.core.paths import PREDICTIONS_DIR, metrics_file, scores_file
+from pipeline.core.paths import PREDICTIONS_DIR, int8_name, metrics_file, scores_file
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.evaluation.scoring import write_no_predictions
 from pipeline.model.compute import pin_compute
-from pipeline.stages.evaluate import evaluate_system
+from pipeline.evaluation.system_test import evaluate_system
 
 logger = logging.getLogger(__name__)
-
-
-def int8_name(system: str) -> str:
-    """The name of ``system``'s int8 scores, predictions and metrics files."""
-    return f"int8_{system}"
 
 
 def main() -> None:

@@ -17,7 +17,8 @@ from pipeline.reporting.markdown import data_source, marked_sentence, percent, s
 from pipeline.evaluation.metrics import overall, per_type
 from pipeline.core.params import ModelParams, TrainParams, read_params, system_names
 from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
-                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, scores_file)
+                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, int8_difference,
+                                 int8_name, scores_file)
 from pipeline.core.stage import no_arguments, run_stage
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,31 @@ def trust_section(intervals: dict[str, Any]) -> list[str]:
         lines += ["No differences to test: no baseline (the starting model is a plain encoder) and no comparison "
                   "declared.", ""]
     return lines + [f"The per-type figure draws each type's interval: ![Per-type F1]({FIGURES}/per_type_f1.png)", ""]
+
+
+def int8_section(systems: list[str], scores: dict[str, dict], intervals: dict[str, Any]) -> list[str]:
+    """Each system's test F1 from PyTorch and from its int8 ONNX graph, with the paired bootstrap interval of the
+    difference; a system without an int8 graph says why."""
+    rows, missing = [], []
+    for system in systems:
+        quantised = scores[int8_name(system)]
+        if quantised.get("available") is False:
+            missing.append(f"- System {system}: {quantised['reason']}.")
+            continue
+        difference = intervals["differences"][int8_difference(system)]
+        rows.append([f"System {system}", percent(scores[system]["test_overall_f1"]),
+                     percent(quantised["test_overall_f1"]), signed(difference["difference"]),
+                     f"[{100 * difference['interval'][0]:+.2f}, {100 * difference['interval'][1]:+.2f}]",
+                     "**yes**" if difference["significant"] else "no"])
+    lines = ["## Int8 ONNX graph", "",
+             "Each system's test F1 from its PyTorch model (the scores above) and from its int8 ONNX graph "
+             "(`models/<system>/onnx/model_int8.onnx`, ONNX Runtime's dynamic quantisation of the exported float "
+             "graph), on the same sentences; the difference is int8 − PyTorch in points, with its 95% paired "
+             "bootstrap interval.", ""]
+    if rows:
+        lines += [*table(["System", "PyTorch F1", "Int8 F1", "Difference", "95% CI", "Significant"], rows,
+                         "lrrrrl"), ""]
+    return lines + ([*missing, ""] if missing else [])
 
 
 def audit_section(audit: dict[str, Any], info: dict[str, Any]) -> list[str]:
@@ -282,8 +308,8 @@ def figures() -> list[str]:
 def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams], scores: dict[str, dict],
            errors: dict[str, Any], examples: dict[str, list[dict[str, Any]]] | None = None) -> str:
     """The whole report. ``info`` and ``hp`` are keyed by system, in ``params.yaml`` order; ``scores`` by
-    system, ``baseline_<system>``, ``languages_<system>`` (optional), ``comparisons`` and ``tail`` (the last two
-    optional); ``examples`` is the analyze stage's ``examples.json``."""
+    system, ``baseline_<system>``, ``languages_<system>`` and ``int8_<system>`` (optional), ``comparisons`` and
+    ``tail`` (the last two optional); ``examples`` is the analyze stage's ``examples.json``."""
     systems = list(hp)
     first = info[systems[0]]
     lines = ["# MultiNERD × SpanMarker: results of the last `dvc repro`", "",
@@ -302,6 +328,8 @@ def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams]
         lines += languages_section({system: scores[f"languages_{system}"] for system in systems}, first["languages"])
     if "intervals" in scores:
         lines += trust_section(scores["intervals"])
+        if all(int8_name(system) in scores for system in systems):
+            lines += int8_section(systems, scores, scores["intervals"])
     if "seen_unseen" in scores:
         lines += seen_unseen_section(scores["seen_unseen"])
     if "tail" in scores:
@@ -320,7 +348,8 @@ def main() -> None:
     no_arguments("report")
     params = read_params()
     systems = system_names(params)
-    names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems)]
+    names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems),
+             *(int8_name(system) for system in systems)]
     scores = {name: read_json(scores_file(name)) for name in names} | {
         "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE),
         "intervals": read_json(INTERVALS_FILE), "seen_unseen": read_json(SEEN_UNSEEN_FILE),
