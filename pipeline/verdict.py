@@ -5,9 +5,9 @@ Usage, from the repository root::
     python -m pipeline.verdict          # the workspace against HEAD
     python -m pipeline.verdict v1.0     # ... against any git revision
 
-Every headline score (precision, recall and F1 of each system, each baseline with scores and each comparison
-in ``reports/metrics/``) of the workspace is judged against the 95% bootstrap interval of the same score in
-the revision's ``reports/scores/intervals.json``, read from git alone. A table gives each score; then one line
+Every headline score (precision, recall and F1 of each system, each baseline with scores, each int8 graph and
+each comparison in ``reports/metrics/``) of the workspace is judged against the 95% bootstrap interval of the same
+score in the revision's ``reports/scores/intervals.json``, read from git alone. A table gives each score; then one line
 for each score not inside (``outside:``, or ``missing:`` when one side lacks it) and a ``verdict:`` line.
 Exit status 0: every score inside; 1: some score not inside; 2: the revision cannot be read (one line on
 stderr). A command, not a stage: it reads git, which no stage may (``tests/test_dvc_contract.py``).
@@ -27,7 +27,7 @@ from pipeline.core.paths import COMPARISON_METRICS_DIR, INTERVALS_FILE, METRICS_
 METRICS = ("precision", "recall", "f1")
 TOLERANCE = 1e-9
 """Slack of the interval test, so that a score equal to a bound (in its last bits) is inside."""
-SECTIONS = {"systems": "", "baselines": "baseline_", "comparisons": ""}
+SECTIONS = {"systems": "", "baselines": "baseline_", "int8": "int8_", "comparisons": ""}
 """The keys of ``intervals.json`` holding headline scores, with the prefix of their names in the table."""
 
 
@@ -123,7 +123,8 @@ def file_scores(raw: bytes) -> dict[str, float] | None:
 def headline_scores(files: dict[str, bytes]) -> dict[tuple[str, str], dict[str, float]]:
     """``{(section, key): {metric: score}}`` (:func:`file_scores`) of the headline files among ``files``
     (:func:`workspace_files`' shape): ``("systems", "A")`` from ``A.json``, ``("baselines", "A")`` from
-    ``baseline_A.json``, ``("comparisons", "A_on_B_types")`` from ``comparisons/A_on_B_types.json``."""
+    ``baseline_A.json``, ``("int8", "A")`` from ``int8_A.json``, ``("comparisons", "A_on_B_types")`` from
+    ``comparisons/A_on_B_types.json``."""
     found = {}
     for path, raw in files.items():
         scores = file_scores(raw)
@@ -134,6 +135,8 @@ def headline_scores(files: dict[str, bytes]) -> dict[tuple[str, str], dict[str, 
             found["comparisons", name] = scores
         elif name.startswith("baseline_"):
             found["baselines", name.removeprefix("baseline_")] = scores
+        elif name.startswith("int8_"):
+            found["int8", name.removeprefix("int8_")] = scores
         else:
             found["systems", name] = scores
     return found
@@ -149,8 +152,8 @@ def interval_of(intervals: dict, section: str, key: str, metric: str) -> tuple[f
 
 
 def compare(revision: dict, workspace: dict, intervals: dict) -> list[Row]:
-    """One :class:`Row` per headline score of either side (:func:`headline_scores` of each), systems then
-    baselines then comparisons, each sorted by name, metrics in :data:`METRICS` order; what is ``{}`` or absent on
+    """One :class:`Row` per headline score of either side (:func:`headline_scores` of each), systems, baselines,
+    int8 graphs, then comparisons, each sorted by name, metrics in :data:`METRICS` order; what is ``{}`` or absent on
     both sides (a system without baseline) gives no row. ``intervals``: the revision's ``intervals.json``."""
     rows = []
     for section, prefix in SECTIONS.items():

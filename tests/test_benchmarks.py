@@ -202,6 +202,30 @@ def test_bench_real_text_runs_the_stages_in_its_work_folder(tmp_path, tiny_encod
     assert "overall" in out and "precision" in out and f"{result['metrics']['f1']:.4f}" in out
 
 
+@pytest.mark.slow
+def test_bench_onnx_compares_the_four_columns_on_a_trained_work_folder(tmp_path, tiny_encoder, capsys):
+    bench = load_script("bench_onnx")
+    work = tmp_path / "work"
+    report = bench.main(["--data", str(BENCHMARKS.parent / "data" / "sample"), "--train-sentences", "24",
+                         "--work", str(work), "--threads", "1", "--set", f"model.name={tiny_encoder}",
+                         "--set", "train.checkpoint_steps=0", "--json-out", str(tmp_path / "onnx.json")])
+    assert list(report["columns"]) == ["stock", "torch", "onnx", "onnx-int8"]
+    assert report["sentences"] == 24 and report["threads"] == 1
+    evaluated = json.loads((work / "reports" / "metrics" / "B.json").read_text())
+    assert report["columns"]["torch"]["f1"] == pytest.approx(evaluated["f1"], abs=1e-12)
+    assert report["columns"]["stock"]["f1"] == report["columns"]["onnx"]["f1"] == report["columns"]["torch"]["f1"]
+    assert all(check["passed"] for check in report["checks"].values())
+    for column in report["columns"].values():  # stock pads every sample to 256 + 2 x 128 positions, the others less
+        assert column["sentences_per_s"] > 0 and column["flop_per_s"] > 0
+    assert report["columns"]["stock"]["flops_per_sentence"] > report["columns"]["torch"]["flops_per_sentence"] > 0
+    assert report["matmul_flop_per_s"] > 1e8
+    assert json.loads((tmp_path / "onnx.json").read_text())["columns"]["onnx"]["speedup"] == pytest.approx(
+        report["columns"]["onnx"]["speedup"])
+    assert "check onnx = stock: entities identical" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        bench.main(["--work", str(tmp_path / "empty")])  # no model there and no --data to build one
+
+
 def test_bootstrap_benchmark_at_a_tiny_size():
     figures = load_script("bench_bootstrap").measure(sentences=300, resamples=120)
     assert (figures["sentences"], figures["resamples"]) == (300, 120)

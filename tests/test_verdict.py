@@ -247,3 +247,18 @@ def test_the_table_stays_narrow_for_twelve_character_systems():
     name = "abcdefghijkl_on_mnopqrstuvwx_types"
     lines = table([Row(name, "precision", 0.12345, 0.5, (0.1, 0.2)), Row(name, "f1", None, 0.5, None)])
     assert max(len(line) for line in lines) <= 100
+
+
+def test_an_int8_graph_is_judged_by_its_own_interval(repo: Path):
+    quantised = scores(0.78, 0.79, 0.785)
+    intervals = {**RESULTS["reports/scores/intervals.json"], "int8": {"A": overall(quantised, 0.01)}}
+    write(repo, {"reports/metrics/int8_A.json": quantised, "reports/scores/intervals.json": intervals})
+    commit(repo, "with an int8 graph")
+    write(repo, {"reports/metrics/int8_A.json": scores(0.78, 0.79, 0.79)})
+    done = verdict(repo)
+    assert done.returncode == 0, done.stdout
+    assert row_of(done.stdout, "int8_A", "f1").split()[-3:] == ["[0.7750,", "0.7950]", "inside"]
+    write(repo, {"reports/metrics/int8_A.json": scores(0.78, 0.79, 0.80)})
+    done = verdict(repo)
+    assert done.returncode == 1
+    assert "outside: int8_A f1 0.8000 not in [0.7750, 0.7950] of HEAD (HEAD value 0.7850)" in done.stdout.splitlines()

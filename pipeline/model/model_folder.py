@@ -43,9 +43,11 @@ def write_encoder(model: SpanMarkerModel, directory: Path) -> None:
     model.tokenizer.tokenizer.save_pretrained(target)
 
 
-def load_model(folder: str | Path, revision: str | None = None) -> VectorisedSpanMarkerModel:
+def load_model(folder: str | Path, revision: str | None = None,
+               model_class: type[SpanMarkerModel] = VectorisedSpanMarkerModel) -> SpanMarkerModel:
     """The SpanMarker model saved in ``folder`` (a folder, or a Hub id at ``revision``), from any working directory,
-    with the vectorised forward pass (:mod:`pipeline.model.span_head`; same weights and outputs).
+    with the vectorised forward pass (:mod:`pipeline.model.span_head`; same weights and outputs), or as
+    ``model_class`` (``SpanMarkerModel``: stock SpanMarker's own forward pass).
 
     A folder with an ``encoder/`` sub-folder (saved by the train stage) is read with that sub-folder as its
     encoder and tokenizer source, wherever the folder lies; any other SpanMarker folder or Hub id loads as stock
@@ -54,7 +56,7 @@ def load_model(folder: str | Path, revision: str | None = None) -> VectorisedSpa
     """
     encoder = Path(folder) / ENCODER_FOLDER
     if not encoder.is_dir():
-        return VectorisedSpanMarkerModel.from_pretrained(str(folder), revision=revision)
+        return model_class.from_pretrained(str(folder), revision=revision)
     config = SpanMarkerConfig.from_pretrained(str(folder))
     config.encoder["_name_or_path"] = str(encoder)
-    return VectorisedSpanMarkerModel.from_pretrained(str(folder), config=config)
+    return model_class.from_pretrained(str(folder), config=config)

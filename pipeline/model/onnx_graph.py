@@ -21,10 +21,13 @@ graph's bytes depend on the weights and the library versions only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+
 import onnx
 import torch
 
@@ -86,6 +89,28 @@ def clean_graph(graph: onnx.ModelProto, digest: str) -> onnx.ModelProto:
     return graph
 
 
+EXPORTER_LOGGERS = ("onnxscript", "onnx_ir", "torch.onnx")
+"""Loggers of the exporter's passes, which log every rewrite at INFO (hundreds of lines a model) and a warning for
+every torchvision operator it skips; kept to errors while a stage exports."""
+QUANTIZER_LOGGERS = ("",)
+"""ONNX Runtime's quantiser logs a line per tensor it leaves in float on the root logger; kept to errors while it
+runs."""
+
+
+@contextlib.contextmanager
+def quiet_loggers(names: tuple[str, ...]) -> Iterator[None]:
+    """Raise the loggers ``names`` (``""``: the root logger) to ERROR for the block, then restore them."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [found.level for found in loggers]
+    for found in loggers:
+        found.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for found, level in zip(loggers, levels):
+            found.setLevel(level)
+
+
 def export_graph(model: VectorisedSpanMarkerModel, example: dict[str, torch.Tensor], path: Path) -> None:
     """Write the float32 graph of ``model`` (on the CPU, in float32, in eval mode) to ``path``.
 
@@ -101,7 +126,7 @@ def export_graph(model: VectorisedSpanMarkerModel, example: dict[str, torch.Tens
     dynamic = ({0: batch_axis, 1: length_axis}, {0: batch_axis, 1: length_axis, 2: length_axis},
                {0: batch_axis, 1: length_axis}, {0: batch_axis}, {0: batch_axis})
     try:
-        with torch.no_grad(), warnings.catch_warnings():
+        with torch.no_grad(), quiet_loggers(EXPORTER_LOGGERS), warnings.catch_warnings():
             # the exporter notes that the inputs share one batch and one length axis, which they are meant to
             warnings.filterwarnings("ignore", message="# The axis name")
             program = torch.onnx.export(SpanLogitsModule(model).eval(), batch, input_names=list(INPUT_NAMES),
@@ -119,7 +144,8 @@ def quantize_graph(source: Path, target: Path) -> None:
     quantisation), keeping the weights digest."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    with quiet_loggers(QUANTIZER_LOGGERS):
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
     onnx.save(clean_graph(onnx.load(str(target)), graph_digest(source)), str(target))
 
 

@@ -12,8 +12,8 @@ no DVC metric, which keeps ``dvc metrics show`` to the headline scores.
 
 The models run on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``), as in
 ``evaluate``; with ``evaluate.runtime`` ``onnx`` or ``onnx-int8`` the trained system's span logits come from its
-ONNX graph instead (the starting checkpoint, which has none, stays in PyTorch). The test split of a training language holds the same sentences as the system's own test split,
-so its scores equal ``evaluate``'s when ``prepare.languages`` is one language.
+ONNX graph instead (the starting checkpoint, which has none, stays in PyTorch). The test split of a training
+language holds the same sentences as the system's own test split, so its scores equal ``evaluate``'s when ``prepare.languages`` is one language.
 """
 
 from __future__ import annotations
