@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.data.sources import load_local, load_local_split
@@ -210,7 +211,8 @@ def test_bench_onnx_compares_the_four_columns_on_a_trained_work_folder(tmp_path,
                          "--work", str(work), "--threads", "1", "--set", f"model.name={tiny_encoder}",
                          "--set", "train.checkpoint_steps=0", "--json-out", str(tmp_path / "onnx.json")])
     assert list(report["columns"]) == ["stock", "torch", "onnx", "onnx-int8"]
-    assert report["sentences"] == 24 and report["threads"] == 1
+    test = pq.read_table(work / "data" / "prepared" / "B" / "test.parquet")
+    assert report["sentences"] == test.num_rows and report["threads"] == 1
     evaluated = json.loads((work / "reports" / "metrics" / "B.json").read_text())
     assert report["columns"]["torch"]["f1"] == pytest.approx(evaluated["f1"], abs=1e-12)
     assert report["columns"]["stock"]["f1"] == report["columns"]["onnx"]["f1"] == report["columns"]["torch"]["f1"]
