@@ -64,8 +64,14 @@ def test_the_int8_graph_runs_and_stays_close_to_float(exported):
     assert logits.shape == reference.shape and logits.dtype == torch.float32
     difference = (logits - reference).abs().max()
     assert 0 < difference < 0.5 * reference.abs().max()  # quantised (not the float graph), yet the same model
-    names = {node.op_type for node in onnx.load(str(graph_path(folder, "onnx-int8"))).graph.node}
-    assert names & {"MatMulInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul"}
+    graph = onnx.load(str(graph_path(folder, "onnx-int8"))).graph
+    assert {node.op_type for node in graph.node} & {"MatMulInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul"}
+    # the embedding tables stay float32 (quantised, they cost F1): every Gather reads a float initializer
+    floats = {tensor.name for tensor in graph.initializer if tensor.data_type == onnx.TensorProto.FLOAT}
+    gathers = [node for node in graph.node if node.op_type == "Gather" and node.input[0] in floats]
+    assert len(gathers) >= 3  # word, position and token-type embeddings
+    assert not [tensor.name for tensor in graph.initializer
+                if tensor.data_type == onnx.TensorProto.INT8 and "embedding" in tensor.name]
 
 
 def test_graphs_record_the_weights_and_no_machine_paths(exported):
