@@ -14,6 +14,7 @@ from pipeline.evaluation.bootstrap import (
     score_intervals,
     sentence_counts,
 )
+from pipeline.core.exceptions import DataError
 from pipeline.evaluation.metrics import entity_scores
 from pipeline.stages.analyze import intervals
 
@@ -137,6 +138,20 @@ def test_analysis_intervals_hold_systems_baselines_and_differences(systems):
     assert baseline["difference"] == pytest.approx(entity_scores(gold, first)["overall_f1"]
                                                    - entity_scores(gold, second)["overall_f1"])
     assert found["baselines"]["S"]["overall"]["f1"]["score"] == pytest.approx(entity_scores(gold, second)["overall_f1"])
+
+
+def test_an_int8_graph_is_paired_with_its_system_on_the_same_sentences(systems):
+    gold, first, second = systems
+    found = intervals({"S": TYPES}, {"S": (gold, first)}, {}, {}, 50, 0, int8={"S": (gold, second)})
+    assert found["int8"]["S"]["overall"]["f1"]["score"] == pytest.approx(entity_scores(gold, second)["overall_f1"])
+    difference = found["differences"]["S int8 − S"]
+    assert difference["difference"] == pytest.approx(entity_scores(gold, second)["overall_f1"]
+                                                     - entity_scores(gold, first)["overall_f1"])
+    low, high = difference["interval"]
+    assert low <= difference["difference"] <= high
+    assert intervals({"S": TYPES}, {"S": (gold, first)}, {}, {}, 50, 0)["int8"] == {}  # no graph, no entry
+    with pytest.raises(DataError, match="int8_S was scored on other test sentences than S"):
+        intervals({"S": TYPES}, {"S": (gold, first)}, {}, {}, 50, 0, int8={"S": (gold[1:], second[1:])})
 
 
 def test_a_type_left_out_still_bounds_entities_and_empty_sentences_count_nothing(systems):

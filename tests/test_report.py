@@ -142,6 +142,17 @@ def test_trust_section_gives_intervals_and_marks_significant_differences():
     assert any("1,000 resamples, seed 42" in line for line in lines)
 
 
+def test_int8_section_gives_both_f1_and_the_interval_of_the_difference():
+    scores = {"A": {"test_overall_f1": 0.8161}, "int8_A": {"test_overall_f1": 0.7989},
+              "B": {"test_overall_f1": 0.9}, "int8_B": {"available": False, "reason": "onnx.export is false"}}
+    intervals = {"differences": {"A int8 − A": {"difference": -0.0172, "interval": [-0.035, -0.002],
+                                                "significant": True}}}
+    lines = report.int8_section(["A", "B"], scores, intervals)
+    assert "| System A | 81.61% | 79.89% | -1.72 | [-3.50, -0.20] | **yes** |" in lines
+    assert "- System B: onnx.export is false." in lines
+    assert not any(line.startswith("| System B") for line in lines)
+
+
 def test_seen_unseen_section_reads_its_numbers():
     def group(p: float, r: float, f1: float, gold: int, predicted: int) -> dict:
         return {"precision": p, "recall": r, "f1": f1, "gold": gold, "predicted": predicted, "true_positives": 0}
