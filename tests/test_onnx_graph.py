@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import onnx
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import torch
+import yaml
 
 from pipeline.core.exceptions import GraphError
 from pipeline.model.collator import PaddedCollator
@@ -17,7 +21,9 @@ from pipeline.model import onnx_graph
 from pipeline.model.model_folder import load_model
 from pipeline.model.onnx_graph import (GRAPH_FOLDER, MAX_LOGIT_DIFFERENCE, WEIGHTS_KEY, OnnxLogits, check_graph,
                                        graph_digest, graph_path, load_session, weights_digest, write_graphs)
-from tests.test_batching import sample_sentences, tiny_model
+from tests.test_batching import LABELS, sample_sentences, tiny_model
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def spans(entities: list[list[dict]]) -> list[list[tuple]]:
@@ -141,3 +147,41 @@ def test_predict_runs_the_graph_from_a_folder_copied_anywhere(exported, tmp_path
     shutil.rmtree(copy / GRAPH_FOLDER)
     with pytest.raises(GraphError, match="no ONNX graph"):
         predict.main(["--model", str(copy), "--jsonl", "in.jsonl", "--runtime", "onnx"])
+
+
+def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage_its_own_graph(exported, tmp_path,
+                                                                                                 monkeypatch):
+    from pipeline.stages import evaluate, int8
+
+    folder, _ = exported
+    tokens, tags = sample_sentences(40)
+    shutil.copytree(folder, tmp_path / "models" / "B")
+    (tmp_path / "models" / "B" / "train_results.json").write_text(json.dumps({"epoch": 1.0}))
+    prepared = tmp_path / "data" / "prepared" / "B"
+    prepared.mkdir(parents=True)
+    (prepared / "labels.json").write_text(json.dumps({"labels": LABELS, "types": ["PER", "LOC"]}))
+    pq.write_table(pa.table({"tokens": tokens, "ner_tags": tags}), prepared / "test.parquet")
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+
+    def run(stage, **blocks) -> tuple[pa.Table, dict, dict]:
+        for block, values in blocks.items():
+            params[block].update(values)
+        Path("params.yaml").write_text(yaml.safe_dump(params))
+        monkeypatch.setattr(sys, "argv", [stage.__name__, "B"])
+        stage.main()
+        name = "B" if stage is evaluate else "int8_B"
+        return (pq.read_table(f"data/predictions/{name}.parquet"),
+                json.loads(Path(f"reports/scores/{name}.json").read_text()),
+                json.loads(Path(f"reports/metrics/{name}.json").read_text()))
+
+    torch_run = run(evaluate, evaluate={"runtime": "torch"})
+    onnx_run = run(evaluate, evaluate={"runtime": "onnx"})
+    assert onnx_run[0].equals(torch_run[0]) and onnx_run[2] == torch_run[2]
+    assert torch_run[1].pop("runtime") == "torch" and onnx_run[1].pop("runtime") == "onnx"
+    assert onnx_run[1] == torch_run[1] and torch_run[2]["f1"] > 0  # the tiny model finds some gold entities
+    predictions, scores, metrics = run(int8, evaluate={"runtime": "torch"})
+    assert predictions.num_rows == 40 and scores["runtime"] == "onnx-int8"
+    assert metrics["f1"] == scores["test_overall_f1"]
+    predictions, scores, metrics = run(int8, onnx={"export": False})
+    assert predictions.num_rows == 0 and metrics == {} and scores["available"] is False
