@@ -9,8 +9,8 @@ Usage, from the repository root:
 
 --model SYSTEM, a system of params.yaml (default: its first system), loads models/SYSTEM; any other value is
 a model folder. --runtime onnx (or onnx-int8) runs the folder's ONNX graph, onnx/model.onnx (model_int8.onnx),
-with ONNX Runtime on the CPU: the same entities as PyTorch (int8: close to them), faster on a CPU; the graph must
-have been exported from the folder's weights.
+with ONNX Runtime on the CPU: the same entities as PyTorch (int8: close to them, and faster on a CPU); the graph
+must have been exported from the folder's weights.
 The input is exactly one of:
 
 * TEXT arguments, one sentence each, or --file PATH, one sentence per line; blank ones are skipped.

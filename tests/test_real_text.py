@@ -112,6 +112,12 @@ def test_the_reported_rows_pass_every_stage(tiny_encoder, tmp_path, capsys, capl
     rows = {split: GOOD + ISSUE_ROWS[split] for split in FOLDERS}
     with caplog.at_level(logging.WARNING), run_folder(tmp_path, tiny_encoder, rows):
         run_all_stages(rows, capsys)
+        # the ONNX graph the train stage exported tags the same rows as PyTorch
+        by_runtime = {runtime: predict_cli(["--jsonl", "in.jsonl", "--runtime", runtime], capsys)
+                      for runtime in ("torch", "onnx")}
+    spans = {runtime: [[(e["type"], e["word_start"], e["word_end"]) for e in record["entities"]]
+                       for record in records] for runtime, records in by_runtime.items()}
+    assert spans["onnx"] == spans["torch"] and len(spans["torch"]) == sum(len(split) for split in rows.values())
     assert "train_en.jsonl: dropped 1 token(s) without a visible character" in caplog.text
     assert "test_en.jsonl: dropped 2 token(s) without a visible character" in caplog.text
 
