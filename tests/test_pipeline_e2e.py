@@ -64,8 +64,9 @@ def set_params(repo: Path, **dotted: object) -> None:
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-ALL_STAGES = {"download", "audit", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "evaluate@B", "baseline@A",
-              "baseline@B", "languages@A", "languages@B", "plots", "analyze", "report"}
+ALL_STAGES = {"download", "audit", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "evaluate@B",
+              "int8@A", "int8@B", "baseline@A", "baseline@B", "languages@A", "languages@B", "plots", "analyze",
+              "report"}
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
 LOGGING_STEPS = 5
 
@@ -111,8 +112,8 @@ def metrics_files(repo: Path) -> dict[str, dict]:
     return {path: entry["data"] for path, entry in next(iter(shown.values()))["data"].items()}
 
 
-HEADLINE_FILES = {f"reports/metrics/{name}.json" for name in ("A", "B", "baseline_A", "baseline_B",
-                                                                "comparisons/A_on_B_types")}
+HEADLINE_FILES = {f"reports/metrics/{name}.json" for name in ("A", "B", "baseline_A", "baseline_B", "int8_A",
+                                                                "int8_B", "comparisons/A_on_B_types")}
 
 
 def test_the_dvc_metrics_are_the_headline_scores_in_one_layout(repo: Path):
@@ -232,15 +233,17 @@ def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert {"prepare@B", "train@B", "evaluate@B"} <= ran  # prepare@B records B's overrides for train@B
     # Nothing of System A, nothing upstream of prepare and no stage that reads only B's test data and labels
     # (baseline@B) runs again. (languages@B runs when B's model changed; with the tiny model it may not.)
-    assert ran <= {"prepare@B", "train@B", "evaluate@B", "languages@B", "plots", "analyze", "report"}
+    assert ran <= {"prepare@B", "train@B", "evaluate@B", "int8@B", "languages@B", "plots", "analyze", "report"}
     assert json.loads((repo / "data" / "prepared" / "B" / "train_overrides.json").read_text()) == {
         "learning_rate": 1.0e-3}
 
 
 def test_an_evaluation_parameter_retrains_nothing(repo: Path):
     set_params(repo, evaluate__batch_size=4)
-    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B", "languages@A",
-                                    "languages@B"}
+    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "int8@A", "int8@B", "baseline@A", "baseline@B",
+                                    "languages@A", "languages@B"}
+    set_params(repo, evaluate__batch_size=16, evaluate__runtime="onnx")  # scored by the graph: still no training
+    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "languages@A", "languages@B"}
 
 
 def test_evaluation_languages_rerun_only_the_language_stages(repo: Path):
@@ -284,7 +287,7 @@ def test_an_oversampled_system_is_compared_with_the_plain_one_in_the_same_run(re
                                    "train": {"oversample_threshold": 0.2}, "compare": ["A"]}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     ran = stages_run(run(["dvc", "repro"], repo))
-    assert ran == {f"{stage}@A-tail" for stage in ("prepare", "train", "evaluate", "baseline", "languages")} | {
+    assert ran == {f"{stage}@A-tail" for stage in ("prepare", "train", "evaluate", "int8", "baseline", "languages")} | {
         "plots", "analyze", "report"}
     tail = json.loads((repo / "reports" / "scores" / "tail.json").read_text())
     assert tail["A"]["oversampling"] == {"threshold": 0.0, "cap": 1}
@@ -327,12 +330,13 @@ def test_without_the_local_copy_every_stage_after_download_runs(repo: Path):
     """A teammate with the pulled outputs but no copy of the raw data at ``download.path``."""
     shutil.rmtree(repo.parent / "multinerd")
     assert stages_run(run(["dvc", "repro", "--allow-missing"], repo)) == set()
-    for stage in ("prepare B", "train B", "evaluate B", "baseline B", "languages B", "plots", "analyze", "report"):
+    for stage in ("prepare B", "train B", "evaluate B", "int8 B", "baseline B", "languages B", "plots", "analyze",
+                  "report"):
         run([sys.executable, "-m", *f"pipeline.stages.{stage}".split()], repo)
     assert not changed_stages(repo) - {"download"}  # same seed, same outputs: all up to date
     output = run(["dvc", "exp", "run", "--allow-missing", "-S", "evaluate.batch_size=4"], repo)
-    assert stages_run(output) == {"evaluate@A", "evaluate@B", "baseline@A", "baseline@B", "languages@A",
-                                  "languages@B"}
+    assert stages_run(output) == {"evaluate@A", "evaluate@B", "int8@A", "int8@B", "baseline@A", "baseline@B",
+                                  "languages@A", "languages@B"}
 
 
 def test_a_vs_b_baseline_and_report(repo: Path):
@@ -402,7 +406,8 @@ def test_the_verdict_is_inside_for_other_threads_and_outside_for_a_broken_model(
     result = verdict(repo)
     assert result.returncode == 1 and "verdict: outside" in result.stdout, result.stdout + result.stderr
     outside = [line for line in result.stdout.splitlines() if line.startswith("outside: ")]
-    assert outside and all(line.startswith("outside: B ") for line in outside), result.stdout
+    # B and B's int8 graph, exported from the same broken weights; nothing of A
+    assert outside and all(line.startswith(("outside: B ", "outside: int8_B ")) for line in outside), result.stdout
 
 
 def test_seen_and_unseen_mentions_of_the_run(repo: Path):
@@ -425,14 +430,15 @@ def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working
     params["systems"]["C"] = {"types": ["PER", "LOC"]}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     ran = stages_run(run(["dvc", "repro"], repo))
-    assert ran == {f"{stage}@C" for stage in ("prepare", "train", "evaluate", "baseline", "languages")} | {
+    assert ran == {f"{stage}@C" for stage in ("prepare", "train", "evaluate", "int8", "baseline", "languages")} | {
         "plots", "analyze", "report"}
     info = json.loads((repo / "data" / "prepared" / "C" / "labels.json").read_text())
     assert info["labels"] == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     c_scores = json.loads((repo / "reports" / "scores" / "C.json").read_text())
     assert {key[5:] for key, value in c_scores.items() if isinstance(value, dict)} <= {"PER", "LOC"}
     c_metrics = json.loads((repo / "reports" / "metrics" / "C.json").read_text())
-    assert set(metrics_files(repo)) == HEADLINE_FILES | {"reports/metrics/C.json", "reports/metrics/baseline_C.json"}
+    assert set(metrics_files(repo)) == HEADLINE_FILES | {"reports/metrics/C.json", "reports/metrics/baseline_C.json",
+                                                         "reports/metrics/int8_C.json"}
     assert (repo / "reports" / "training" / "C" / "metrics.json").is_file()
     per_type = (repo / "reports" / "plots" / "per_type_f1" / "C.csv").read_text().splitlines()
     assert per_type[0] == "type,f1" and {line.split(",")[0] for line in per_type[1:]} <= {"PER", "LOC"}

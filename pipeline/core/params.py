@@ -405,6 +405,14 @@ class OnnxParams(Block):
     """Validation sentences the float graph is checked on against PyTorch before it is written; 0: all."""
 
 
+class OnnxExport(Block):
+    """``onnx.export`` alone: whether the model folders hold graphs (the ``int8`` stage scores one or reports none)."""
+
+    BLOCK: ClassVar[str] = "onnx"
+    PARTIAL: ClassVar[bool] = True
+    export: bool
+
+
 class BootstrapParams(Block):
     """``evaluate.bootstrap_resamples`` and ``evaluate.bootstrap_seed``: the paired bootstrap of ``analyze``."""
 

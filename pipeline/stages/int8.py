@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 
 from pipeline.core.atomic import write_json
-from pipeline.core.params import ComputeParams, OnnxParams, read_params
+from pipeline.core.params import ComputeParams, OnnxExport, read_params
 from pipeline.core.paths import PREDICTIONS_DIR, int8_name, metrics_file, scores_file
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.evaluation.scoring import write_no_predictions
@@ -33,7 +33,7 @@ def main() -> None:
     system = system_argument("int8", params)
     pin_compute(ComputeParams.read(params))  # before the first tensor operation
     name = int8_name(system)
-    if not OnnxParams.read(params).export:
+    if not OnnxExport.read(params).export:
         write_no_predictions(PREDICTIONS_DIR / f"{name}.parquet")
         write_json(scores_file(name), {"available": False, "reason": "onnx.export is false: no int8 graph"})
         write_json(metrics_file(name), {})
