@@ -6,8 +6,9 @@ Usage, from the repository root::
 
 ``params.full.yaml`` holds only what the real MultiNERD run changes in ``params.yaml``; this prints one
 ``-S key=value`` per leaf (strings double-quoted, so a revision such as ``123e4`` stays a string), and DVC
-applies them to ``params.yaml`` in the experiment it runs. A key that ``params.yaml`` lacks, or a value with
-white space (which the shell would split), is an error naming the key.
+applies them to ``params.yaml`` in the experiment it runs. A key that ``params.yaml`` lacks is an error naming the
+key, except under :data:`ADDABLE` (a new external test set), where it is added (``-S +key=value``); so is a value
+with white space (which the shell would split).
 
 Code that needs the real run's parameters without DVC (the benchmarks) reads them with :func:`apply_overrides`,
 which gives the same nested parameters as the experiment's ``params.yaml``.
@@ -28,6 +29,21 @@ from pipeline.core.paths import PARAMS_FILE
 from pipeline.core.stage import run_stage
 
 
+ADDABLE = ("external.local.", "external.hub.")
+"""Where an override file may add keys that ``params.yaml`` lacks: the entries of new external test sets."""
+
+
+def check_known(key: str, known: dict[str, Any]) -> bool:
+    """Whether ``key`` is a key of ``params.yaml`` (its leaves ``known``); False for a new key under
+    :data:`ADDABLE`; raises :class:`ParamError` for any other new key."""
+    if key in known:
+        return True
+    if key.startswith(ADDABLE):
+        return False
+    raise ParamError(f"{key}: not in {PARAMS_FILE}; an override file may only change existing keys (or add "
+                     f"external test sets, under {' or '.join(prefix.rstrip('.') for prefix in ADDABLE)})")
+
+
 def leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     """``(dotted.key, value)`` for every value that is not itself a non-empty mapping."""
     for key, value in tree.items():
@@ -46,34 +62,34 @@ def float_text(value: float) -> str:
 
 
 def set_param_arguments(overrides: dict[str, Any], params: dict[str, Any]) -> list[str]:
-    """``["-S", "key=value", ...]`` for every leaf of ``overrides``; each key must exist in ``params``."""
+    """``["-S", "key=value", ...]`` for every leaf of ``overrides`` (``+key=value`` for a new one,
+    :func:`check_known`)."""
     known = dict(leaves(params))
     arguments = []
     for key, value in leaves(overrides):
-        if key not in known:
-            raise ParamError(f"{key}: not in {PARAMS_FILE}; an override file may only change existing keys")
-        text = float_text(value) if isinstance(value, float) else json.dumps(value)  # strings quoted
+        marker = "" if check_known(key, known) else "+"
+        text = float_text(value) if isinstance(value, float) else json.dumps(value, separators=(",", ":"))  # strings quoted
         if any(character.isspace() for character in text):
             raise ParamError(f"{key}: got {value!r}; allowed: a value without white space")
-        arguments += ["-S", f"{key}={text}"]
+        arguments += ["-S", f"{marker}{key}={text}"]
     return arguments
 
 
 def apply_overrides(params: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``params`` with every leaf of ``overrides`` set: the parameters ``dvc exp run`` runs with
-    :func:`set_param_arguments` of the same files. ``params`` is left as it is; a key it lacks is an error.
+    :func:`set_param_arguments` of the same files. ``params`` is left as it is; a key it lacks is an error, or
+    added under :data:`ADDABLE` (:func:`check_known`).
 
     ``apply_overrides(read_params("params.yaml"), read_params("params.full.yaml"))`` is the real run.
     """
     known = dict(leaves(params))
     merged = copy.deepcopy(params)
     for key, value in leaves(overrides):
-        if key not in known:
-            raise ParamError(f"{key}: not in {PARAMS_FILE}; an override file may only change existing keys")
+        check_known(key, known)
         *parents, last = key.split(".")
         node = merged
         for parent in parents:
-            node = node[parent]
+            node = node.setdefault(parent, {})
         node[last] = copy.deepcopy(value)
     return merged
 

@@ -33,17 +33,35 @@ def resolve(node, context: dict):
     return re.sub(r"\$\{([A-Za-z0-9_.-]+)\}", value, node) if isinstance(node, str) else node
 
 
-def dvc_stages(root: Path = REPO_ROOT) -> dict[str, dict]:
-    """Every stage of ``dvc.yaml`` as DVC resolves it: ``foreach: ${systems}`` expanded into ``<stage>@<system>``
-    with ``${key}`` (the system) and ``${item.…}`` (its entry), and ``${…}`` of params.yaml filled in."""
+FOREACH = ("${systems}", "${external.local}", "${external.hub}")
+"""What a ``foreach`` stage iterates over: the systems, or one kind of external test set."""
+
+
+def full_run_params() -> dict:
+    """params.yaml with params.full.yaml applied: the real run, which also declares a Hub external set (the embedded
+    run declares none, so only this configuration has an ``external_hub`` stage to check)."""
+    from pipeline.core.params import read_params
+    from pipeline.overrides import apply_overrides
+
+    return apply_overrides(read_params(REPO_ROOT / "params.yaml"), read_params(REPO_ROOT / "params.full.yaml"))
+
+
+def dvc_stages(root: Path = REPO_ROOT, params: dict | None = None) -> dict[str, dict]:
+    """Every stage of ``dvc.yaml`` as DVC resolves it with ``params`` (default: ``root``'s params.yaml): a
+    ``foreach`` over one of :data:`FOREACH` expanded into ``<stage>@<key>`` with ``${key}`` (the system or set) and
+    ``${item.…}`` (its entry), and ``${…}`` of the parameters filled in."""
     spec = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
-    params = yaml.safe_load((root / "params.yaml").read_text())
+    if params is None:
+        params = yaml.safe_load((root / "params.yaml").read_text())
     stages = {}
     for name, stage in spec.items():
         if "foreach" in stage:
-            assert stage["foreach"] == "${systems}", f"{name}: iterates over {stage['foreach']}"
+            assert stage["foreach"] in FOREACH, f"{name}: iterates over {stage['foreach']}"
+            entries = params
+            for part in stage["foreach"][2:-1].split("."):
+                entries = entries[part]
             stages |= {f"{name}@{key}": resolve(stage["do"], {**params, "key": key, "item": item})
-                       for key, item in params["systems"].items()}
+                       for key, item in entries.items()}
         else:
             stages[name] = resolve(stage, params)
     return stages
@@ -53,9 +71,13 @@ def out_paths(entries: list) -> list[str]:
     return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
 
 
-@pytest.mark.parametrize("stage", sorted(dvc_stages()))
+EVERY_STAGE = dvc_stages(params=full_run_params())
+"""The stages of both configurations: the embedded run's and the real run's (its Hub external set)."""
+
+
+@pytest.mark.parametrize("stage", sorted(EVERY_STAGE))
 def test_every_module_a_stage_imports_is_a_dep(stage: str):
-    spec = dvc_stages()[stage]
+    spec = EVERY_STAGE[stage]
     module = spec["cmd"].split()[2]  # python -m pipeline.stages.<name> [SYSTEM]
     deps = spec["deps"]
     missing = sorted(str(module_file(Path("."), name)) for name in import_closure(REPO_ROOT, module)
@@ -64,10 +86,10 @@ def test_every_module_a_stage_imports_is_a_dep(stage: str):
     assert not missing, f"{stage}: runs {missing} but does not list them as deps"
 
 
-@pytest.mark.parametrize("stage", sorted(dvc_stages()))
+@pytest.mark.parametrize("stage", sorted(EVERY_STAGE))
 def test_every_code_dep_is_code_the_stage_runs(stage: str):
     """A module listed as a dep is imported; a package folder listed as a dep is imported whole."""
-    spec = dvc_stages()[stage]
+    spec = EVERY_STAGE[stage]
     closure = {str(module_file(Path("."), name)) for name in import_closure(REPO_ROOT, spec["cmd"].split()[2])}
     for dep in (dep for dep in spec["deps"] if dep.startswith("pipeline/")):
         path = REPO_ROOT / dep
@@ -101,7 +123,7 @@ def test_one_stage_module_per_stage_and_packages_hold_no_code():
     """``pipeline/stages/`` holds exactly the stages of ``dvc.yaml``, each named as its stage; a package's
     ``__init__.py`` holds a docstring and nothing else, so importing a package runs no code."""
     assert {path.stem for path in STAGES_DIR.glob("*.py")} - {"__init__"} == {
-        name.split("@")[0] for name in dvc_stages()}
+        name.split("@")[0] for name in EVERY_STAGE}
     for path in sorted((REPO_ROOT / "pipeline").rglob("__init__.py")):
         body = ast.parse(path.read_text(encoding="utf-8")).body
         assert len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant), path

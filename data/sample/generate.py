@@ -12,6 +12,11 @@ to score the English-trained systems on every language. Files are laid out like 
 Hugging Face dataset Babelscape/multinerd: train/train_{lang}.jsonl, val/val_{lang}.jsonl and
 test/test_{lang}.jsonl, one ``{"tokens", "ner_tags", "lang"}`` object a line.
 
+It also writes ``ood/test_en.conll``, a small synthetic out-of-domain English test set in the CoNLL layout the
+publishers of WikiNEuRal use (``index<TAB>token<TAB>tag``, a blank line between sentences, ``-DOCSTART-`` at the
+start of each document), for the ``external`` stage of the embedded run: news-style sentences from other templates
+and other names than the sample's, tagged PER, ORG, LOC and MISC (the type MultiNERD lacks, mapped to ``O``).
+
 Usage, from the repository root:  python data/sample/generate.py [--out DIR] [--seed N]
 """
 
@@ -442,6 +447,65 @@ def generate(seed: int = SEED) -> dict[str, dict[str, list[dict]]]:
     return rows
 
 
+OOD_SENTENCES = 60
+"""Sentences of the out-of-domain set, in documents of ten."""
+OOD_TEMPLATES = (
+    "Shares of {ORG} fell {NUM} percent on Monday after {PER} , its chief executive , resigned .",
+    "{PER} told reporters in {LOC} that the {MISC} delegation would stay another week .",
+    "Police in {LOC} said {NUM} people were hurt when a bus left the road near {LOC} .",
+    "{ORG} signed {PER} on a {SMALL} - year contract , the club said on Friday .",
+    "The {MISC} government asked {ORG} to explain the delay , according to {PER} .",
+    "{PER} beat {PER} in straight sets to reach the final in {LOC} .",
+    "Talks between {ORG} and {ORG} ended without a deal late on Tuesday .",
+    "Heavy rain closed roads across {LOC} for a second day , officials said .",
+    "{PER} , a {MISC} citizen , was released on bail in {LOC} .",
+    "Analysts expect {ORG} to report higher profits when it publishes results in {LOC} .",
+)
+OOD_GAZETTEER: Gazetteer = {
+    "PER": ["Ruth Calloway", "Tomasz Wierzbicki", "Amadou Diallo", "Kerstin Vogt", "Haruto Sato", "Grace Mbeki",
+            "Pedro Alvarenga", "Siobhan Kearney", "Viktor Orsolya", "Leila Haddad", "Owen Pryce", "Mei Lin Zhou"],
+    "ORG": ["Norvance Group", "Tallis Bank", "Corbridge Rail", "Atlas Mutual", "Dunmore City", "Velden Steelworks",
+            "Pacific Harvest Foods", "Union of Dock Workers", "Keller and Strand", "Redfield Town"],
+    "LOC": ["Rotterdam", "Gdansk", "Dakar", "Leipzig", "Kyoto", "Durban", "Porto", "Galway", "Antwerp", "Beirut",
+            "Cardiff", "Shenzhen", "Lake Geneva", "West Bengal"],
+    "MISC": ["Dutch", "Polish", "Senegalese", "Japanese", "Irish", "Lebanese", "Welsh", "Brazilian"],
+}
+
+
+def generate_ood(seed: int = SEED) -> list[tuple[list[str], list[str]]]:
+    """The out-of-domain sentences: tokens and BIO tag strings, every template in turn, from a generator of their
+    own; never the same name twice in one sentence."""
+    rng = random.Random(f"{seed}:ood")
+    sentences = []
+    for index in range(OOD_SENTENCES):
+        tokens: list[str] = []
+        tags: list[str] = []
+        used: set[str] = set()
+        for position, piece in enumerate(SLOT.split(OOD_TEMPLATES[index % len(OOD_TEMPLATES)])):
+            if position % 2 == 0 or piece in NUMBERS:  # literal text, or an untagged number
+                words = (piece if position % 2 == 0 else str(rng.randint(*NUMBERS[piece]))).split()
+                tags += ["O"] * len(words)
+            else:
+                name = rng.choice([form for form in OOD_GAZETTEER[piece] if form not in used])
+                used.add(name)
+                words = name.split()
+                tags += [f"B-{piece}"] + [f"I-{piece}"] * (len(words) - 1)
+            tokens += words
+        sentences.append((tokens, tags))
+    return sentences
+
+
+def write_ood(sentences: list[tuple[list[str], list[str]]], out: Path) -> None:
+    """Write ``ood/test_en.conll``: ``-DOCSTART-`` before every ten sentences, ``index<TAB>token<TAB>tag`` lines."""
+    lines = []
+    for number, (tokens, tags) in enumerate(sentences):
+        if number % 10 == 0:
+            lines += ["-DOCSTART-\tO", ""]
+        lines += [f"{index}\t{token}\t{tag}" for index, (token, tag) in enumerate(zip(tokens, tags))] + [""]
+    (out / "ood").mkdir(parents=True, exist_ok=True)
+    (out / "ood" / "test_en.conll").write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+
+
 def write(rows: dict[str, dict[str, list[dict]]], out: Path) -> None:
     """Write the Hub layout: ``<split>/<split>_<lang>.jsonl``."""
     for split, by_lang in rows.items():
@@ -457,6 +521,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default: {SEED})")
     args = parser.parse_args()
     write(generate(args.seed), args.out)
+    write_ood(generate_ood(args.seed), args.out)
 
 
 if __name__ == "__main__":

@@ -55,13 +55,14 @@ def _allowed(info: FieldInfo) -> str:
     if hint is bool:
         return "true or false"
     if hint is int:
-        return f"an integer >= {bounds[annotated_types.Ge].ge}"
+        return f"an integer >= {bounds[annotated_types.Ge].ge}" if annotated_types.Ge in bounds else "an integer"
     if hint is float:
         low = bounds.get(annotated_types.Gt) or bounds[annotated_types.Ge]
         opening, value = ("(", low.gt) if isinstance(low, annotated_types.Gt) else ("[", low.ge)
         return f"a number in {opening}{float(value)}, {float(bounds[annotated_types.Le].le)}]"
     if origin is dict:
-        return "a mapping"
+        choices = typing.get_args(args[1]) if typing.get_origin(args[1]) is Literal else ()
+        return f"a non-empty mapping of names to: {', '.join(choices)}" if choices else "a mapping"
     if origin is tuple:
         choices = typing.get_args(args[0])
         items = f"of: {', '.join(choices)}" if choices else "of names"
@@ -433,3 +434,95 @@ class EvaluationLanguages(Block):
     """MultiNERD ``lang`` codes, each tested on its own test split; changing them never retrains."""
 
     _unique_languages = field_validator("languages")(_unique)
+
+
+PUBLISHED_F1 = {"conll2003": 77.11, "wikigold": 83.11}
+"""Micro F1 (percent) published for a model trained on MultiNERD and tested on other English NER sets with PER, ORG
+and LOC kept and MISC dropped: Tedeschi and Navigli, *MultiNERD*, Findings of NAACL 2022, figure
+``img/coarse_results.png`` of the Babelscape/multinerd repository (CoNLL-2003 English test, WikiGold). The report
+shows it beside a set that declares ``published``; it is the paper's model, not one of this run's."""
+Published = Literal["conll2003", "wikigold"]
+TypeMap = dict[str, Literal[ENTITY_TYPES]]
+
+
+class ExternalSet(BaseModel):
+    """What every external test set declares: how its entity types map onto MultiNERD's."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    types: TypeMap = Field(min_length=1)
+    """The set's entity types (the ``X`` of its ``B-X``/``I-X`` tags) mapped to MultiNERD types, e.g. ``{PER: PER,
+    PERSON: PER, GPE: LOC}``; a tag of any other type (``MISC``) becomes ``O``."""
+    published: Published | None = None
+    """The set the MultiNERD paper reports this one as (:data:`PUBLISHED_F1`), for the report; null: none."""
+
+
+class LocalSet(ExternalSet):
+    """``external.local.<set>``: a file, or a folder of files, in the CoNLL layout (:mod:`pipeline.data.conll`)."""
+
+    path: str = Field(min_length=1)
+    """The file or folder, relative to the repository root or absolute; a dependency of its ``external_local``
+    stage."""
+    token_column: int = Field(ge=0)
+    """Column of the token, counted from 0 (WikiNEuRal's ``index<TAB>token<TAB>tag``: 1; CoNLL-2003: 0)."""
+    tag_column: int
+    """Column of the BIO tag, counted from 0, or from the end when negative (-1: the last column)."""
+
+
+class HubSet(ExternalSet):
+    """``external.hub.<set>``: one split of a Hugging Face Hub dataset with ``tokens`` and ``ner_tags`` columns."""
+
+    hub_name: str = Field(min_length=1)
+    """Hub dataset id (or a local folder laid out like one)."""
+    hub_revision: str | None
+    """Pinned revision (a commit hash): what identifies the data."""
+    split: str = Field(min_length=1)
+    """The split to read."""
+    data_files: str | None = None
+    """The repository's file(s) of that split (a path or glob, ``test_en.jsonl``), for a dataset whose automatic
+    splits mix languages; null: the dataset's own splits."""
+    tag_names: tuple[str, ...] = ()
+    """The BIO tag of each ``ner_tags`` id, for a dataset whose features do not name them; when they do, these
+    must be the same."""
+
+
+def _entry(cls: type[T], params: dict[str, Any], source: str, name: str) -> T:
+    """``external.<source>.<name>`` built as ``cls``; raises :class:`ParamError` when it is missing."""
+    block = (params.get("external") or {}).get(source)
+    if not isinstance(block, dict) or name not in block:
+        raise ParamError(f"external.{source}.{name}: missing from params.yaml")
+    return build(cls, block[name], f"external.{source}.{name}")
+
+
+def local_set(params: dict[str, Any], name: str) -> LocalSet:
+    """``external.local.<name>``, checked."""
+    return _entry(LocalSet, params, "local", check_set_name(name))
+
+
+def hub_set(params: dict[str, Any], name: str) -> HubSet:
+    """``external.hub.<name>``, checked."""
+    return _entry(HubSet, params, "hub", check_set_name(name))
+
+
+def check_set_name(name: Any) -> str:
+    """``name`` if it is a :data:`SYSTEM_NAME` (it names files and stages, as a system's name does); raises
+    :class:`ParamError` otherwise."""
+    if not isinstance(name, str) or not SYSTEM_NAME.fullmatch(name):
+        raise ParamError(f"external: got the set name {name!r}; allowed: letters, digits and hyphens, starting with "
+                         "a letter or digit")
+    return name
+
+
+def external_sets(params: dict[str, Any]) -> dict[str, ExternalSet]:
+    """Block ``external``: every declared set by name, local sets first, each in file order. ``external.local``
+    and ``external.hub`` are both required (``{}`` for none: ``dvc.yaml`` makes a stage of each entry). Raises
+    :class:`ParamError` for a bad entry, a bad name or a name declared twice."""
+    block = params.get("external")
+    if not isinstance(block, dict) or set(block) != {"local", "hub"} or not all(
+            isinstance(block[key], dict) for key in ("local", "hub")):
+        raise ParamError(f"external: got {block!r}; allowed: a mapping with the keys local and hub, each a mapping "
+                         "of set names to entries ({} for none)")
+    twice = sorted(set(block["local"]) & set(block["hub"]))
+    if twice:
+        raise ParamError(f"external: the set name(s) {twice} are declared under both local and hub; keep one")
+    sets: dict[str, ExternalSet] = {name: local_set(params, name) for name in block["local"]}
+    return sets | {name: hub_set(params, name) for name in block["hub"]}

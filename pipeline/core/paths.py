@@ -28,6 +28,10 @@ PREDICTIONS_DIR = Path("data/predictions")
 ``baseline``: ``baseline_<system>.parquet``, the same for the starting checkpoint (no rows without one);
 ``int8``: ``int8_<system>.parquet``, the same for the system's int8 ONNX graph (no rows without one)."""
 
+EXTERNAL_DIR = Path("data/external")
+"""``external_local`` and ``external_hub``: ``<set>.parquet``, one external test set in MultiNERD's format (its tags
+mapped to MultiNERD's ids), for the ``external`` stage."""
+
 MODELS_DIR = Path("models")
 """``train``: ``<system>/``, a SpanMarker model folder with its model card."""
 CHECKPOINTS_DIR = Path("checkpoints")
@@ -93,3 +97,9 @@ def scores_file(name: str) -> Path:
     ``languages_<system>`` (per-type detail of every evaluation language)."""
     return SCORES_DIR / f"{name}.json"
 
+
+
+def external_name(system: str) -> str:
+    """``external_<system>``: the ``external`` stage's scores file of ``system`` (:func:`scores_file`) and its folder
+    of DVC metrics, ``reports/metrics/external_<system>/`` (``<set>.json``, ``baseline_<set>.json``)."""
+    return f"external_{system}"

@@ -155,3 +155,34 @@ def load_hub(name: str, revision: str | None) -> dict[str, pa.Table]:
     if missing:
         raise DataError(f"{name}@{revision}: split(s) {missing} not found; found {list(loaded)}")
     return {split: validate_table(loaded[split].data.table, f"{name}@{revision} [{split}]") for split in SPLITS}
+
+
+def load_hub_split(name: str, revision: str | None, split: str,
+                   data_files: str | None = None) -> tuple[pa.Table, list[str] | None]:
+    """One split of a Hub NER dataset at a pinned revision (``data_files``: the repository files that make up the
+    split, for a dataset whose automatic splits mix languages): its Arrow table, and the BIO tag name of each
+    ``ner_tags`` id when its features name them (a ``ClassLabel``), else None.
+
+    Raises :class:`HubUnreachableError` when the Hub cannot be reached and :class:`DataError` when the split is
+    not found or has no ``tokens`` or ``ner_tags`` column.
+    """
+    import datasets
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    where = f"{name}@{revision} [{split}]"
+    try:
+        loaded = datasets.load_dataset(name, revision=revision, split=split,
+                                       data_files={split: data_files} if data_files else None)
+    except ValueError as error:  # datasets: "Unknown split ..."
+        raise DataError(f"{where}: {' '.join(str(error).split())}") from error
+    except (ConnectionError, OfflineModeIsEnabled, HfHubHTTPError, OSError) as error:
+        raise HubUnreachableError(
+            f"cannot download {name}@{revision} from the Hugging Face Hub ({type(error).__name__}); to run offline "
+            "declare the set under external.local instead, with a copy of its test file in the CoNLL layout"
+        ) from error
+    missing = [column for column in ("tokens", "ner_tags") if column not in loaded.column_names]
+    if missing:
+        raise DataError(f"{where}: missing column(s) {missing}; found {loaded.column_names}")
+    feature = getattr(loaded.features["ner_tags"], "feature", None)
+    names = list(feature.names) if isinstance(feature, datasets.ClassLabel) else None
+    return loaded.data.table.select(["tokens", "ner_tags"]), names

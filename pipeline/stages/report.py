@@ -15,9 +15,9 @@ from pipeline.core.atomic import atomic_path
 from pipeline.data.splits import load_info
 from pipeline.reporting.markdown import data_source, marked_sentence, percent, scores_table, starting_model, table
 from pipeline.evaluation.metrics import overall, per_type
-from pipeline.core.params import ModelParams, TrainParams, read_params, system_names
+from pipeline.core.params import PUBLISHED_F1, ModelParams, TrainParams, read_params, system_names
 from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
-                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, int8_difference,
+                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, external_name, int8_difference,
                                  int8_name, scores_file)
 from pipeline.core.stage import no_arguments, run_stage
 
@@ -146,6 +146,50 @@ def int8_section(systems: list[str], scores: dict[str, dict], intervals: dict[st
         lines += [*table(["System", "PyTorch F1", "Int8 F1", "Difference", "95% CI", "Significant"], rows,
                          "lrrrrl"), ""]
     return lines + ([*missing, ""] if missing else [])
+
+
+def signed_interval(difference: dict[str, Any]) -> str:
+    """A paired difference in points with its 95% interval, bold when significant: ``**+1.25 [+0.40, +2.10]**``."""
+    text = (f"{signed(difference['difference'])} [{100 * difference['interval'][0]:+.2f}, "
+            f"{100 * difference['interval'][1]:+.2f}]")
+    return f"**{text}**" if difference["significant"] else text
+
+
+def external_section(systems: list[str], scores: dict[str, dict]) -> list[str]:
+    """Set × system: micro F1 with its 95% interval, the baseline's on the same types and sentences, the difference,
+    and the MultiNERD paper's published figure where the set declares one; skipped sets say why."""
+    rows, skipped, published = [], [], False
+    for system in systems:
+        found = scores[external_name(system)]
+        for name, entry in found["sets"].items():
+            intervals = entry["intervals"]
+            difference = intervals["difference"]
+            paper = PUBLISHED_F1[entry["published"]] if entry["published"] else None
+            published |= paper is not None
+            rows.append([f"`{name}`", ", ".join(entry["types"]), f"{entry['sentences']:,}", f"System {system}",
+                         with_interval(intervals["system"]["overall"]["f1"]),
+                         with_interval(intervals["baseline"]["overall"]["f1"]) if intervals["baseline"] else "n/a",
+                         "n/a" if difference is None else signed_interval(difference),
+                         f"{paper:.2f}%" if paper is not None else "-"])
+        skipped += [f"- System {system} was not scored on `{name}`: {reason}." for name, reason in
+                    found["skipped"].items()]
+    lines = ["## Other test sets", ""]
+    if not rows and not skipped:
+        return lines + ["No external test set is declared (`external` in `params.yaml`).", ""]
+    lines += ["Each system scored on test sets other than its own MultiNERD test split (`external` in `params.yaml`), "
+              "on the entity types it shares with the set: every other type, the set's unmapped ones (MISC) included, "
+              "is `O` in gold and predictions. F1 with its 95% paired-bootstrap interval over the set's sentences; "
+              "*Baseline*: the starting checkpoint on the same types and sentences (only when it is a SpanMarker "
+              "model); the difference is system − baseline, in points, bold when its interval excludes 0.", ""]
+    if rows:
+        lines += [*table(["Set", "Types", "Sentences", "System", "F1 [95% CI]", "Baseline F1 [95% CI]",
+                          "System − baseline [95% CI]", "Published"], rows, "llrlrrrr"), ""]
+    if published:
+        lines += ["*Published*: the F1 the MultiNERD paper reports for its own MultiNERD-trained model on that set "
+                  "with PER, ORG and LOC kept and MISC dropped (Tedeschi and Navigli, Findings of NAACL 2022). It is "
+                  "a published figure for another model, training run and preprocessing, shown for orientation: not a "
+                  "like-for-like comparison with the rows beside it.", ""]
+    return lines + ([*skipped, ""] if skipped else [])
 
 
 def audit_section(audit: dict[str, Any], info: dict[str, Any]) -> list[str]:
@@ -308,8 +352,8 @@ def figures() -> list[str]:
 def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams], scores: dict[str, dict],
            errors: dict[str, Any], examples: dict[str, list[dict[str, Any]]] | None = None) -> str:
     """The whole report. ``info`` and ``hp`` are keyed by system, in ``params.yaml`` order; ``scores`` by
-    system, ``baseline_<system>``, ``languages_<system>`` and ``int8_<system>`` (optional), ``comparisons`` and
-    ``tail`` (the last two optional); ``examples`` is the analyze stage's ``examples.json``."""
+    system, ``baseline_<system>``, ``languages_<system>``, ``int8_<system>`` and ``external_<system>`` (optional),
+    ``comparisons`` and ``tail`` (the last two optional); ``examples`` is the analyze stage's ``examples.json``."""
     systems = list(hp)
     first = info[systems[0]]
     lines = ["# MultiNERD × SpanMarker: results of the last `dvc repro`", "",
@@ -324,6 +368,8 @@ def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams]
     lines += ["## Before and after fine-tuning", ""]
     for system in systems:
         lines += baseline(system, scores[f"baseline_{system}"], scores[system])
+    if all(external_name(system) in scores for system in systems):
+        lines += external_section(systems, scores)
     if all(f"languages_{system}" in scores for system in systems):
         lines += languages_section({system: scores[f"languages_{system}"] for system in systems}, first["languages"])
     if "intervals" in scores:
@@ -349,7 +395,7 @@ def main() -> None:
     params = read_params()
     systems = system_names(params)
     names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems),
-             *(int8_name(system) for system in systems)]
+             *(int8_name(system) for system in systems), *(external_name(system) for system in systems)]
     scores = {name: read_json(scores_file(name)) for name in names} | {
         "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE),
         "intervals": read_json(INTERVALS_FILE), "seen_unseen": read_json(SEEN_UNSEEN_FILE),
