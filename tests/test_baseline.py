@@ -20,13 +20,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
 
 
-def forced_checkpoint(tiny_encoder: Path, target: Path, winner: str) -> Path:
-    """A 15-type SpanMarker checkpoint whose every span scores highest for ``winner`` (all scores equal)."""
+def forced_checkpoint(tiny_encoder: Path, target: Path, winner: str,
+                      labels: tuple[str, ...] | list[str] = MULTINERD_LABELS) -> Path:
+    """A SpanMarker checkpoint of ``labels`` (default: all 15 types) whose every span scores highest for ``winner``
+    (all scores equal)."""
     from pipeline.model.modeling import build_model
     from pipeline.core.params import ModelParams
 
     model = build_model(ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
-                                    entity_max_length=2), list(MULTINERD_LABELS))
+                                    entity_max_length=2), list(labels))
     with torch.no_grad():
         model.classifier.weight.zero_()
         model.classifier.bias.zero_()
