@@ -64,8 +64,8 @@ def prepare_work(work: Path, system: str, train_sentences: int) -> dict[str, Any
     params = read_params(REPO_ROOT / "params.yaml")
     params["download"].update(source="local", path=str(data.resolve()))
     write_params(work, params)
-    for stage in ("download", "prepare"):
-        run_stage(stage, system, work, work / "stages.log")
+    run_stage("download", None, work, work / "stages.log")
+    run_stage("prepare", system, work, work / "stages.log")
     return params
 
 

@@ -7,14 +7,19 @@ copies ``params.yaml`` into a work folder with ``download.source: local``, ``dow
 folder whose train files keep their first N lines (validation and test stay whole). It then runs
 ``python -m pipeline.stages.download``, ``prepare``, ``train`` and ``evaluate`` there, one process each, and prints the
 wall time of each stage and the test precision, recall and F1 per entity type (``reports/scores/<system>.json``)
-and overall (``reports/metrics/<system>.json``). The repository's own ``data/``, ``models/``, ``reports/`` and
+and overall (``reports/metrics/<system>.json``). With ``--external NAME=PATH`` (repeatable) the work folder's
+``external`` block declares each CoNLL file as a local external test set (columns ``--external-columns``, PER, ORG
+and LOC kept, every other type ``O``; the parameter file's own sets are left out), and the script also runs
+``external_local`` for each and ``external`` for the system, then prints each set's scores with their 95% bootstrap
+intervals (``reports/scores/external_<system>.json``). The repository's own ``data/``, ``models/``, ``reports/`` and
 ``dvc.lock`` are never touched.
 
 Usage, from the repository root (System B, 1 epoch on WikiNEuRal's English sentences: see
 ``benchmarks/README.md`` for the measured figures)::
 
     python -m benchmarks.bench_real_text --data /path/to/wikineural --train-sentences 1500 --threads 1 \
-        [--work /tmp/real-text] [--system B] [--set train.epochs=2] [--json-out /tmp/real_text.json]
+        [--external wikiann=/path/to/wikiann/en/test.conllu] [--work /tmp/real-text] [--system B] \
+        [--set train.epochs=2] [--json-out /tmp/real_text.json]
 """
 
 from __future__ import annotations
@@ -34,12 +39,12 @@ import yaml
 from ruamel.yaml import YAML
 
 from pipeline.core.params import read_params
-from pipeline.core.paths import metrics_file, scores_file
+from pipeline.core.paths import external_name, metrics_file, scores_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("download", "prepare", "train", "evaluate")
-SYSTEM_STAGES = ("prepare", "train", "evaluate")
-"""Stages that take the system as their argument."""
+EXTERNAL_TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}
+"""The type map of every ``--external`` set: the types the MultiNERD paper keeps on other sets; MISC becomes O."""
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -68,12 +73,34 @@ def cut_train_split(data: Path, out: Path, sentences: int) -> Path:
     return out
 
 
-def run_params(base: dict[str, Any], data: Path, overrides: list[tuple[list[str], Any]]) -> dict[str, Any]:
-    """``base`` with the local source at ``data``, one epoch, then ``overrides``; raises KeyError for a
-    ``--set`` key whose parent is not in the file."""
+def parse_external(text: str) -> tuple[str, Path]:
+    """``wikiann=/data/wikiann/en/test.conllu`` as (``"wikiann"``, the path)."""
+    name, separator, path = text.partition("=")
+    if not separator or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name, Path(path)
+
+
+def parse_columns(text: str) -> tuple[int, int]:
+    """``1,-1`` as the token and tag columns (0-based; negative from the end)."""
+    try:
+        token, tag = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected TOKEN,TAG columns such as 1,-1, got {text!r}") from None
+    return token, tag
+
+
+def run_params(base: dict[str, Any], data: Path, overrides: list[tuple[list[str], Any]],
+               external: list[tuple[str, Path]] = (), columns: tuple[int, int] = (1, -1)) -> dict[str, Any]:
+    """``base`` with the local source at ``data``, one epoch, the external test sets ``external`` (name, CoNLL file)
+    in place of the file's own, then ``overrides``; raises KeyError for a ``--set`` key whose parent is not in the
+    file."""
     params = json.loads(json.dumps(base))
     params["download"].update(source="local", path=str(data.resolve()))
     params["train"]["epochs"] = 1
+    params["external"] = {"local": {name: {"path": str(path.resolve()), "token_column": columns[0],
+                                           "tag_column": columns[1], "types": dict(EXTERNAL_TYPES)}
+                                    for name, path in external}, "hub": {}}
     for keys, value in overrides:
         node = params
         for key in keys[:-1]:
@@ -87,13 +114,14 @@ def write_params(work: Path, params: dict[str, Any]) -> None:
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
-def run_stage(stage: str, system: str, work: Path, log: Path, environment: dict[str, str] | None = None) -> float:
-    """Run ``python -m pipeline.stages.<stage>`` in ``work``, appending its output to ``log``; the wall seconds.
-    ``environment`` adds variables to the stage's environment.
+def run_stage(stage: str, argument: str | None, work: Path, log: Path,
+              environment: dict[str, str] | None = None) -> float:
+    """Run ``python -m pipeline.stages.<stage> [ARGUMENT]`` (a system or a set; none for ``download``) in ``work``,
+    appending its output to ``log``; the wall seconds. ``environment`` adds variables to the stage's environment.
 
     Raises ``SystemExit`` with the stage's last output lines when it fails.
     """
-    command = [sys.executable, "-m", f"pipeline.stages.{stage}"] + ([system] if stage in SYSTEM_STAGES else [])
+    command = [sys.executable, "-m", f"pipeline.stages.{stage}"] + ([argument] if argument else [])
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
            **(environment or {})}
     start = time.perf_counter()
@@ -126,6 +154,19 @@ def print_report(system: str, seconds: dict[str, float], scores: dict[str, Any],
         print(f"{name:<8} {row['precision']:>9.4f} {row['recall']:>9.4f} {row['f1']:>9.4f} {row['number']:>6}")
 
 
+def print_external(system: str, found: dict[str, Any]) -> None:
+    """Each external set's sentences, overall precision, recall and F1 with its 95% interval, and per-type F1."""
+    print(f"System {system} on other test sets ({', '.join(EXTERNAL_TYPES)}; MISC made O)")
+    print(f"{'set':<12} {'sentences':>9} {'precision':>9} {'recall':>9} {'f1':>9}  {'f1 95% CI':<17} per-type F1")
+    for name, entry in found["sets"].items():
+        overall = entry["intervals"]["system"]["overall"]
+        low, high = overall["f1"]["interval"]
+        by_type = entry["intervals"]["system"]["types"]
+        types = " ".join(f"{entity_type} {scores['f1']['score']:.4f}" for entity_type, scores in by_type.items())
+        print(f"{name:<12} {entry['sentences']:>9,} {overall['precision']['score']:>9.4f} "
+              f"{overall['recall']['score']:>9.4f} {overall['f1']['score']:>9.4f}  [{low:.4f}, {high:.4f}]  {types}")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="a MultiNERD-layout folder (train/train_en.jsonl…)")
@@ -140,12 +181,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "on a machine shared with other work 1 is steadier")
     parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
                         metavar="KEY=VALUE", help="override one parameter, e.g. train.epochs=2 (repeatable)")
+    parser.add_argument("--external", type=parse_external, action="append", default=[], metavar="NAME=PATH",
+                        help="a CoNLL test file also scored, as the external test set NAME (repeatable)")
+    parser.add_argument("--external-columns", type=parse_columns, default=(1, -1), metavar="TOKEN,TAG",
+                        help="0-based token and tag columns of the --external files (default: 1,-1, the layout "
+                             "index<TAB>token<TAB>tag of WikiNEuRal's and WikiANN's files)")
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"--data {args.data}: folder not found")
     if args.train_sentences is not None and args.train_sentences < 1:
         parser.error("--train-sentences must be at least 1")
+    for name, path in args.external:
+        if not path.is_file():
+            parser.error(f"--external {name}={path}: file not found")
     return args
 
 
@@ -158,17 +207,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     data = args.data if args.train_sentences is None else cut_train_split(args.data, work / "source",
                                                                             args.train_sentences)
     threads = [(["compute", "threads"], args.threads)] if args.threads is not None else []
-    params = run_params(read_params(args.params), data, threads + args.overrides)
+    params = run_params(read_params(args.params), data, threads + args.overrides, args.external,
+                        args.external_columns)
     write_params(work, params)
     log = work / "stages.log"
     print(f"work folder {work}; stage output in {log}", flush=True)
-    seconds = {stage: run_stage(stage, args.system, work, log) for stage in STAGES}
+    seconds = {stage: run_stage(stage, None if stage == "download" else args.system, work, log) for stage in STAGES}
     metrics = json.loads((work / metrics_file(args.system)).read_text(encoding="utf-8"))
     scores = json.loads((work / scores_file(args.system)).read_text(encoding="utf-8"))
     print_report(args.system, seconds, scores, metrics)
+    found = None
+    if args.external:
+        for name, _ in args.external:
+            seconds[f"external_local {name}"] = run_stage("external_local", name, work, log)
+        seconds["external"] = run_stage("external", args.system, work, log)
+        found = json.loads((work / scores_file(external_name(args.system))).read_text(encoding="utf-8"))
+        print_external(args.system, found)
+        print(f"external stages: {sum(v for k, v in seconds.items() if k.startswith('external')):.0f} s")
     result = {"system": args.system, "data": str(args.data.resolve()), "train_sentences": args.train_sentences,
               "threads": args.threads, "load_average_end": os.getloadavg(), "params": params, "seconds": seconds,
-              "metrics": metrics, "scores": scores}
+              "metrics": metrics, "scores": scores, "external": found}
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -68,7 +68,8 @@ def set_param_arguments(overrides: dict[str, Any], params: dict[str, Any]) -> li
     arguments = []
     for key, value in leaves(overrides):
         marker = "" if check_known(key, known) else "+"
-        text = float_text(value) if isinstance(value, float) else json.dumps(value, separators=(",", ":"))  # strings quoted
+        # Strings quoted, lists without spaces (the shell splits at white space)
+        text = float_text(value) if isinstance(value, float) else json.dumps(value, separators=(",", ":"))
         if any(character.isspace() for character in text):
             raise ParamError(f"{key}: got {value!r}; allowed: a value without white space")
         arguments += ["-S", f"{marker}{key}={text}"]

@@ -184,6 +184,15 @@ def test_bench_real_text_params_and_train_cut(tmp_path):
         (1, 1.0e-4, 64)
     assert base["download"]["source"] == "sample"  # the parameters read from the repository are left as they are
     assert bench.parse_override("train.learning_rate=5e-05") == (["train", "learning_rate"], 5e-05)  # as DVC writes it
+    assert params["external"] == {"local": {}, "hub": {}}  # the file's own sets are not in the work folder
+    conll = tmp_path / "set.conll"
+    with_set = bench.run_params(base, cut, [], [("wiki", conll)], (1, 2))
+    assert with_set["external"]["local"] == {"wiki": {"path": str(conll.resolve()), "token_column": 1, "tag_column": 2,
+                                                      "types": {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}}}
+    assert bench.parse_external("wiki=/x/test.conllu") == ("wiki", Path("/x/test.conllu"))
+    assert bench.parse_columns("0,-1") == (0, -1)
+    with pytest.raises(argparse.ArgumentTypeError):
+        bench.parse_columns("token,tag")
     with pytest.raises(argparse.ArgumentTypeError):
         bench.parse_override("train.epochs")
 
@@ -194,13 +203,19 @@ def test_bench_real_text_runs_the_stages_in_its_work_folder(tmp_path, tiny_encod
     work = tmp_path / "work"
     result = bench.main(["--data", str(BENCHMARKS.parent / "data" / "sample"), "--train-sentences", "24",
                          "--work", str(work), "--threads", "1", "--set", f"model.name={tiny_encoder}",
-                         "--set", "train.checkpoint_steps=0"])
-    assert list(result["seconds"]) == ["download", "prepare", "train", "evaluate"]
+                         "--set", "train.checkpoint_steps=0",
+                         "--external", f"ood={BENCHMARKS.parent / 'data' / 'sample' / 'ood' / 'test_en.conll'}"])
+    assert list(result["seconds"]) == ["download", "prepare", "train", "evaluate", "external_local ood", "external"]
+    ood = result["external"]["sets"]["ood"]
+    assert ood["sentences"] == 60 and ood["types"] == ["PER", "ORG", "LOC"]
+    assert json.loads((work / "reports" / "metrics" / "external_B" / "ood.json").read_text())["f1"] == pytest.approx(
+        ood["intervals"]["system"]["overall"]["f1"]["score"])
     assert json.loads((work / "reports" / "metrics" / "B.json").read_text()) == result["metrics"]
     assert json.loads((work / "reports" / "scores" / "B.json").read_text()) == result["scores"]
     assert (work / "models" / "B" / "config.json").is_file()
     out = capsys.readouterr().out
     assert "overall" in out and "precision" in out and f"{result['metrics']['f1']:.4f}" in out
+    assert "System B on other test sets" in out and "ood" in out
 
 
 @pytest.mark.slow

@@ -65,8 +65,8 @@ def set_params(repo: Path, **dotted: object) -> None:
 
 
 ALL_STAGES = {"download", "audit", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "evaluate@B",
-              "int8@A", "int8@B", "baseline@A", "baseline@B", "languages@A", "languages@B", "plots", "analyze",
-              "report"}
+              "int8@A", "int8@B", "baseline@A", "baseline@B", "languages@A", "languages@B",
+              "external_local@ood-sample", "external@A", "external@B", "plots", "analyze", "report"}
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
 LOGGING_STEPS = 5
 
@@ -113,7 +113,8 @@ def metrics_files(repo: Path) -> dict[str, dict]:
 
 
 HEADLINE_FILES = {f"reports/metrics/{name}.json" for name in ("A", "B", "baseline_A", "baseline_B", "int8_A",
-                                                                "int8_B", "comparisons/A_on_B_types")}
+                                                                "int8_B", "comparisons/A_on_B_types",
+                                                                "external_A/ood-sample", "external_B/ood-sample")}
 
 
 def test_the_dvc_metrics_are_the_headline_scores_in_one_layout(repo: Path):
@@ -233,7 +234,8 @@ def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert {"prepare@B", "train@B", "evaluate@B"} <= ran  # prepare@B records B's overrides for train@B
     # Nothing of System A, nothing upstream of prepare and no stage that reads only B's test data and labels
     # (baseline@B) runs again. (languages@B runs when B's model changed; with the tiny model it may not.)
-    assert ran <= {"prepare@B", "train@B", "evaluate@B", "int8@B", "languages@B", "plots", "analyze", "report"}
+    assert ran <= {"prepare@B", "train@B", "evaluate@B", "int8@B", "languages@B", "external@B", "plots", "analyze",
+                   "report"}
     assert json.loads((repo / "data" / "prepared" / "B" / "train_overrides.json").read_text()) == {
         "learning_rate": 1.0e-3}
 
@@ -241,9 +243,10 @@ def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
 def test_an_evaluation_parameter_retrains_nothing(repo: Path):
     set_params(repo, evaluate__batch_size=4)
     assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "int8@A", "int8@B", "baseline@A", "baseline@B",
-                                    "languages@A", "languages@B"}
+                                    "languages@A", "languages@B", "external@A", "external@B"}
     set_params(repo, evaluate__batch_size=16, evaluate__runtime="onnx")  # scored by the graph: still no training
-    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "languages@A", "languages@B"}
+    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "languages@A", "languages@B", "external@A",
+                                    "external@B"}
 
 
 def test_evaluation_languages_rerun_only_the_language_stages(repo: Path):
@@ -287,8 +290,8 @@ def test_an_oversampled_system_is_compared_with_the_plain_one_in_the_same_run(re
                                    "train": {"oversample_threshold": 0.2}, "compare": ["A"]}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     ran = stages_run(run(["dvc", "repro"], repo))
-    assert ran == {f"{stage}@A-tail" for stage in ("prepare", "train", "evaluate", "int8", "baseline", "languages")} | {
-        "plots", "analyze", "report"}
+    assert ran == {f"{stage}@A-tail" for stage in ("prepare", "train", "evaluate", "int8", "baseline", "languages",
+                                                   "external")} | {"plots", "analyze", "report"}
     tail = json.loads((repo / "reports" / "scores" / "tail.json").read_text())
     assert tail["A"]["oversampling"] == {"threshold": 0.0, "cap": 1}
     assert tail["A-tail"]["oversampling"]["threshold"] == 0.2
@@ -301,6 +304,33 @@ def test_an_oversampled_system_is_compared_with_the_plain_one_in_the_same_run(re
     report = (repo / "reports" / "README.md").read_text()
     assert "## System A vs System A-tail on A-tail's types" in report
     assert "### System A-tail (oversampling threshold 0.2, cap 4)" in report
+
+
+def test_external_sets_rerun_only_the_external_stages_and_a_bad_one_stops_in_one_line(repo: Path):
+    scores_before = (repo / "reports" / "scores" / "external_A.json").read_text()
+    assert json.loads(scores_before)["sets"]["ood-sample"]["types"] == ["PER", "ORG", "LOC"]
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["external"]["local"]["ood-sample"]["types"] = {"PER": "PER"}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert changed_stages(repo) == {"external_local@ood-sample", "external@A", "external@B"}
+    assert stages_run(run(["dvc", "repro"], repo)) <= {"external_local@ood-sample", "external@A", "external@B",
+                                                       "report"}
+    scores = json.loads((repo / "reports" / "scores" / "external_A.json").read_text())["sets"]["ood-sample"]
+    assert scores["types"] == ["PER"] and set(scores["intervals"]["system"]["types"]) == {"PER"}
+    assert "| `ood-sample` | PER | 60 | System A |" in (repo / "reports" / "README.md").read_text()
+
+    (repo.parent / "bad.conll").write_text("Anna B-PER\nsang O\n\nOslo LOC\n")
+    params["external"]["local"]["bad"] = {"path": "../bad.conll", "token_column": 0, "tag_column": 1,
+                                          "types": {"PER": "PER"}}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "DVC_NO_ANALYTICS": "1",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    failed = subprocess.run(["dvc", "repro"], cwd=repo, env=env, capture_output=True, text=True)
+    errors = [line for line in (failed.stdout + failed.stderr).splitlines() if line.startswith("error:")]
+    assert failed.returncode != 0 and errors == ["error: ../bad.conll: line 4: tag 'LOC' in column 1 is not a BIO "
+                                                 "tag (O, B-<type> or I-<type>); check tag_column of the set in "
+                                                 "params.yaml"]
+    assert not (repo / "data" / "external" / "bad.parquet").exists()
 
 
 def test_moving_the_data_with_identical_content_reruns_only_download(repo: Path):
@@ -430,15 +460,19 @@ def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working
     params["systems"]["C"] = {"types": ["PER", "LOC"]}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     ran = stages_run(run(["dvc", "repro"], repo))
-    assert ran == {f"{stage}@C" for stage in ("prepare", "train", "evaluate", "int8", "baseline", "languages")} | {
-        "plots", "analyze", "report"}
+    assert ran == {f"{stage}@C" for stage in ("prepare", "train", "evaluate", "int8", "baseline", "languages",
+                                              "external")} | {"plots", "analyze", "report"}
     info = json.loads((repo / "data" / "prepared" / "C" / "labels.json").read_text())
     assert info["labels"] == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     c_scores = json.loads((repo / "reports" / "scores" / "C.json").read_text())
     assert {key[5:] for key, value in c_scores.items() if isinstance(value, dict)} <= {"PER", "LOC"}
     c_metrics = json.loads((repo / "reports" / "metrics" / "C.json").read_text())
     assert set(metrics_files(repo)) == HEADLINE_FILES | {"reports/metrics/C.json", "reports/metrics/baseline_C.json",
-                                                         "reports/metrics/int8_C.json"}
+                                                         "reports/metrics/int8_C.json",
+                                                         "reports/metrics/external_C/ood-sample.json"}
+    external_c = json.loads((repo / "reports" / "scores" / "external_C.json").read_text())["sets"]["ood-sample"]
+    assert external_c["types"] == ["PER", "LOC"] and set(external_c["intervals"]["system"]["types"]) == {"PER", "LOC"}
+    assert {key[5:] for key, value in external_c["system"].items() if isinstance(value, dict)} <= {"PER", "LOC"}
     assert (repo / "reports" / "training" / "C" / "metrics.json").is_file()
     per_type = (repo / "reports" / "plots" / "per_type_f1" / "C.csv").read_text().splitlines()
     assert per_type[0] == "type,f1" and {line.split(",")[0] for line in per_type[1:]} <= {"PER", "LOC"}
@@ -448,6 +482,7 @@ def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working
     assert "## System C: test set (PER, LOC)" in report
     assert "| Hyperparameter | System A | System B | System C |" in report
     assert f"{100 * c_metrics['f1']:.2f}%" in report and "### System C" in report
+    assert "| `ood-sample` | PER, LOC | 60 | System C |" in report
     shown = json.loads(run(["dvc", "plots", "show", "--json"], repo).strip().splitlines()[-1])
     assert "reports/plots/training_loss/C.csv" in shown["data"]
     tagged = run([sys.executable, "-m", "pipeline.predict", "--model", "C", "Anna lives in Oslo ."], repo)

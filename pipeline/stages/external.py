@@ -65,7 +65,8 @@ def main() -> None:
     kept = load_info(system)["types"]
     result: dict[str, Any] = {"resamples": resampling.bootstrap_resamples, "seed": resampling.bootstrap_seed,
                               "runtime": runtime, "sets": {}, "skipped": {}}
-    shared = {name: [t for t in ENTITY_TYPES if t in kept and t in entry.types.values()] for name, entry in sets.items()}
+    shared = {name: [t for t in ENTITY_TYPES if t in kept and t in entry.types.values()]
+              for name, entry in sets.items()}
     for name, types in shared.items():
         if not types:
             result["skipped"][name] = (f"no entity type in common: {system} keeps {', '.join(kept)}, the set maps onto "

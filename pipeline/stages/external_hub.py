@@ -46,7 +46,8 @@ def main() -> None:
     names = names or declared
     check_tag_names(names, where)
     tags, tokens = table["ner_tags"].combine_chunks(), table["tokens"].combine_chunks()
-    lengths = [pc.fill_null(pc.list_value_length(column), -1).to_numpy(zero_copy_only=False) for column in (tokens, tags)]
+    lengths = [pc.fill_null(pc.list_value_length(column), -1).to_numpy(zero_copy_only=False)
+               for column in (tokens, tags)]
     broken = (lengths[0] != lengths[1]) | (lengths[1] < 0)
     if broken.any():
         row = int(np.flatnonzero(broken)[0])
