@@ -115,3 +115,35 @@ def test_generator_reproduces_the_shipped_files(tmp_path):
     assert jsonl_files(tmp_path) == EXPECTED_FILES
     for name in EXPECTED_FILES:
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+    ood = Path("ood") / "test_en.conll"
+    assert (tmp_path / ood).read_bytes() == (SAMPLE / ood).read_bytes()
+
+
+def entity_names(tokens: list[str], tags: list[str]) -> set[str]:
+    """The words of every entity of one BIO tag sequence (valid BIO, as the checks above hold)."""
+    names = set()
+    for position, tag in enumerate(tags):
+        if tag.startswith("B-"):
+            end = position + 1
+            while end < len(tags) and tags[end] == f"I-{tag[2:]}":
+                end += 1
+            names.add(" ".join(tokens[position:end]))
+    return names
+
+
+def test_the_out_of_domain_set_uses_other_names_than_the_sample():
+    """The synthetic out-of-domain set (``ood/test_en.conll``) is read as the ``external`` stage reads it, holds
+    PER, ORG, LOC and MISC, and shares no entity name with the English sample: it tests transfer, not recall."""
+    from pipeline.data.conll import read_conll
+
+    columns = read_conll(SAMPLE / "ood" / "test_en.conll", 1, -1)
+    assert len(columns.offsets) - 1 == 60
+    tags = columns.tags.to_pylist()
+    assert {tag[2:] for tag in tags if tag != "O"} == {"PER", "ORG", "LOC", "MISC"}
+    names = entity_names(columns.tokens.to_pylist(), tags)
+    sample_names = set()
+    for split in ("train", "val", "test"):
+        for line in (SAMPLE / split / f"{split}_en.jsonl").read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            sample_names |= entity_names(row["tokens"], [MULTINERD_LABELS[tag] for tag in row["ner_tags"]])
+    assert len(names) > 30 and not names & sample_names, sorted(names & sample_names)
