@@ -11,7 +11,7 @@ and overall (``reports/metrics/<system>.json``). With ``--external NAME=PATH`` (
 ``external`` block declares each CoNLL file as a local external test set (columns ``--external-columns``, PER, ORG
 and LOC kept, every other type ``O``; the parameter file's own sets are left out), and the script also runs
 ``external_local`` for each and ``external`` for the system, then prints each set's scores with their 95% bootstrap
-intervals (``reports/scores/external_<system>.json``). The repository's own ``data/``, ``models/``, ``reports/`` and
+intervals (``reports/external/<system>.json``). The repository's own ``data/``, ``models/``, ``reports/`` and
 ``dvc.lock`` are never touched.
 
 Usage, from the repository root (System B, 1 epoch on WikiNEuRal's English sentences: see
@@ -39,7 +39,7 @@ import yaml
 from ruamel.yaml import YAML
 
 from pipeline.core.params import read_params
-from pipeline.core.paths import external_name, metrics_file, scores_file
+from pipeline.core.paths import external_scores_file, metrics_file, scores_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("download", "prepare", "train", "evaluate")
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for name, _ in args.external:
             seconds[f"external_local {name}"] = run_stage("external_local", name, work, log)
         seconds["external"] = run_stage("external", args.system, work, log)
-        found = json.loads((work / scores_file(external_name(args.system))).read_text(encoding="utf-8"))
+        found = json.loads((work / external_scores_file(args.system)).read_text(encoding="utf-8"))
         print_external(args.system, found)
         print(f"external stages: {sum(v for k, v in seconds.items() if k.startswith('external')):.0f} s")
     result = {"system": args.system, "data": str(args.data.resolve()), "train_sentences": args.train_sentences,

@@ -111,7 +111,7 @@ def test_the_system_and_the_baseline_are_scored_on_the_shared_types(scored):
     # Gold: Anna (PER), Oslo (LOC, IOB1's I-LOC repaired), Council (ORG); Nordic is MISC, made O. System B tags
     # each of the 8 words PER: 1 true positive of 8 predictions, 3 gold entities. The baseline's FOOD is no shared
     # type: nothing predicted.
-    result = json.loads((scored / "reports" / "scores" / "external_B.json").read_text())
+    result = json.loads((scored / "reports" / "external" / "B.json").read_text())
     entry = result["sets"]["hand"]
     assert entry["types"] == ["PER", "ORG", "LOC"] and entry["sentences"] == 2 and entry["published"] == "conll2003"
     assert entry["system"]["test_overall_precision"] == pytest.approx(1 / 8)
@@ -133,14 +133,14 @@ def test_the_system_and_the_baseline_are_scored_on_the_shared_types(scored):
 
 
 def test_a_set_without_a_shared_type_is_skipped_with_the_reason(scored):
-    result = json.loads((scored / "reports" / "scores" / "external_B.json").read_text())
+    result = json.loads((scored / "reports" / "external" / "B.json").read_text())
     assert set(result["sets"]) == {"hand"}
     assert result["skipped"] == {"food": "no entity type in common: B keeps PER, ORG, LOC, ANIM, DIS, the set maps "
                                          "onto FOOD"}
 
 
 def test_the_report_table_gives_intervals_baseline_and_the_published_figure(scored):
-    scores = {"external_B": json.loads((scored / "reports" / "scores" / "external_B.json").read_text())}
+    scores = {"external_B": json.loads((scored / "reports" / "external" / "B.json").read_text())}
     text = "\n".join(report.external_section(["B"], scores))
     row = next(line for line in text.splitlines() if line.startswith("| `hand`"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]

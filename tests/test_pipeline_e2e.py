@@ -307,7 +307,7 @@ def test_an_oversampled_system_is_compared_with_the_plain_one_in_the_same_run(re
 
 
 def test_external_sets_rerun_only_the_external_stages_and_a_bad_one_stops_in_one_line(repo: Path):
-    scores_before = (repo / "reports" / "scores" / "external_A.json").read_text()
+    scores_before = (repo / "reports" / "external" / "A.json").read_text()
     assert json.loads(scores_before)["sets"]["ood-sample"]["types"] == ["PER", "ORG", "LOC"]
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["external"]["local"]["ood-sample"]["types"] = {"PER": "PER"}
@@ -315,7 +315,7 @@ def test_external_sets_rerun_only_the_external_stages_and_a_bad_one_stops_in_one
     assert changed_stages(repo) == {"external_local@ood-sample", "external@A", "external@B"}
     assert stages_run(run(["dvc", "repro"], repo)) <= {"external_local@ood-sample", "external@A", "external@B",
                                                        "report"}
-    scores = json.loads((repo / "reports" / "scores" / "external_A.json").read_text())["sets"]["ood-sample"]
+    scores = json.loads((repo / "reports" / "external" / "A.json").read_text())["sets"]["ood-sample"]
     assert scores["types"] == ["PER"] and set(scores["intervals"]["system"]["types"]) == {"PER"}
     assert "| `ood-sample` | PER | 60 | System A |" in (repo / "reports" / "README.md").read_text()
 
@@ -366,7 +366,7 @@ def test_without_the_local_copy_every_stage_after_download_runs(repo: Path):
     assert not changed_stages(repo) - {"download"}  # same seed, same outputs: all up to date
     output = run(["dvc", "exp", "run", "--allow-missing", "-S", "evaluate.batch_size=4"], repo)
     assert stages_run(output) == {"evaluate@A", "evaluate@B", "int8@A", "int8@B", "baseline@A", "baseline@B",
-                                  "languages@A", "languages@B"}
+                                  "languages@A", "languages@B", "external@A", "external@B"}
 
 
 def test_a_vs_b_baseline_and_report(repo: Path):
@@ -470,7 +470,7 @@ def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working
     assert set(metrics_files(repo)) == HEADLINE_FILES | {"reports/metrics/C.json", "reports/metrics/baseline_C.json",
                                                          "reports/metrics/int8_C.json",
                                                          "reports/metrics/external_C/ood-sample.json"}
-    external_c = json.loads((repo / "reports" / "scores" / "external_C.json").read_text())["sets"]["ood-sample"]
+    external_c = json.loads((repo / "reports" / "external" / "C.json").read_text())["sets"]["ood-sample"]
     assert external_c["types"] == ["PER", "LOC"] and set(external_c["intervals"]["system"]["types"]) == {"PER", "LOC"}
     assert {key[5:] for key, value in external_c["system"].items() if isinstance(value, dict)} <= {"PER", "LOC"}
     assert (repo / "reports" / "training" / "C" / "metrics.json").is_file()

@@ -100,6 +100,13 @@ def scores_file(name: str) -> Path:
 
 
 def external_name(system: str) -> str:
-    """``external_<system>``: the ``external`` stage's scores file of ``system`` (:func:`scores_file`) and its folder
-    of DVC metrics, ``reports/metrics/external_<system>/`` (``<set>.json``, ``baseline_<set>.json``)."""
+    """``external_<system>``: the ``external`` stage's folder of DVC metrics of ``system``,
+    ``reports/metrics/external_<system>/`` (``<set>.json``, ``baseline_<set>.json``)."""
     return f"external_{system}"
+
+
+def external_scores_file(system: str) -> Path:
+    """``reports/external/<system>.json``: the ``external`` stage's per-set detail of ``system`` (outside
+    :data:`SCORES_DIR`, so that a change of the external sets reruns no stage that reads that folder but the
+    report)."""
+    return REPORTS_DIR / "external" / f"{system}.json"

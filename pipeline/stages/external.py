@@ -9,7 +9,7 @@ starting checkpoint the same way when it is a SpanMarker model, as ``baseline`` 
 
 - ``reports/metrics/external_<system>/<set>.json`` and ``baseline_<set>.json``: micro precision, recall and F1, the
   layout of every DVC metrics file, so ``dvc metrics show`` gives one row per set, system and baseline;
-- ``reports/scores/external_<system>.json``: per set, the types scored, the sentences, the per-type scores of the
+- ``reports/external/<system>.json``: per set, the types scored, the sentences, the per-type scores of the
   system and the baseline (``test_`` keys, as ``evaluate`` writes them), the 95% paired-bootstrap intervals of both
   and of their F1 difference (:mod:`pipeline.evaluation.bootstrap`, ``evaluate.bootstrap_*``), the set the MultiNERD
   paper reports it as (``published``, for the report), and the skipped sets with the reason.
@@ -28,7 +28,7 @@ from datasets import Dataset
 from pipeline.core.atomic import atomic_path, write_json
 from pipeline.core.params import (BootstrapParams, CheckpointParams, ComputeParams, EvaluateParams, EvaluationRuntime,
                                   PrecisionParams, external_sets, read_params)
-from pipeline.core.paths import EXTERNAL_DIR, METRICS_DIR, MODELS_DIR, external_name, scores_file
+from pipeline.core.paths import EXTERNAL_DIR, METRICS_DIR, MODELS_DIR, external_name, external_scores_file
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.data.labels import ENTITY_TYPES, MULTINERD_LABELS
 from pipeline.data.splits import load_info
@@ -107,7 +107,7 @@ def main() -> None:
         folder.mkdir()
         for name, values in metrics.items():
             write_json(folder / f"{name}.json", values)
-    write_json(scores_file(external_name(system)), result)
+    write_json(external_scores_file(system), result)
 
 
 if __name__ == "__main__":

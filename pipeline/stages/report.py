@@ -17,7 +17,7 @@ from pipeline.reporting.markdown import data_source, marked_sentence, percent, s
 from pipeline.evaluation.metrics import overall, per_type
 from pipeline.core.params import PUBLISHED_F1, ModelParams, TrainParams, read_params, system_names
 from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
-                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, external_name, int8_difference,
+                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, external_name, external_scores_file, int8_difference,
                                  int8_name, scores_file)
 from pipeline.core.stage import no_arguments, run_stage
 
@@ -395,8 +395,9 @@ def main() -> None:
     params = read_params()
     systems = system_names(params)
     names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems),
-             *(int8_name(system) for system in systems), *(external_name(system) for system in systems)]
+             *(int8_name(system) for system in systems)]
     scores = {name: read_json(scores_file(name)) for name in names} | {
+        external_name(system): read_json(external_scores_file(system)) for system in systems} | {
         "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE),
         "intervals": read_json(INTERVALS_FILE), "seen_unseen": read_json(SEEN_UNSEEN_FILE),
         "audit": read_json(AUDIT_FILE)}
