@@ -7,7 +7,7 @@ libraries' instruction-set switches). It prints, per setting, the stage's wall s
 SHA-256 of the model folder (every file's name and bytes) and whether that equals the first pinned run's. Settings
 whose digest equals the pinned one reproduce its bytes; the unpinned ones show what pinning prevents.
 
-Usage, from the repository root, on an otherwise idle machine (see ``benchmarks/README.md`` for the measured table)::
+Usage, from the repository root, on an otherwise idle machine (see ``docs/benchmarks.md`` for the measured table)::
 
     python -m benchmarks.bench_determinism [--system B] [--train-sentences 120] [--work /tmp/determinism] \
         [--json-out /tmp/determinism.json]

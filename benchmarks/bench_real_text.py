@@ -15,7 +15,7 @@ intervals (``reports/external/<system>.json``). The repository's own ``data/``, 
 ``dvc.lock`` are never touched.
 
 Usage, from the repository root (System B, 1 epoch on WikiNEuRal's English sentences: see
-``benchmarks/README.md`` for the measured figures)::
+``docs/benchmarks.md`` for the measured figures)::
 
     python -m benchmarks.bench_real_text --data /path/to/wikineural --train-sentences 1500 --threads 1 \
         [--external wikiann=/path/to/wikiann/en/test.conllu] [--work /tmp/real-text] [--system B] \

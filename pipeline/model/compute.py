@@ -16,7 +16,7 @@ chooses for itself unless told otherwise (measured with ``benchmarks/bench_deter
 torch's deterministic algorithms (warnings only, for the GPU ops that have none) and keeps the tokenizers' Rust
 thread pool off (it would compete with torch's threads; their output does not depend on it). With the same threads
 and cap, the same training writes the same bytes on every x86-64 CPU with AVX2 (Intel since 2013, AMD since 2015);
-ARM CPUs, x86 CPUs without AVX2 and GPUs compute other sums (the README's *Reproducibility* section).
+ARM CPUs, x86 CPUs without AVX2 and GPUs compute other sums (``docs/reproducibility.md``).
 """
 
 from __future__ import annotations

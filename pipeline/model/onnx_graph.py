@@ -142,7 +142,7 @@ def export_graph(model: VectorisedSpanMarkerModel, example: dict[str, torch.Tens
 
 QUANTIZED_OPERATORS = ("MatMul",)
 """Operators whose weights the int8 graph holds in int8, one scale per output channel. Measured on a model trained on
-WikiNEuRal (``benchmarks/README.md``, ``bench_onnx``): ONNX Runtime's default (one scale per tensor, the embedding
+WikiNEuRal (``docs/benchmarks.md``, ``bench_onnx``): ONNX Runtime's default (one scale per tensor, the embedding
 tables' ``Gather`` quantised too) lost 10 F1 points against the float graph; per-channel scales on the matrix products
 alone lost a fraction of a point and ran faster."""
 

@@ -23,7 +23,7 @@ Reads each system's test predictions and prepared training data and writes
 - figures: ``reports/figures/confusion/<system>.png`` and ``reports/figures/long_tail_f1.png``.
 
 Oversampling against no oversampling is a comparison like any other: declare a second system with the same
-types, ``train: {oversample_threshold: ...}`` and ``compare: [<the plain one>]`` (README, "Systems").
+types, ``train: {oversample_threshold: ...}`` and ``compare: [<the plain one>]`` (``docs/parameters.md``, *Systems*).
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
         group_by_length=hp.group_by_length,
         warmup_ratio=hp.warmup_ratio,
         lr_scheduler_type=hp.lr_scheduler_type,
-        optim="adamw_torch_fused",  # AdamW in one fused kernel; see benchmarks/README.md
+        optim="adamw_torch_fused",  # AdamW in one fused kernel; see docs/benchmarks.md
         adam_beta1=hp.adam_beta1,
         adam_beta2=hp.adam_beta2,
         adam_epsilon=hp.adam_epsilon,
