@@ -285,7 +285,8 @@ def main(argv: list[str] | None = None) -> None:
     model = load_model(path, place=args.runtime == "torch")
     logits = None if args.runtime == "torch" else load_session(model, path, args.runtime, threads=0)
     count = write_records(predict_records(model, sentences, args.batch_size, logits), args.output)
-    logger.info("tagged %d sentences%s", count, f"; wrote {args.output}" if args.output else "")
+    logger.info("tagged %d sentence%s%s", count, "" if count == 1 else "s",
+                f"; wrote {args.output}" if args.output else "")
 
 
 if __name__ == "__main__":
