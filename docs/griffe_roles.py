@@ -3,8 +3,9 @@
 The docstrings name code the Sphinx way (``:func:`load_hub_split```, ``:class:`pipeline.core.exceptions.DataError```).
 Before mkdocstrings renders a docstring, each role becomes an autorefs link (``[`load_hub_split`][pipeline...]``)
 when its target is a ``pipeline`` object, a name the docstring's module imports or one it documents, and plain code
-otherwise (a library's name, a private helper, a constant without a docstring). A role whose ``pipeline.`` target no longer exists becomes a link that
-autorefs cannot resolve, which ``mkdocs build --strict`` reports: a stale reference fails the build.
+otherwise (a library's name, a private helper, a constant without a docstring). A role whose ``pipeline.`` target no
+longer exists becomes a link that autorefs cannot resolve, which ``mkdocs build --strict`` reports: a stale reference
+fails the build.
 """
 
 from __future__ import annotations

@@ -27,14 +27,13 @@ def on_files(files, config):
 
 
 def dvc_dag() -> str:
-    """The pipeline's DAG as ``dvc dag --mermaid`` prints it (a fenced ``mermaid`` block)."""
+    """The pipeline's DAG as ``dvc dag --mermaid`` prints it, in a fenced ``mermaid`` block."""
     try:
         done = subprocess.run(["dvc", "dag", "--mermaid"], cwd=ROOT, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError) as error:
         detail = getattr(error, "stderr", "") or str(error)
         raise PluginError(f"dvc dag --mermaid failed: {detail.strip()}") from error
-    graph = done.stdout.strip()
-    return graph if graph.startswith("```") else f"```mermaid\n{graph}\n```"
+    return f"```mermaid\n{done.stdout.strip()}\n```"
 
 
 def on_page_markdown(markdown, page, config, files):

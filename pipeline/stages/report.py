@@ -17,8 +17,8 @@ from pipeline.reporting.markdown import data_source, marked_sentence, percent, s
 from pipeline.evaluation.metrics import overall, per_type
 from pipeline.core.params import PUBLISHED_F1, ModelParams, TrainParams, read_params, system_names
 from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
-                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, external_name, external_scores_file, int8_difference,
-                                 int8_name, scores_file)
+                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, external_name, external_scores_file,
+                                 int8_difference, int8_name, scores_file)
 from pipeline.core.stage import no_arguments, run_stage
 
 logger = logging.getLogger(__name__)
