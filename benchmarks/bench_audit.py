@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from benchmarks.quiet import quiet_libraries
 from pipeline.data.audit import audit_splits, deduplicate, totals
-from pipeline.data.sources import load_local
+from pipeline.sources.readers import load_local
 
 
 def measure(data: Path) -> dict[str, float]:

@@ -69,7 +69,7 @@ from pipeline.model.collator import PaddedCollator
 from pipeline.model.device import autocast, choose_placement, place_model
 from pipeline.model.inference import model_words, predict_entities
 from pipeline.data.labels import MULTINERD_LABELS
-from pipeline.evaluation.metrics import use_offline_seqeval
+from pipeline.tagging.metrics import use_offline_seqeval
 from pipeline.model.modeling import build_model, resolve_model_path
 from pipeline.overrides import apply_overrides
 from pipeline.core.params import EvaluateParams, ModelParams, TrainParams, read_params, system_names

@@ -55,12 +55,12 @@ from benchmarks.bench_equal_work import peak_memory
 from benchmarks.bench_real_text import main as build_work_folder
 from benchmarks.bench_real_text import parse_override
 from benchmarks.quiet import quiet_libraries
-from pipeline.evaluation.metrics import entity_scores, use_offline_seqeval
-from pipeline.evaluation.scoring import gold_tags, tags_from_entities
+from pipeline.tagging.metrics import entity_scores, use_offline_seqeval
+from pipeline.tagging.tags import gold_tags, tags_from_entities
 from pipeline.model.compute import pin_compute
 from pipeline.model.inference import model_words, predict_entities
 from pipeline.model.model_folder import load_model
-from pipeline.model.onnx_graph import load_session
+from pipeline.graphs.onnx_graph import load_session
 from pipeline.core.params import ComputeParams
 
 REAL_LENGTHS = {"model.model_max_length": 256, "model.marker_max_length": 128, "model.entity_max_length": 8}

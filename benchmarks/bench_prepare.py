@@ -6,7 +6,7 @@ On one MultiNERD-format folder (the real data, or ``python -m benchmarks.make_st
     ``Dataset.filter(lambda x: x["lang"] == "en")`` with a Python predicate and ``Dataset.map`` that sets every
     System B-dropped tag id to 0 in Python, one example at a time (ids kept: the tags of the system's types,
     for System B {0,1,2,3,4,5,6,7,8,13,14}). By default the Dataset is built from the very Arrow table that
-    ``pipeline.data.sources.load_local`` returns (``--original-source table``: same input, and the reading is not
+    ``pipeline.sources.readers.load_local`` returns (``--original-source table``: same input, and the reading is not
     counted twice); ``--original-source json`` reads the JSONL files with ``datasets.load_dataset("json")`` into
     a throw-away cache under /tmp instead, as the notebook's loader would, and times that reading too.
 (b) the project's ``pipeline.stages.prepare.prepare_split`` on the same table (Arrow filter + NumPy lookup), timed
@@ -50,7 +50,7 @@ from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
 from pipeline.core.params import SystemTypes, read_params
 from pipeline.core.paths import SPLITS
 from pipeline.stages.prepare import prepare_split
-from pipeline.data.sources import load_local, load_local_split, split_files
+from pipeline.sources.readers import load_local, load_local_split, split_files
 from pipeline.data.validation import list_offsets
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

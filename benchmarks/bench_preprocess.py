@@ -33,7 +33,7 @@ from pipeline.model.modeling import build_model
 from pipeline.overrides import apply_overrides
 from pipeline.core.params import ModelParams, PrepareParams, SystemTypes, read_params, system_names
 from pipeline.stages.prepare import prepare_split
-from pipeline.data.sources import load_local_split
+from pipeline.sources.readers import load_local_split
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

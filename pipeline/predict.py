@@ -8,8 +8,8 @@ Usage, from the repository root:
     cat sentences.txt | python -m pipeline.predict --file -
 
 --model SYSTEM, a system of params.yaml (default: its first system), loads models/SYSTEM; any other value is
-a model folder. --runtime onnx (or onnx-int8) runs the folder's ONNX graph, onnx/model.onnx (model_int8.onnx),
-with ONNX Runtime on the CPU: the same entities as PyTorch (int8: close to them, and faster on a CPU); the graph
+a model folder. --runtime onnx (or onnx-int8) runs the model's ONNX graph, model.onnx (model_int8.onnx) of the
+export stage's graphs/SYSTEM/ for a system, of FOLDER/onnx/ for a model folder, with ONNX Runtime on the CPU: the same entities as PyTorch (int8: close to them, and faster on a CPU); the graph
 must have been exported from the folder's weights.
 The input is exactly one of:
 
@@ -53,11 +53,11 @@ from pipeline.core.atomic import atomic_path
 from pipeline.model.device import choose_placement, place_model
 from pipeline.core.exceptions import DataError, ParamError
 from pipeline.model.inference import Logits, predict_entities
-from pipeline.model.onnx_graph import load_session
+from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, load_session
 from pipeline.model import model_folder
 from pipeline.model.modeling import is_span_marker_checkpoint
 from pipeline.core.params import RUNTIMES, read_params, system_names
-from pipeline.core.paths import MODELS_DIR, PARAMS_FILE
+from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PARAMS_FILE
 from pipeline.core.stage import run_stage
 from pipeline.data.words import split_words
 
@@ -113,8 +113,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
                         help="sentences per prediction batch (default: %(default)s)")
     parser.add_argument("--runtime", choices=RUNTIMES, default="torch",
-                        help="what computes the span logits: PyTorch (on the GPU if there is one), or the model "
-                             "folder's ONNX graph, float32 or int8, on the CPU (default: %(default)s)")
+                        help="what computes the span logits: PyTorch (on the GPU if there is one), or the model's "
+                             "ONNX graph, float32 or int8, on the CPU (default: %(default)s)")
     args = parser.parse_args(argv)
     given = [kind for kind, present in (("TEXT", bool(args.texts)), ("--file", args.file is not None),
                                         ("--jsonl", args.jsonl is not None)) if present]
@@ -204,16 +204,19 @@ def read_sentences(args: argparse.Namespace) -> list[Sentence]:
     return sentences
 
 
-def model_path(name: str | None) -> Path:
-    """``models/<name>`` for a system of ``params.yaml`` (in the working directory), else ``name`` as a path;
-    without a name, the first system's model. Raises :class:`ParamError` for no name and no systems."""
+def model_path(name: str | None) -> tuple[Path, Path]:
+    """The model folder and the graph folder of ``name``: ``models/<name>`` and ``graphs/<name>`` for a system of
+    ``params.yaml`` (in the working directory), else ``name`` as a path and its ``onnx/`` sub-folder; without a
+    name, the first system's. Raises :class:`ParamError` for no name and no systems."""
     systems = system_names(read_params()) if PARAMS_FILE.is_file() else []
     if name is None:
         if not systems:
             raise ParamError(f"--model: no {PARAMS_FILE} here to name a system; give a model folder "
                              f"(see {PROG} --help)")
         name = systems[0]
-    return MODELS_DIR / name if name in systems else Path(name)
+    if name in systems:
+        return MODELS_DIR / name, GRAPHS_DIR / name
+    return Path(name), Path(name) / MODEL_GRAPH_FOLDER
 
 
 def first_line(error: BaseException) -> str:
@@ -281,9 +284,9 @@ def write_records(records: Iterable[dict[str, Any]], output: str | None) -> int:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     sentences = read_sentences(args)
-    path = model_path(args.model)
+    path, graphs = model_path(args.model)
     model = load_model(path, place=args.runtime == "torch")
-    logits = None if args.runtime == "torch" else load_session(model, path, args.runtime, threads=0)
+    logits = None if args.runtime == "torch" else load_session(model, graphs, args.runtime, threads=0)
     count = write_records(predict_records(model, sentences, args.batch_size, logits), args.output)
     logger.info("tagged %d sentence%s%s", count, "" if count == 1 else "s",
                 f"; wrote {args.output}" if args.output else "")

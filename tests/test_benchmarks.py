@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.data.sources import load_local, load_local_split
+from pipeline.sources.readers import load_local, load_local_split
 from pipeline.data.validation import list_offsets, repair_bio
 
 pytestmark = pytest.mark.slow

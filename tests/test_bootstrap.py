@@ -15,7 +15,7 @@ from pipeline.evaluation.bootstrap import (
     sentence_counts,
 )
 from pipeline.core.exceptions import DataError
-from pipeline.evaluation.metrics import entity_scores
+from pipeline.tagging.metrics import entity_scores
 from pipeline.stages.analyze import intervals
 
 TYPES = ["PER", "LOC", "ORG"]

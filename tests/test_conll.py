@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from pipeline.core.exceptions import DataError
-from pipeline.data.conll import conll_files, read_conll
+from pipeline.sources.conll import conll_files, read_conll
 from pipeline.data.labels import MULTINERD_LABELS
-from pipeline.data.tag_map import map_tags, multinerd_table
+from pipeline.sources.tag_map import map_tags, multinerd_table
 from tests.conftest import REPO_ROOT, start_stage
 
 EXTERNAL = REPO_ROOT.parent / "shared" / "data" / "external"

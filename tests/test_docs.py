@@ -211,9 +211,9 @@ def test_sphinx_roles_become_cross_references_or_code():
     finally:
         sys.path.remove(str(DOCS))
     module = Module("conll", parent=Module("data", parent=Module("pipeline")))
-    text = "Read by :func:`pipeline.data.conll.read_conll`, raises :class:`~pipeline.core.exceptions.DataError`; " \
+    text = "Read by :func:`pipeline.sources.conll.read_conll`, raises :class:`~pipeline.core.exceptions.DataError`; " \
            "see :mod:`pyarrow.compute`."
-    assert rewrite(module, text) == ("Read by [`pipeline.data.conll.read_conll`][pipeline.data.conll.read_conll], "
+    assert rewrite(module, text) == ("Read by [`pipeline.sources.conll.read_conll`][pipeline.sources.conll.read_conll], "
                                      "raises [`DataError`][pipeline.core.exceptions.DataError]; see "
                                      "`pyarrow.compute`.")
 
@@ -229,7 +229,7 @@ def test_the_site_builds_strictly_with_the_dag_figures_and_api_reference(tmp_pat
     assert (site / "reports" / "figures" / "training_curves.png").read_bytes() == \
         (ROOT / "reports" / "figures" / "training_curves.png").read_bytes()
     reference = (site / "reference" / "data" / "index.html").read_text(encoding="utf-8")
-    assert 'id="pipeline.data.conll.read_conll"' in reference
+    assert 'id="pipeline.sources.conll.read_conll"' in reference
     assert 'href="../core/#pipeline.core.exceptions.DataError"' in reference
     assert (site / "search" / "search_index.json").is_file()
 

@@ -87,16 +87,19 @@ def test_every_module_a_stage_imports_is_a_dep(stage: str):
 
 
 @pytest.mark.parametrize("stage", sorted(EVERY_STAGE))
-def test_every_code_dep_is_code_the_stage_runs(stage: str):
-    """A module listed as a dep is imported; a package folder listed as a dep is imported whole."""
+def test_code_deps_are_the_stage_module_and_whole_packages_it_imports(stage: str):
+    """Code deps are at package granularity: the stage's own module, then ``pipeline/<package>`` folders, each one
+    the stage imports a module of (a package it never imports would rerun it for nothing)."""
     spec = EVERY_STAGE[stage]
-    closure = {str(module_file(Path("."), name)) for name in import_closure(REPO_ROOT, spec["cmd"].split()[2])}
-    for dep in (dep for dep in spec["deps"] if dep.startswith("pipeline/")):
+    module = spec["cmd"].split()[2]
+    closure = {str(module_file(Path("."), name)) for name in import_closure(REPO_ROOT, module)}
+    code_deps = [dep for dep in spec["deps"] if dep.startswith("pipeline/")]
+    assert code_deps[0] == str(module_file(Path("."), module)), f"{stage}: its own module is not its first dep"
+    for dep in code_deps[1:]:
         path = REPO_ROOT / dep
-        files = ([str(f.relative_to(REPO_ROOT)) for f in sorted(path.glob("*.py")) if f.name != "__init__.py"]
-                 if path.is_dir() else [dep])
-        unused = [name for name in files if name not in closure]
-        assert not unused, f"{stage}: lists {dep} as a dep but does not import {unused}"
+        assert path.is_dir() and (path / "__init__.py").is_file(), f"{stage}: {dep} is not a package folder"
+        files = {str(f.relative_to(REPO_ROOT)) for f in path.glob("*.py") if f.name != "__init__.py"}
+        assert files & closure, f"{stage}: lists {dep} as a dep but imports none of its modules"
 
 
 def test_no_module_imports_a_stage_or_a_command():

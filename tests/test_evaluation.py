@@ -9,7 +9,7 @@ import pytest
 from datasets import Dataset
 
 from pipeline.data.labels import MULTINERD_LABELS, labels_for_types, restrict_tags
-from pipeline.evaluation.metrics import entity_scores, use_offline_seqeval
+from pipeline.tagging.metrics import entity_scores, use_offline_seqeval
 from pipeline.model.modeling import build_model
 from pipeline.core.params import ModelParams
 from pipeline.evaluation.scoring import score_model

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.exceptions import DataError
-from pipeline.data.sources import load_local, load_local_split, split_files
+from pipeline.sources.readers import load_local, load_local_split, split_files
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_TEXT = Path("/work/shared/data/wikineural")

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.evaluation.entities import tag_strings
 from pipeline.evaluation.memorisation import seen_unseen, training_mentions
-from pipeline.evaluation.metrics import entity_scores
+from pipeline.tagging.metrics import entity_scores
 
 TYPES = ["PER", "LOC"]
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]

@@ -1,7 +1,7 @@
 import pytest
 
-from pipeline.evaluation.metrics import OfflineSeqeval, entity_scores, use_offline_seqeval
-from pipeline.evaluation.scoring import gold_tags, tags_from_entities
+from pipeline.tagging.metrics import OfflineSeqeval, entity_scores, use_offline_seqeval
+from pipeline.tagging.tags import gold_tags, tags_from_entities
 
 REFERENCES = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"]]
 PREDICTIONS = [["B-PER", "I-PER", "O", "B-ORG"], ["B-ORG", "O"]]

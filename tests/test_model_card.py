@@ -6,7 +6,7 @@ import yaml
 from huggingface_hub import ModelCard
 
 from pipeline.data.labels import labels_for_types
-from pipeline.reporting.model_card import render_card
+from pipeline.model.model_card import render_card
 from pipeline.core.params import ModelParams, TrainParams
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from pipeline.model.collator import PaddedCollator
 from pipeline.model.inference import encode, predict_entities
 from pipeline.model import onnx_graph
 from pipeline.model.model_folder import load_model
-from pipeline.model.onnx_graph import (GRAPH_FOLDER, MAX_LOGIT_DIFFERENCE, WEIGHTS_KEY, OnnxLogits, check_graph,
+from pipeline.graphs.onnx_graph import (GRAPH_FOLDER, MAX_LOGIT_DIFFERENCE, WEIGHTS_KEY, OnnxLogits, check_graph,
                                        graph_digest, graph_path, load_session, weights_digest, write_graphs)
 from tests.test_batching import LABELS, sample_sentences, tiny_model
 

@@ -134,7 +134,7 @@ def entity_names(tokens: list[str], tags: list[str]) -> set[str]:
 def test_the_out_of_domain_set_uses_other_names_than_the_sample():
     """The synthetic out-of-domain set (``ood/test_en.conll``) is read as the ``external`` stage reads it, holds
     PER, ORG, LOC and MISC, and shares no entity name with the English sample: it tests transfer, not recall."""
-    from pipeline.data.conll import read_conll
+    from pipeline.sources.conll import read_conll
 
     columns = read_conll(SAMPLE / "ood" / "test_en.conll", 1, -1)
     assert len(columns.offsets) - 1 == 60

@@ -5,7 +5,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.data.sources import HubUnreachableError, load_hub, load_local
+from pipeline.sources.readers import HubUnreachableError, load_hub, load_local
 from pipeline.data.validation import DataError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from pipeline.evaluation.metrics import entity_scores
+from pipeline.tagging.metrics import entity_scores
 from pipeline.evaluation.span_errors import (
     axis_types,
     confusion_matrix,

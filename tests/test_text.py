@@ -8,7 +8,7 @@ import logging
 import pyarrow as pa
 import pytest
 
-from pipeline.data.sources import load_local
+from pipeline.sources.readers import load_local
 from pipeline.data.text import word_pieces
 from pipeline.data.validation import DataError, validate_table
 from tests.test_validation import GOOD, layout

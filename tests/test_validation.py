@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.data.sources import load_local
+from pipeline.sources.readers import load_local
 from pipeline.data.validation import DataError
 
 GOOD = {"tokens": ["Anna", "visited", "Rome"], "ner_tags": [1, 0, 5], "lang": "en"}

@@ -18,7 +18,7 @@ class DataError(ValueError):
 
 class GraphError(RuntimeError):
     """An ONNX graph that is missing, stale (exported from other weights), or computes other entities than its
-    model; see :mod:`pipeline.model.onnx_graph`."""
+    model; see :mod:`pipeline.graphs.onnx_graph`."""
 
 
 class HubUnreachableError(RuntimeError):

@@ -381,7 +381,7 @@ class EvaluateParams(Block):
 
 RUNTIMES = ("torch", "onnx", "onnx-int8")
 """What computes a model's span logits: PyTorch, the model folder's float32 ONNX graph, or its int8 graph
-(:mod:`pipeline.model.onnx_graph`)."""
+(:mod:`pipeline.graphs.onnx_graph`)."""
 Runtime = Literal["torch", "onnx", "onnx-int8"]
 
 
@@ -396,7 +396,7 @@ class EvaluationRuntime(Block):
 
 
 class OnnxParams(Block):
-    """Block ``onnx``: the ONNX graphs the train stage writes into each model folder (:mod:`pipeline.model.onnx_graph`)."""
+    """Block ``onnx``: the ONNX graphs the train stage writes into each model folder (:mod:`pipeline.graphs.onnx_graph`)."""
 
     BLOCK: ClassVar[str] = "onnx"
     export: bool
@@ -457,7 +457,7 @@ class ExternalSet(BaseModel):
 
 
 class LocalSet(ExternalSet):
-    """``external.local.<set>``: a file, or a folder of files, in the CoNLL layout (:mod:`pipeline.data.conll`)."""
+    """``external.local.<set>``: a file, or a folder of files, in the CoNLL layout (:mod:`pipeline.sources.conll`)."""
 
     path: str = Field(min_length=1)
     """The file or folder, relative to the repository root or absolute; a dependency of its ``external_local``

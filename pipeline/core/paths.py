@@ -34,8 +34,11 @@ mapped to MultiNERD's ids), for the ``external`` stage."""
 
 MODELS_DIR = Path("models")
 """``train``: ``<system>/``, a SpanMarker model folder with its model card."""
+GRAPHS_DIR = Path("graphs")
+"""``export``: ``<system>/``, the ONNX graphs of the system's model (``model.onnx``, ``model_int8.onnx``), or an
+empty folder with ``onnx.export`` false."""
 CHECKPOINTS_DIR = Path("checkpoints")
-"""``train``: resumable checkpoints of an unfinished run (not a DVC output; removed once the model is saved)."""
+"""``train``: resumable training checkpoints of an unfinished run (not a DVC output; removed once the model is saved)."""
 TRAIN_RESULTS_FILE = "train_results.json"
 """Name of the training summary (steps, epochs that ran) inside a model folder."""
 

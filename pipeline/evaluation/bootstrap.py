@@ -8,7 +8,7 @@ false-positive and false-negative counts. Two systems scored on the same sentenc
 draws (*paired*), so the interval of their difference leaves out the variation both share.
 
 Work is vectorised: :func:`sentence_counts` finds every entity of the flattened tags with NumPy, as seqeval's
-``get_entities`` reads them (so the counts give exactly :func:`pipeline.evaluation.metrics.entity_scores`; the
+``get_entities`` reads them (so the counts give exactly :func:`pipeline.tagging.metrics.entity_scores`; the
 tests compare both on random tag sequences), and every resample is a row of sentence multiplicities, so all
 resamples' totals are one matrix product.
 """

@@ -20,19 +20,10 @@ from pipeline.core.atomic import atomic_path
 from pipeline.model.device import Placement, autocast, place_model
 from pipeline.model.inference import Logits, predict_entities
 from pipeline.data.labels import restrict_tags
-from pipeline.evaluation.metrics import entity_scores
+from pipeline.tagging.metrics import entity_scores
+from pipeline.tagging.tags import gold_tags, tags_from_entities
 
 logger = logging.getLogger(__name__)
-
-
-def tags_from_entities(entities: list[dict[str, Any]], num_words: int) -> list[str]:
-    """BIO tags of one sentence from SpanMarker's predicted entities (word indices, end exclusive)."""
-    tags = ["O"] * num_words
-    for entity in entities:
-        start, end, label = entity["word_start_index"], entity["word_end_index"], entity["label"]
-        tags[start] = f"B-{label}"
-        tags[start + 1:end] = [f"I-{label}"] * (end - start - 1)
-    return tags
 
 
 def predict_tags(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int,
@@ -41,11 +32,6 @@ def predict_tags(model: SpanMarkerModel, sentences: list[list[str]], batch_size:
     computes the span logits (default: the model in PyTorch)."""
     entities = predict_entities(model, sentences, batch_size, show_progress_bar=True, logits=logits)
     return [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences)]
-
-
-def gold_tags(ner_tags: list[list[int]], labels: list[str]) -> list[list[str]]:
-    """Tag ids to BIO tag strings."""
-    return [[labels[tag] for tag in sentence] for sentence in ner_tags]
 
 
 def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_size: int,

@@ -1,7 +1,7 @@
 """Span-level error analysis of BIO tag sequences: what kind of mistake each gold and predicted entity is.
 
 Entities are read with seqeval's own ``get_entities`` (lenient, CoNLL-style: an ``I-`` tag after ``O`` or after another
-type starts a new entity), so the entities here are exactly the ones ``pipeline.evaluation.metrics.entity_scores``
+type starts a new entity), so the entities here are exactly the ones ``pipeline.tagging.metrics.entity_scores``
 scores. Every function is pure; :mod:`pipeline.reporting.figures` draws the results.
 """
 

@@ -12,7 +12,7 @@ It computes what ``SpanMarkerModel.predict`` (SpanMarker 1.8.1) computes, with l
   (:class:`pipeline.model.collator.PaddedCollator`), where SpanMarker pads every sample to its full size; results
   come back in input order.
 - **Span logits** come from the model's vectorised forward pass (:mod:`pipeline.model.span_head`), or from any
-  other :data:`Logits` function given, such as an ONNX graph of the same model (:mod:`pipeline.model.onnx_graph`).
+  other :data:`Logits` function given, such as an ONNX graph of the same model (:mod:`pipeline.graphs.onnx_graph`).
 - **Decoding** is SpanMarker's: the most probable label of each span, then, from the highest score down, every
   non-``O`` span that overlaps no span already taken.
 
@@ -213,7 +213,7 @@ def predict_entities(model: SpanMarkerModel, sentences: list[list[str]], batch_s
     Any list of strings is accepted: words without a sub-word token never start or end an entity, and a
     sentence without any gets none. Words past the model's input length are not tagged; the sentences
     affected are counted in one warning. ``logits`` computes the span logits of a batch (default: the model in
-    PyTorch; :class:`pipeline.model.onnx_graph.OnnxLogits` runs an ONNX graph instead).
+    PyTorch; :class:`pipeline.graphs.onnx_graph.OnnxLogits` runs an ONNX graph instead).
     """
     return (predict_encoded(model, encode(model, sentences), batch_size, show_progress_bar, logits)
             if sentences else [])

@@ -32,8 +32,8 @@ from torch.utils.data import Sampler
 
 from pipeline.model.collator import ChunkedCollator, PaddedCollator, sample_lengths
 from pipeline.model.inference import EncodedSentences, encode, predict_encoded
-from pipeline.evaluation.metrics import OVERALL_KEYS, entity_scores
-from pipeline.evaluation.scoring import gold_tags, tags_from_entities
+from pipeline.tagging.metrics import OVERALL_KEYS, entity_scores
+from pipeline.tagging.tags import gold_tags, tags_from_entities
 
 logger = logging.getLogger(__name__)
 

@@ -1,39 +1,12 @@
-"""Markdown shared by the report and the model cards: the data-source sentence, the starting model, score tables."""
+"""Markdown of the report: score tables and sentences with their entities marked (the basics it shares with the
+model cards, :func:`~pipeline.model.model_card.table` and :func:`~pipeline.model.model_card.percent`, live there)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.core.params import ModelParams
-
-
-def percent(value: float) -> str:
-    """``0.9528`` as ``95.28%``."""
-    return f"{100 * value:.2f}%"
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str = "") -> list[str]:
-    """Lines of a Markdown table; ``align`` holds one character per column, ``r`` for right-aligned."""
-    rule = ["---:" if a == "r" else "---" for a in align.ljust(len(header), "l")]
-    return ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|",
-            *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)]
-
-
-def data_source(source: dict[str, Any]) -> str:
-    """What the training data is, from ``data/raw/source.json`` (written by ``download``)."""
-    if source["source"] == "hub":
-        return f"`{source['dataset']}` at revision `{source['revision']}` (Hugging Face Hub)"
-    if source["source"] == "local":
-        return "a local copy of MultiNERD (`download.path`)"
-    return "the embedded synthetic sample in `data/sample/` (a pipeline check, not MultiNERD)"
-
-
-def starting_model(model: ModelParams) -> str:
-    """The starting model with its revision and SpanMarker's three lengths, as one sentence."""
-    revision = f" at revision `{model.revision}`" if model.revision else ""
-    return (f"`{model.name}`{revision}; max sequence length {model.model_max_length} tokens, max entity length "
-            f"{model.entity_max_length} words, marker max length {model.marker_max_length}")
+from pipeline.model.model_card import percent, table
 
 
 def scores_table(per_type: dict[str, dict[str, Any]], overall: dict[str, float]) -> list[str]:

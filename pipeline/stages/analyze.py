@@ -58,7 +58,7 @@ from pipeline.data.tail import type_presence, type_repeat_factors
 from pipeline.evaluation.bootstrap import difference_interval, resampled_totals, score_intervals, sentence_counts
 from pipeline.evaluation.entities import tag_strings
 from pipeline.evaluation.memorisation import seen_unseen, training_mentions
-from pipeline.evaluation.metrics import entity_scores, headline, per_type, per_type_f1
+from pipeline.tagging.metrics import entity_scores, headline, per_type, per_type_f1
 from pipeline.evaluation.span_errors import confusion_examples, error_summary, span_confusion, top_confusions
 from pipeline.reporting.figures import plot_confusion, plot_long_tail, save
 
@@ -132,7 +132,7 @@ def compare_on_types(system: str, tags: Tags, other: str, other_tags: Tags, type
     """``system`` and ``other`` scored on the same gold tags, every type outside ``types`` (those both keep)
     mapped to ``O`` in gold and predictions: ``{"system": system, "other": other, "types": sorted types,
     "scores": {system: scores, other: scores}}``, scores in seqeval's layout
-    (:func:`pipeline.evaluation.metrics.entity_scores`). Raises :class:`DataError` when the two gold sequences
+    (:func:`pipeline.tagging.metrics.entity_scores`). Raises :class:`DataError` when the two gold sequences
     differ once restricted (the systems were prepared from different test data)."""
     gold = restrict_tags(tags[0], types)
     if gold != restrict_tags(other_tags[0], types):

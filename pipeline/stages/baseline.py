@@ -17,7 +17,7 @@ import logging
 from pipeline.core.atomic import write_json
 from pipeline.data.splits import load_info, load_split
 from pipeline.model.device import choose_placement
-from pipeline.evaluation.metrics import headline
+from pipeline.tagging.metrics import headline
 from pipeline.core.params import CheckpointParams, ComputeParams, EvaluateParams, PrecisionParams, read_params
 from pipeline.core.paths import PREDICTIONS_DIR, metrics_file, scores_file
 from pipeline.evaluation.scoring import score_placed, write_no_predictions, write_predictions

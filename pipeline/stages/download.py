@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from pipeline.core.atomic import atomic_path
 from pipeline.core.params import DownloadParams, read_params
 from pipeline.core.paths import RAW_DIR, SOURCE_FILE, SPLITS
-from pipeline.data.sources import load_hub, load_local
+from pipeline.sources.readers import load_hub, load_local
 from pipeline.core.stage import no_arguments, run_stage
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 Usage: ``python -m pipeline.stages.evaluate SYSTEM``, a system of ``params.yaml``. Writes
 
 - ``reports/metrics/<system>.json``: the micro precision, recall and F1
-  (:func:`pipeline.evaluation.metrics.headline`), a DVC metrics file;
+  (:func:`pipeline.tagging.metrics.headline`), a DVC metrics file;
 - ``reports/scores/<system>.json``: the per-type detail in the key layout of the original project's
   ``test_results`` files, ``test_<TYPE>`` (precision/recall/f1/number) and
   ``test_overall_{precision,recall,f1,accuracy}``, plus the ``epoch`` that actually ran and the ``runtime``;
@@ -12,14 +12,14 @@ Usage: ``python -m pipeline.stages.evaluate SYSTEM``, a system of ``params.yaml`
 ``evaluate.runtime`` chooses what computes the span logits: ``torch`` (the default: on the GPU when there is one,
 in the ``train`` precision, ``pipeline.model.device``), or the model folder's ONNX graph (``onnx``, ``onnx-int8``:
 ONNX Runtime on the CPU with ``compute.threads`` threads). The ``int8`` stage scores the int8 graph with
-:func:`pipeline.evaluation.system_test.evaluate_system` under its own names.
+:func:`pipeline.evaluation.system_scores.evaluate_system` under its own names.
 """
 
 from __future__ import annotations
 
 from pipeline.core.params import ComputeParams, EvaluationRuntime, read_params
 from pipeline.core.stage import run_stage, system_argument
-from pipeline.evaluation.system_test import evaluate_system
+from pipeline.evaluation.system_scores import evaluate_system
 from pipeline.model.compute import pin_compute
 
 

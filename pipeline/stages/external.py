@@ -28,17 +28,17 @@ from datasets import Dataset
 from pipeline.core.atomic import atomic_path, write_json
 from pipeline.core.params import (BootstrapParams, CheckpointParams, ComputeParams, EvaluateParams, EvaluationRuntime,
                                   PrecisionParams, external_sets, read_params)
-from pipeline.core.paths import EXTERNAL_DIR, METRICS_DIR, MODELS_DIR, external_name, external_scores_file
+from pipeline.core.paths import EXTERNAL_DIR, METRICS_DIR, GRAPHS_DIR, MODELS_DIR, external_name, external_scores_file
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.data.labels import ENTITY_TYPES, MULTINERD_LABELS
 from pipeline.data.splits import load_info
 from pipeline.evaluation.bootstrap import difference_interval, resampled_totals, score_intervals, sentence_counts
-from pipeline.evaluation.metrics import headline
+from pipeline.tagging.metrics import headline
 from pipeline.evaluation.scoring import score_placed
 from pipeline.model.compute import pin_compute
 from pipeline.model.device import choose_placement
 from pipeline.model.model_folder import load_model
-from pipeline.model.onnx_graph import load_session
+from pipeline.graphs.onnx_graph import load_session
 from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def main() -> None:
     if scored:
         placement = choose_placement(precision.model_dump())
         model = load_model(MODELS_DIR / system)
-        logits = None if runtime == "torch" else load_session(model, MODELS_DIR / system, runtime,
+        logits = None if runtime == "torch" else load_session(model, GRAPHS_DIR / system, runtime,
                                                               ComputeParams.read(params).threads)
         start = load_starting_model(checkpoint)
         for name, types in scored.items():

@@ -1,7 +1,7 @@
 """Stage ``external_hub``: read one external test set from the Hugging Face Hub into MultiNERD's format.
 
 Usage: ``python -m pipeline.stages.external_hub SET``, a set of ``external.hub`` in ``params.yaml``. Downloads the
-split ``split`` of ``hub_name`` at ``hub_revision`` (:func:`pipeline.data.sources.load_hub_split`), names its
+split ``split`` of ``hub_name`` at ``hub_revision`` (:func:`pipeline.sources.readers.load_hub_split`), names its
 ``ner_tags`` ids with the tag names of the dataset's features (or ``tag_names`` when the features carry none),
 maps the set's types onto MultiNERD's with ``types`` (every other type becomes ``O``), checks and cleans the rows as
 ``download`` does, and writes ``data/external/<set>.parquet`` for the ``external`` stage, as ``external_local`` does.
@@ -22,8 +22,8 @@ from pipeline.core.exceptions import DataError, ParamError
 from pipeline.core.params import hub_set, read_params
 from pipeline.core.paths import EXTERNAL_DIR
 from pipeline.core.stage import run_stage
-from pipeline.data.sources import load_hub_split
-from pipeline.data.tag_map import check_tag_names, log_summary, map_tags, multinerd_table
+from pipeline.sources.readers import load_hub_split
+from pipeline.sources.tag_map import check_tag_names, log_summary, map_tags, multinerd_table
 from pipeline.data.validation import list_offsets
 
 logger = logging.getLogger(__name__)

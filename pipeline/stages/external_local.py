@@ -1,7 +1,7 @@
 """Stage ``external_local``: read one external test set in the CoNLL layout into MultiNERD's format.
 
 Usage: ``python -m pipeline.stages.external_local SET``, a set of ``external.local`` in ``params.yaml``. Reads the
-file, or every file of the folder, that ``path`` names (:mod:`pipeline.data.conll`: the token and BIO tag in
+file, or every file of the folder, that ``path`` names (:mod:`pipeline.sources.conll`: the token and BIO tag in
 ``token_column`` and ``tag_column``), maps the set's types onto MultiNERD's with ``types`` (every other type becomes
 ``O``), checks and cleans the rows as ``download`` does (a stray ``I-`` is repaired with a count in a warning), and
 writes ``data/external/<set>.parquet`` (``tokens``, ``ner_tags`` with MultiNERD's ids, ``lang`` = ``und``) for the
@@ -22,8 +22,8 @@ from pipeline.core.exceptions import ParamError
 from pipeline.core.params import local_set, read_params
 from pipeline.core.paths import EXTERNAL_DIR
 from pipeline.core.stage import run_stage
-from pipeline.data.conll import conll_files, read_conll
-from pipeline.data.tag_map import log_summary, map_tags, multinerd_table
+from pipeline.sources.conll import conll_files, read_conll
+from pipeline.sources.tag_map import log_summary, map_tags, multinerd_table
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Stage ``int8``: score one system's int8 ONNX graph on its test split, beside the evaluate stage's scores.
 
 Usage: ``python -m pipeline.stages.int8 SYSTEM``, a system of ``params.yaml``. The graph is the model folder's
-``onnx/model_int8.onnx`` (ONNX Runtime's dynamic quantisation of the float graph, :mod:`pipeline.model.onnx_graph`),
+``graphs/<system>/model_int8.onnx`` written by the export stage (ONNX Runtime's dynamic quantisation of the float
+graph, :mod:`pipeline.graphs.onnx_graph`),
 run by ONNX Runtime on the CPU with ``compute.threads`` threads. Writes, as the evaluate stage does for ``<system>``,
 
 - ``reports/metrics/int8_<system>.json``: micro precision, recall and F1 (DVC metrics);
@@ -9,7 +10,7 @@ run by ONNX Runtime on the CPU with ``compute.threads`` threads. Writes, as the 
 - ``data/predictions/int8_<system>.parquet``: the predicted tags of every test sentence, which ``analyze`` pairs
   with the evaluate stage's for the bootstrap interval of the F1 difference.
 
-With ``onnx.export`` false there is no graph: the scores file says so, the metrics file is empty and the predictions
+Without a graph (``onnx.export`` false) the scores file says so, the metrics file is empty and the predictions
 file has no rows.
 """
 
@@ -18,12 +19,13 @@ from __future__ import annotations
 import logging
 
 from pipeline.core.atomic import write_json
-from pipeline.core.params import ComputeParams, OnnxExport, read_params
-from pipeline.core.paths import PREDICTIONS_DIR, int8_name, metrics_file, scores_file
+from pipeline.core.params import ComputeParams, read_params
+from pipeline.core.paths import GRAPHS_DIR, PREDICTIONS_DIR, int8_name, metrics_file, scores_file
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.evaluation.scoring import write_no_predictions
 from pipeline.model.compute import pin_compute
-from pipeline.evaluation.system_test import evaluate_system
+from pipeline.evaluation.system_scores import evaluate_system
+from pipeline.graphs.onnx_graph import graph_path
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ def main() -> None:
     system = system_argument("int8", params)
     pin_compute(ComputeParams.read(params))  # before the first tensor operation
     name = int8_name(system)
-    if not OnnxExport.read(params).export:
+    if not graph_path(GRAPHS_DIR / system, "onnx-int8").is_file():
         write_no_predictions(PREDICTIONS_DIR / f"{name}.parquet")
         write_json(scores_file(name), {"available": False, "reason": "onnx.export is false: no int8 graph"})
         write_json(metrics_file(name), {})

@@ -30,10 +30,10 @@ from pipeline.model.device import choose_placement
 from pipeline.core.exceptions import DataError
 from pipeline.model.compute import pin_compute
 from pipeline.model.model_folder import load_model
-from pipeline.model.onnx_graph import load_session
+from pipeline.graphs.onnx_graph import load_session
 from pipeline.core.params import (CheckpointParams, ComputeParams, EvaluateParams, EvaluationLanguages,
                                   EvaluationRuntime, PrecisionParams, read_params)
-from pipeline.core.paths import LANGUAGE_TESTS_DIR, MODELS_DIR, scores_file
+from pipeline.core.paths import LANGUAGE_TESTS_DIR, GRAPHS_DIR, MODELS_DIR, scores_file
 from pipeline.evaluation.scoring import Scored, score_placed
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
@@ -65,7 +65,7 @@ def main() -> None:
         return {language: metrics for language, (metrics, _, _) in scored.items()}
 
     model, runtime = load_model(MODELS_DIR / system), EvaluationRuntime.read(params).runtime
-    logits = None if runtime == "torch" else load_session(model, MODELS_DIR / system, runtime,
+    logits = None if runtime == "torch" else load_session(model, GRAPHS_DIR / system, runtime,
                                                           ComputeParams.read(params).threads)
     trained = scores_only(score_placed(model, tests, info["labels"], batch_size, None if logits else placement,
                                        logits=logits))

@@ -23,7 +23,7 @@ from pipeline.core.paths import (FIGURES_DIR, INTERVALS_FILE, PLOT_SERIES, PLOTS
                                  scores_file)
 from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.splits import label_counts
-from pipeline.evaluation.metrics import per_type_f1
+from pipeline.tagging.metrics import per_type_f1
 from pipeline.reporting.figures import (
     Curve,
     plot_label_distribution,

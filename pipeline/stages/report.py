@@ -13,8 +13,9 @@ from typing import Any
 
 from pipeline.core.atomic import atomic_path
 from pipeline.data.splits import load_info
-from pipeline.reporting.markdown import data_source, marked_sentence, percent, scores_table, starting_model, table
-from pipeline.evaluation.metrics import overall, per_type
+from pipeline.model.model_card import data_source, percent, starting_model, table
+from pipeline.reporting.markdown import marked_sentence, scores_table
+from pipeline.tagging.metrics import overall, per_type
 from pipeline.core.params import PUBLISHED_F1, ModelParams, TrainParams, read_params, system_names
 from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
                                  SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, external_name, external_scores_file,

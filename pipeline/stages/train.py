@@ -27,12 +27,11 @@ from transformers import TrainingArguments, set_seed
 from pipeline.core.atomic import atomic_path, remove, write_json
 from pipeline.model.curves import VALIDATION_KEYS, TrainingCurves
 from pipeline.data.splits import load_info, load_split, load_train_overrides
-from pipeline.reporting.model_card import render_card
+from pipeline.model.model_card import render_card
 from pipeline.model.compute import pin_compute
 from pipeline.model.model_folder import prepare_for_saving, write_encoder
 from pipeline.model.modeling import build_model
-from pipeline.model.onnx_graph import write_graphs
-from pipeline.core.params import ComputeParams, ModelParams, OnnxParams, TrainParams, read_params
+from pipeline.core.params import ComputeParams, ModelParams, TrainParams, read_params
 from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESULTS_FILE, TRAINING_REPORTS_DIR
 from pipeline.model.span_trainer import SpanTrainer
 from pipeline.core.stage import run_stage, system_argument
@@ -177,10 +176,8 @@ def training_split(system: str, labels: list[str], hp: TrainParams) -> Dataset:
     return Dataset(sampled)
 
 
-def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: Path | None, onnx: OnnxParams,
-          threads: int) -> None:
-    """Fine-tune one system (in this process, or as one DDP worker) and save it from the main process, with its
-    ONNX graphs (checked on the validation split, run with ``threads`` threads) unless ``onnx.export`` is false."""
+def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: Path | None) -> None:
+    """Fine-tune one system (in this process, or as one DDP worker) and save it from the main process."""
     set_seed(hp.seed)
     info = load_info(system)
     labels = info["labels"]
@@ -218,10 +215,6 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
         write_encoder(model, tmp)
         write_json(tmp / TRAIN_RESULTS_FILE, metrics)
         (tmp / "README.md").write_text(card, encoding="utf-8")
-        if onnx.export:
-            sentences = [list(words) for words in trainer.eval_dataset["tokens"]]
-            write_graphs(model, sentences[:onnx.check_sentences or None], tmp, hp.eval_batch_size, threads,
-                         f"the validation split of system {system}")
     remove(checkpoints)
     logger.info("saved %s", MODELS_DIR / system)
 
@@ -229,20 +222,19 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
 def main() -> None:
     params = read_params()
     system = system_argument("train", params)
-    compute = ComputeParams.read(params)
-    pin_compute(compute)  # before the first tensor operation
-    model_params, onnx = ModelParams.read(params), OnnxParams.read(params)
+    pin_compute(ComputeParams.read(params))  # before the first tensor operation
+    model_params = ModelParams.read(params)
     hp = TrainParams.with_overrides(params, system, load_train_overrides(system))  # as prepare recorded them
     checkpoints = CHECKPOINTS_DIR / system
     run_fingerprint = fingerprint(model_params, hp, system)
     if is_distributed_worker():
-        train(system, model_params, hp, latest_checkpoint(checkpoints, run_fingerprint), onnx, compute.threads)
+        train(system, model_params, hp, latest_checkpoint(checkpoints, run_fingerprint))
         return
     reset_stale_checkpoints(checkpoints, run_fingerprint)
     if hp.processes > 1:
         launch_workers(system, hp.processes)
     else:
-        train(system, model_params, hp, latest_checkpoint(checkpoints, run_fingerprint), onnx, compute.threads)
+        train(system, model_params, hp, latest_checkpoint(checkpoints, run_fingerprint))
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ from typing import Any
 
 from pipeline.core.atomic import write_json
 from pipeline.core.params import ComputeParams, EvaluateParams, PrecisionParams, Runtime
-from pipeline.core.paths import MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
+from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PREDICTIONS_DIR, TRAIN_RESULTS_FILE, metrics_file, scores_file
 from pipeline.data.splits import load_labels, load_split
-from pipeline.evaluation.metrics import headline
+from pipeline.tagging.metrics import headline
 from pipeline.evaluation.scoring import score_placed, write_predictions
 from pipeline.model.device import choose_placement
 from pipeline.model.model_folder import load_model
-from pipeline.model.onnx_graph import load_session
+from pipeline.graphs.onnx_graph import load_session
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def evaluate_system(system: str, runtime: Runtime, name: str, params: dict[str, 
     if runtime == "torch":
         placement, logits = choose_placement(PrecisionParams.read(params).model_dump()), None
     else:
-        placement, logits = None, load_session(model, MODELS_DIR / system, runtime,
+        placement, logits = None, load_session(model, GRAPHS_DIR / system, runtime,
                                                ComputeParams.read(params).threads)
     scores, gold, predicted = score_placed(model, {"test": test}, load_labels(system), batch_size, placement,
                                            logits=logits)["test"]

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.core.exceptions import DataError
-from pipeline.data.tag_map import first_bad_tag
+from pipeline.sources.tag_map import first_bad_tag
 
 DOCSTART = "-DOCSTART-"
 IGNORED_NAMES = ("README", "LICENSE", "LICENCE")

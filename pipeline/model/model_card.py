@@ -6,12 +6,41 @@ and the run's report, so that training never touches the test split.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from huggingface_hub import ModelCardData
 
-from pipeline.reporting.markdown import data_source, percent, starting_model, table
 from pipeline.core.params import ModelParams, TrainParams
+
+
+def percent(value: float) -> str:
+    """``0.9528`` as ``95.28%``."""
+    return f"{100 * value:.2f}%"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str = "") -> list[str]:
+    """Lines of a Markdown table; ``align`` holds one character per column, ``r`` for right-aligned."""
+    rule = ["---:" if a == "r" else "---" for a in align.ljust(len(header), "l")]
+    return ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|",
+            *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)]
+
+
+def data_source(source: dict[str, Any]) -> str:
+    """What the training data is, from ``data/raw/source.json`` (written by ``download``)."""
+    if source["source"] == "hub":
+        return f"`{source['dataset']}` at revision `{source['revision']}` (Hugging Face Hub)"
+    if source["source"] == "local":
+        return "a local copy of MultiNERD (`download.path`)"
+    return "the embedded synthetic sample in `data/sample/` (a pipeline check, not MultiNERD)"
+
+
+def starting_model(model: ModelParams) -> str:
+    """The starting model with its revision and SpanMarker's three lengths, as one sentence."""
+    revision = f" at revision `{model.revision}`" if model.revision else ""
+    return (f"`{model.name}`{revision}; max sequence length {model.model_max_length} tokens, max entity length "
+            f"{model.entity_max_length} words, marker max length {model.marker_max_length}")
+
 
 TYPE_NAMES = {"PER": "persons", "ORG": "organisations", "LOC": "locations", "ANIM": "animals",
               "BIO": "biological entities", "CEL": "celestial bodies", "DIS": "diseases", "EVE": "events",

@@ -1,6 +1,6 @@
 """An external NER set's BIO tags onto MultiNERD's: check them, map their types, build a MultiNERD-format table.
 
-Every external test set (:mod:`pipeline.data.conll`, or a Hub split) arrives as flat BIO tag strings; its types
+Every external test set (:mod:`pipeline.sources.conll`, or a Hub split) arrives as flat BIO tag strings; its types
 are mapped by the set's ``types`` (``{PER: PER, GPE: LOC}``) and every other type (``MISC``) becomes ``O``. Work is
 on the distinct tags alone (a set has a few dozen), so a file of millions of tokens costs a dictionary encoding
 and one ``take``.

@@ -1,7 +1,7 @@
 """ONNX graphs of a trained SpanMarker model: export, int8 quantisation, the check against PyTorch, loading.
 
-A model folder saved by the train stage holds two graphs of :meth:`VectorisedSpanMarkerModel.span_logits` in
-``onnx/`` (:data:`GRAPH_FILES`):
+The export stage writes two graphs of a trained system's :meth:`VectorisedSpanMarkerModel.span_logits` into
+``graphs/<system>/`` (:data:`GRAPH_FILES`):
 
 - ``model.onnx``: float32, exported with torch's ``torch.export``-based exporter (``torch.onnx.export(...,
   dynamo=True)``), with dynamic batch and length axes. Its inputs are :class:`pipeline.model.collator.PaddedCollator`'s
@@ -38,10 +38,11 @@ from pipeline.model.span_head import VectorisedSpanMarkerModel
 
 logger = logging.getLogger(__name__)
 
-GRAPH_FOLDER = "onnx"
-"""Sub-folder of a model folder holding its ONNX graphs."""
+MODEL_GRAPH_FOLDER = "onnx"
+"""Where ``predict --model FOLDER`` looks for the graphs of a model folder that is no system of ``params.yaml``:
+``FOLDER/onnx/`` (a system's graphs are the export stage's ``graphs/<system>/``)."""
 GRAPH_FILES = {"onnx": "model.onnx", "onnx-int8": "model_int8.onnx"}
-"""The graph file of each ONNX runtime, in :data:`GRAPH_FOLDER`."""
+"""The graph file of each ONNX runtime, in a graph folder."""
 INPUT_NAMES = ("input_ids", "attention_mask", "position_ids", "start_marker_indices", "num_marker_pairs")
 """The graph's inputs, in order: int32 B × L, bool B × L × L, int32 B × L, int64 B, int64 B."""
 WEIGHTS_KEY = "span_marker_weights_sha256"
@@ -165,8 +166,8 @@ def graph_digest(path: Path) -> str | None:
 
 
 def graph_path(folder: Path, runtime: str) -> Path:
-    """The graph file of ``runtime`` (a key of :data:`GRAPH_FILES`) in model folder ``folder``."""
-    return Path(folder) / GRAPH_FOLDER / GRAPH_FILES[runtime]
+    """The graph file of ``runtime`` (a key of :data:`GRAPH_FILES`) in the graph folder ``folder``."""
+    return Path(folder) / GRAPH_FILES[runtime]
 
 
 class OnnxLogits:
@@ -194,17 +195,17 @@ class OnnxLogits:
 
 
 def load_session(model: VectorisedSpanMarkerModel, folder: Path, runtime: str, threads: int) -> OnnxLogits:
-    """The ``runtime`` graph of model folder ``folder``, checked to be an export of ``model``'s weights.
+    """The ``runtime`` graph in the graph folder ``folder``, checked to be an export of ``model``'s weights.
 
     Raises :class:`GraphError` (one line) when the graph is missing or records other weights.
     """
     path = graph_path(folder, runtime)
     if not path.is_file():
-        raise GraphError(f"{folder}: no ONNX graph {GRAPH_FOLDER}/{GRAPH_FILES[runtime]} (the train stage exports "
-                         "it unless onnx.export is false; retrain, or use --runtime torch)")
+        raise GraphError(f"{folder}: no ONNX graph {GRAPH_FILES[runtime]} (the export stage writes it unless "
+                         "onnx.export is false; export it, or use the torch runtime)")
     recorded = graph_digest(path)
     if recorded != weights_digest(model):
-        raise GraphError(f"{path} was exported from other weights than {folder}'s model (weights SHA-256 "
+        raise GraphError(f"{path} was exported from other weights than the model it stands in for (weights SHA-256 "
                          f"{(recorded or 'none')[:12]}… in the graph, {weights_digest(model)[:12]}… in the "
                          "model): export it again from this model")
     logger.info("ONNX Runtime session of %s", path)
@@ -245,7 +246,7 @@ def check_graph(model: VectorisedSpanMarkerModel, graph: Logits, encoded: Encode
 
 def write_graphs(model: VectorisedSpanMarkerModel, sentences: list[list[str]], folder: Path, batch_size: int,
                  threads: int, where: str) -> float:
-    """Export ``model``'s float32 graph into ``folder/onnx/``, check it on ``sentences`` (:func:`check_graph`,
+    """Export ``model``'s float32 graph into the graph folder ``folder``, check it on ``sentences`` (:func:`check_graph`,
     ``where`` names them in an error), then write its int8 graph; return the largest logit difference.
 
     The model is moved to the CPU in float32 first (the check compares like with like). Raises
