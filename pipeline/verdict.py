@@ -22,13 +22,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.paths import COMPARISON_METRICS_DIR, INTERVALS_FILE, METRICS_DIR
+from pipeline.core.paths import INTERVALS_FILE, METRICS_DIR
+from pipeline.evaluation.results import COMPARISON_METRICS_DIR, INTERVAL_SECTIONS, Result, from_metrics_path
+from pipeline.tagging.metrics import HEADLINE_KEYS as METRICS
 
-METRICS = ("precision", "recall", "f1")
 TOLERANCE = 1e-9
 """Slack of the interval test, so that a score equal to a bound (in its last bits) is inside."""
-SECTIONS = {"systems": "", "baselines": "baseline_", "int8": "int8_", "comparisons": ""}
-"""The keys of ``intervals.json`` holding headline scores, with the prefix of their names in the table."""
+ORDER = tuple(INTERVAL_SECTIONS)
+"""The kinds of result judged, in the table's order: systems, baselines, int8 graphs, comparisons."""
 
 
 class VerdictError(Exception):
@@ -120,30 +121,22 @@ def file_scores(raw: bytes) -> dict[str, float] | None:
     return {metric: float(data[metric]) for metric in METRICS} if numeric else None
 
 
-def headline_scores(files: dict[str, bytes]) -> dict[tuple[str, str], dict[str, float]]:
-    """``{(section, key): {metric: score}}`` (:func:`file_scores`) of the headline files among ``files``
-    (:func:`workspace_files`' shape): ``("systems", "A")`` from ``A.json``, ``("baselines", "A")`` from
-    ``baseline_A.json``, ``("int8", "A")`` from ``int8_A.json``, ``("comparisons", "A_on_B_types")`` from
-    ``comparisons/A_on_B_types.json``."""
+def headline_scores(files: dict[str, bytes]) -> dict[Result, dict[str, float]]:
+    """``{result: {metric: score}}`` (:func:`file_scores`) of the headline files among ``files``
+    (:func:`workspace_files`' shape), each path read back as its result
+    (:func:`pipeline.evaluation.results.from_metrics_path`)."""
     found = {}
     for path, raw in files.items():
-        scores = file_scores(raw)
-        if scores is None:
-            continue
-        name = path.rpartition("/")[2].removesuffix(".json")
-        if path.startswith(COMPARISON_METRICS_DIR.as_posix() + "/"):
-            found["comparisons", name] = scores
-        elif name.startswith("baseline_"):
-            found["baselines", name.removeprefix("baseline_")] = scores
-        elif name.startswith("int8_"):
-            found["int8", name.removeprefix("int8_")] = scores
-        else:
-            found["systems", name] = scores
+        result, scores = from_metrics_path(path), file_scores(raw)
+        if result is not None and scores is not None:
+            found[result] = scores
     return found
 
 
-def interval_of(intervals: dict, section: str, key: str, metric: str) -> tuple[float, float] | None:
-    """``intervals[section][key]["overall"][metric]["interval"]`` as ``(lo, hi)``, or ``None`` if absent."""
+def interval_of(intervals: dict, result: Result, metric: str) -> tuple[float, float] | None:
+    """``result``'s interval of ``metric`` in ``intervals`` (an ``intervals.json``) as ``(lo, hi)``, or ``None`` if
+    absent."""
+    section, key = result.interval_key
     try:
         low, high = intervals[section][key]["overall"][metric]["interval"]
         return float(low), float(high)
@@ -156,12 +149,11 @@ def compare(revision: dict, workspace: dict, intervals: dict) -> list[Row]:
     int8 graphs, then comparisons, each sorted by name, metrics in :data:`METRICS` order; what is ``{}`` or absent on
     both sides (a system without baseline) gives no row. ``intervals``: the revision's ``intervals.json``."""
     rows = []
-    for section, prefix in SECTIONS.items():
-        for key in sorted({key for side in (revision, workspace) for (kind, key) in side if kind == section}):
-            theirs, ours = revision.get((section, key), {}), workspace.get((section, key), {})
-            if theirs or ours:
-                rows += [Row(prefix + key, metric, theirs.get(metric), ours.get(metric),
-                             interval_of(intervals, section, key, metric)) for metric in METRICS]
+    for result in sorted({*revision, *workspace}, key=lambda found: (ORDER.index(found.kind), found.interval_key)):
+        theirs, ours = revision.get(result, {}), workspace.get(result, {})
+        if theirs or ours:
+            rows += [Row(result.name, metric, theirs.get(metric), ours.get(metric),
+                         interval_of(intervals, result, metric)) for metric in METRICS]
     return rows
 
 

@@ -17,9 +17,9 @@ import yaml
 from pipeline.core.exceptions import GraphError
 from pipeline.model.collator import PaddedCollator
 from pipeline.model.inference import encode, predict_entities
-from pipeline.model import onnx_graph
+from pipeline.graphs import onnx_graph
 from pipeline.model.model_folder import load_model
-from pipeline.graphs.onnx_graph import (GRAPH_FOLDER, MAX_LOGIT_DIFFERENCE, WEIGHTS_KEY, OnnxLogits, check_graph,
+from pipeline.graphs.onnx_graph import (MAX_LOGIT_DIFFERENCE, MODEL_GRAPH_FOLDER, WEIGHTS_KEY, OnnxLogits, check_graph,
                                        graph_digest, graph_path, load_session, weights_digest, write_graphs)
 from tests.test_batching import LABELS, sample_sentences, tiny_model
 
@@ -32,12 +32,14 @@ def spans(entities: list[list[dict]]) -> list[list[tuple]]:
 
 @pytest.fixture(scope="module")
 def exported(tiny_encoder, tmp_path_factory) -> tuple[Path, list[list[str]]]:
-    """A saved tiny model that predicts many entities, with its graphs checked on 20 sample sentences."""
+    """A saved tiny model that predicts many entities, with its graphs (checked on 20 sample sentences) in its
+    ``onnx/`` sub-folder, where predict looks for the graphs of a model folder."""
     folder = tmp_path_factory.mktemp("onnx_system") / "model"
     model = tiny_model(tiny_encoder, model_max_length=32, marker_max_length=8, head_std=0.5)
     model.save_pretrained(folder)
     tokens, _ = sample_sentences(40)
-    largest = write_graphs(model, tokens[:20], folder, batch_size=4, threads=1, where="the test sentences")
+    largest = write_graphs(model, tokens[:20], folder / MODEL_GRAPH_FOLDER, batch_size=4, threads=1,
+                           where="the test sentences")
     assert 0 <= largest <= MAX_LOGIT_DIFFERENCE
     return folder, tokens
 
@@ -45,7 +47,7 @@ def exported(tiny_encoder, tmp_path_factory) -> tuple[Path, list[list[str]]]:
 def test_the_float_graph_gives_pytorchs_entities_on_other_sentences_and_batch_shapes(exported):
     folder, tokens = exported
     model = load_model(folder)
-    graph = load_session(model, folder, "onnx", threads=1)
+    graph = load_session(model, folder / MODEL_GRAPH_FOLDER, "onnx", threads=1)
     sentences = tokens[20:]  # not the sentences the graph was traced and checked on
     for batch_size in (1, 3, 16):
         reference = predict_entities(model, sentences, batch_size)
@@ -62,7 +64,7 @@ def test_the_float_graph_gives_pytorchs_entities_on_other_sentences_and_batch_sh
 def test_the_int8_graph_runs_and_stays_close_to_float(exported):
     folder, tokens = exported
     model = load_model(folder)
-    int8 = load_session(model, folder, "onnx-int8", threads=1)
+    int8 = load_session(model, folder / MODEL_GRAPH_FOLDER, "onnx-int8", threads=1)
     batch = PaddedCollator(model.tokenizer, 8)(encode(model, tokens[20:30]).samples)
     with torch.no_grad():
         reference = model(**batch).logits
@@ -70,7 +72,7 @@ def test_the_int8_graph_runs_and_stays_close_to_float(exported):
     assert logits.shape == reference.shape and logits.dtype == torch.float32
     difference = (logits - reference).abs().max()
     assert 0 < difference < 0.5 * reference.abs().max()  # quantised (not the float graph), yet the same model
-    graph = onnx.load(str(graph_path(folder, "onnx-int8"))).graph
+    graph = onnx.load(str(graph_path(folder / MODEL_GRAPH_FOLDER, "onnx-int8"))).graph
     assert {node.op_type for node in graph.node} & {"MatMulInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul"}
     # the embedding tables stay float32 (quantised, they cost F1): every Gather reads a float initializer
     floats = {tensor.name for tensor in graph.initializer if tensor.data_type == onnx.TensorProto.FLOAT}
@@ -84,12 +86,12 @@ def test_graphs_record_the_weights_and_no_machine_paths(exported):
     folder, _ = exported
     digest = weights_digest(load_model(folder))
     for runtime in ("onnx", "onnx-int8"):
-        path = graph_path(folder, runtime)
+        path = graph_path(folder / MODEL_GRAPH_FOLDER, runtime)
         assert graph_digest(path) == digest
         data = path.read_bytes()
         for text in (str(Path.cwd()), str(folder.parent), "site-packages", "stack_trace", str(Path.home())):
             assert text.encode() not in data, (runtime, text)
-    assert json.loads(json.dumps({p.key: p.value for p in onnx.load(str(graph_path(folder, "onnx"))).metadata_props})) \
+    assert json.loads(json.dumps({p.key: p.value for p in onnx.load(str(graph_path(folder / MODEL_GRAPH_FOLDER, "onnx"))).metadata_props})) \
         == {WEIGHTS_KEY: digest}
 
 
@@ -99,17 +101,17 @@ def test_a_missing_or_stale_graph_is_one_clear_error(exported, tiny_encoder, tmp
     shutil.copytree(folder, copy)
     other = tiny_model(tiny_encoder, model_max_length=32, marker_max_length=8, head_std=0.7)
     with pytest.raises(GraphError, match="exported from other weights") as stale:
-        load_session(other, copy, "onnx", threads=1)
-    shutil.rmtree(copy / GRAPH_FOLDER)
-    with pytest.raises(GraphError, match="no ONNX graph onnx/model_int8.onnx") as missing:
-        load_session(load_model(copy), copy, "onnx-int8", threads=1)
+        load_session(other, copy / MODEL_GRAPH_FOLDER, "onnx", threads=1)
+    shutil.rmtree(copy / MODEL_GRAPH_FOLDER)
+    with pytest.raises(GraphError, match="no ONNX graph model_int8.onnx") as missing:
+        load_session(load_model(copy), copy / MODEL_GRAPH_FOLDER, "onnx-int8", threads=1)
     assert "\n" not in str(stale.value) + str(missing.value)
 
 
 def test_a_graph_that_computes_other_logits_fails_the_check(exported, monkeypatch):
     folder, tokens = exported
     model = load_model(folder)
-    graph = OnnxLogits(graph_path(folder, "onnx"), threads=1)
+    graph = OnnxLogits(graph_path(folder / MODEL_GRAPH_FOLDER, "onnx"), threads=1)
 
     def shifted(batch):
         return graph(batch) + 1e-3
@@ -144,9 +146,32 @@ def test_predict_runs_the_graph_from_a_folder_copied_anywhere(exported, tmp_path
     assert [[(e["word_start"], e["word_end"], e["type"]) for e in r["entities"]] for r in outputs["onnx"]] == \
         [[(e["word_start"], e["word_end"], e["type"]) for e in r["entities"]] for r in outputs["torch"]]
     assert sum(len(r["entities"]) for r in outputs["onnx-int8"]) > 0
-    shutil.rmtree(copy / GRAPH_FOLDER)
+    shutil.rmtree(copy / MODEL_GRAPH_FOLDER)
     with pytest.raises(GraphError, match="no ONNX graph"):
         predict.main(["--model", str(copy), "--jsonl", "in.jsonl", "--runtime", "onnx"])
+
+
+def test_the_export_stage_writes_the_graphs_of_the_trained_model_and_none_when_off(exported, tmp_path, monkeypatch):
+    from pipeline.stages import export
+
+    folder, tokens = exported
+    shutil.copytree(folder, tmp_path / "models" / "B", ignore=shutil.ignore_patterns(MODEL_GRAPH_FOLDER))
+    prepared = tmp_path / "data" / "prepared" / "B"
+    prepared.mkdir(parents=True)
+    pq.write_table(pa.table({"tokens": tokens[:12], "ner_tags": [[0] * len(words) for words in tokens[:12]]}),
+                   prepared / "validation.parquet")
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["export", "B"])
+    for exporting in (True, False):
+        params["onnx"]["export"] = exporting
+        Path("params.yaml").write_text(yaml.safe_dump(params))
+        export.main()
+        written = sorted(path.name for path in Path("graphs/B").iterdir())
+        assert written == (["model.onnx", "model_int8.onnx"] if exporting else []), written
+        for runtime in ("onnx", "onnx-int8") if exporting else ():  # the bytes of an export from the model in memory
+            assert graph_path(Path("graphs/B"), runtime).read_bytes() == graph_path(folder / MODEL_GRAPH_FOLDER,
+                                                                                    runtime).read_bytes(), runtime
 
 
 def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage_its_own_graph(exported, tmp_path,
@@ -155,7 +180,8 @@ def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage
 
     folder, _ = exported
     tokens, tags = sample_sentences(40)
-    shutil.copytree(folder, tmp_path / "models" / "B")
+    shutil.copytree(folder, tmp_path / "models" / "B", ignore=shutil.ignore_patterns(MODEL_GRAPH_FOLDER))
+    shutil.copytree(folder / MODEL_GRAPH_FOLDER, tmp_path / "graphs" / "B")
     (tmp_path / "models" / "B" / "train_results.json").write_text(json.dumps({"epoch": 1.0}))
     prepared = tmp_path / "data" / "prepared" / "B"
     prepared.mkdir(parents=True)
@@ -183,5 +209,7 @@ def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage
     predictions, scores, metrics = run(int8, evaluate={"runtime": "torch"})
     assert predictions.num_rows == 40 and scores["runtime"] == "onnx-int8"
     assert metrics["f1"] == scores["test_overall_f1"]
-    predictions, scores, metrics = run(int8, onnx={"export": False})
+    shutil.rmtree("graphs/B")  # what the export stage leaves with onnx.export false: no graph
+    Path("graphs/B").mkdir()
+    predictions, scores, metrics = run(int8)
     assert predictions.num_rows == 0 and metrics == {} and scores["available"] is False

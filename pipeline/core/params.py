@@ -1,10 +1,10 @@
 """Typed views of ``params.yaml``: one frozen pydantic model per block, each built and checked by the stage that
-reads it.
+reads it, once, at its entry point; what the stage passes down is typed.
 
-A stage builds only the blocks it reads (``DownloadParams.read(params)``, ``TrainParams.read(params, system)``, ...),
-so a parameter is checked where it is used and nowhere else: a value that only ``download`` reads never stops
-``evaluate``. pydantic checks every field's type and range (strictly: ``1.5`` is no integer, ``true`` no
-number); the first bad value raises :class:`ParamError`, one line naming the parameter, the value and what is
+A stage builds only the blocks it reads (``DownloadParams.read(params)``), or only the keys of a block it declares
+(``EvaluateParams.read(params, "batch_size")``), so a parameter is checked where it is used and nowhere else: a value
+that only ``download`` reads never stops ``evaluate``. pydantic checks every field's type and range (strictly:
+``1.5`` is no integer, ``true`` no number); the first bad value raises :class:`ParamError`, one line naming the parameter, the value and what is
 allowed. Readers take values key by key from the parsed file, so what a stage reads can be recorded
 (``tests/param_recorder.py``) and compared with the ``params`` of its ``dvc.yaml`` entry.
 """
@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 import typing
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from ruamel.yaml import YAML
 
@@ -66,7 +66,8 @@ def _allowed(info: FieldInfo) -> str:
     if origin is tuple:
         choices = typing.get_args(args[0])
         items = f"of: {', '.join(choices)}" if choices else "of names"
-        return f"a non-empty list without repeats {items}" if bounds else f"a list without repeats {items}"
+        return (f"a non-empty list without repeats {items}" if annotated_types.MinLen in bounds
+                else f"a list without repeats {items}")
     return "a string or null" if type(None) in args else "a non-empty string"
 
 
@@ -103,22 +104,38 @@ def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class Block(BaseModel):
-    """A parameter block read from ``params[BLOCK]``; with ``PARTIAL``, only its own keys of that block."""
+    """A parameter block read from ``params[BLOCK]``: one model per block of ``params.yaml``."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
     BLOCK: ClassVar[str]
-    PARTIAL: ClassVar[bool] = False
 
     @classmethod
-    def read(cls, params: dict[str, Any]) -> Self:
-        """The block, built and checked by :func:`build`."""
+    def read(cls, params: dict[str, Any], *only: str) -> Self:
+        """The block, built and checked by :func:`build`.
+
+        With ``only`` (field names), just those keys of the block are read and checked, for a stage that declares
+        part of the block in ``dvc.yaml``: the other fields are left unset, and reading one raises
+        ``AttributeError``. Raises :class:`ParamError` as :func:`build` does.
+        """
         block = params.get(cls.BLOCK)
-        if cls.PARTIAL and isinstance(block, dict):
-            block = {key: block[key] for key in cls.model_fields if key in block}
-        return build(cls, block, cls.BLOCK)
+        if not only:
+            return build(cls, block, cls.BLOCK)
+        if isinstance(block, dict):
+            block = {key: block[key] for key in only if key in block}
+        return cls.model_construct(**dict(build(cls.part(*only), block, cls.BLOCK)))
+
+    @classmethod
+    def part(cls, *only: str) -> type[BaseModel]:
+        """A model of the fields ``only`` of this one, with the same types, bounds and checks."""
+        unknown = sorted(set(only) - set(cls.model_fields))
+        if unknown:
+            raise ValueError(f"{cls.__name__} has no field(s) {unknown}")
+        fields: dict[str, Any] = {name: (info.annotation, info) for name, info in cls.model_fields.items()
+                                  if name in only}
+        return create_model(f"{cls.__name__}Part", __config__=cls.model_config, **fields)
 
 
-Languages = tuple[Literal[LANGUAGES], ...]
+Languages = Annotated[tuple[Literal[LANGUAGES], ...], AfterValidator(_unique)]
 
 
 class DownloadParams(Block):
@@ -147,8 +164,6 @@ class PrepareParams(Block):
     """Drop repeated sentences within each split, and from validation and test every sentence that occurs in
     train (:func:`pipeline.data.audit.deduplicate`); false, as the original project ran, keeps the data as it is."""
 
-    _unique_languages = field_validator("languages")(_unique)
-
 
 class ModelParams(Block):
     """Block ``model``: the starting model and SpanMarker's lengths."""
@@ -164,17 +179,6 @@ class ModelParams(Block):
     """Span markers packed into one sample."""
     entity_max_length: int = Field(ge=1)
     """Longest entity, in words."""
-
-
-class CheckpointParams(Block):
-    """``model.name`` and ``model.revision`` alone: the starting checkpoint, all that ``baseline`` reads."""
-
-    BLOCK: ClassVar[str] = "model"
-    PARTIAL: ClassVar[bool] = True
-    name: str = Field(min_length=1)
-    """As :attr:`ModelParams.name`."""
-    revision: str | None
-    """As :attr:`ModelParams.revision`."""
 
 
 SchedulerName = Literal["linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
@@ -201,13 +205,16 @@ def system_block(params: dict[str, Any], system: str) -> dict[str, Any]:
 
 
 class TrainParams(Block):
-    """Block ``train`` with one system's overrides from ``systems.<system>.train`` applied."""
+    """Block ``train``: how every system is fine-tuned. A system's effective settings, the block with its
+    ``systems.<system>.train`` overrides applied, come from :meth:`for_system` alone (through
+    :func:`pipeline.data.splits.training_settings` for the overrides that ``prepare`` recorded)."""
 
     BLOCK: ClassVar[str] = "train"
     epochs: int = Field(ge=1)
     learning_rate: float = Field(gt=0.0, le=1.0)
     batch_size: int = Field(ge=1)
-    """Sentences-derived samples per device and optimizer micro-step."""
+    """Samples per device and optimizer micro-step: a sentence is one sample, or several when it has more
+    candidate spans than ``model.marker_max_length``."""
     eval_batch_size: int = Field(ge=1)
     """Samples per batch in the validation passes during training."""
     gradient_accumulation_steps: int = Field(ge=1)
@@ -246,14 +253,10 @@ class TrainParams(Block):
     """Most copies of one training sentence that oversampling makes (1: no repeats)."""
 
     @classmethod
-    def read(cls, params: dict[str, Any], system: str) -> TrainParams:  # type: ignore[override]
-        """The shared ``train`` block with ``systems.<system>.train`` applied; errors name the key's origin."""
-        return cls.with_overrides(params, system, system_block(params, system).get("train") or {})
-
-    @classmethod
-    def with_overrides(cls, params: dict[str, Any], system: str, overrides: dict[str, Any]) -> TrainParams:
-        """The shared ``train`` block with ``overrides`` (``systems.<system>.train``, as ``params.yaml`` holds it
-        or as ``prepare`` recorded it) applied."""
+    def for_system(cls, params: dict[str, Any], system: str, overrides: dict[str, Any]) -> TrainParams:
+        """The shared ``train`` block with ``overrides`` (``systems.<system>.train``, as ``prepare`` recorded it)
+        applied: the settings ``system`` is trained with. Errors name the key's origin; raises
+        :class:`ParamError` for a bad value, ``bf16`` with ``fp16``, or checkpoints off the logging grid."""
         shared = params.get(cls.BLOCK)
         if not isinstance(shared, dict):
             raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
@@ -267,20 +270,6 @@ class TrainParams(Block):
                              f"allowed: 0 or a multiple of train.logging_steps ({hp.logging_steps}), so that a "
                              "resumed run logs the same loss curve as an uninterrupted one")
         return hp
-
-
-class PrecisionParams(Block):
-    """``train.bf16``, ``train.fp16`` and ``train.tf32`` alone: the precision ``evaluate`` and ``baseline`` run
-    the model in on a GPU (the shared ``train`` block's flags; a system's overrides apply to training only)."""
-
-    BLOCK: ClassVar[str] = "train"
-    PARTIAL: ClassVar[bool] = True
-    bf16: bool
-    """As :attr:`TrainParams.bf16`."""
-    fp16: bool
-    """As :attr:`TrainParams.fp16`."""
-    tf32: bool
-    """As :attr:`TrainParams.tf32`."""
 
 
 class ComputeParams(Block):
@@ -297,7 +286,7 @@ class ComputeParams(Block):
     choice for this CPU."""
 
 
-EntityTypes = tuple[Literal[ENTITY_TYPES], ...]
+EntityTypes = Annotated[tuple[Literal[ENTITY_TYPES], ...], AfterValidator(_unique)]
 
 
 class SystemParams(Block):
@@ -312,12 +301,10 @@ class SystemParams(Block):
     """Other systems scored on this system's types beside it: their test predictions and gold tags with every
     type outside the types both systems keep mapped to ``O`` (``analyze``)."""
 
-    _unique_types = field_validator("types")(_unique)
-
     @classmethod
     def read(cls, params: dict[str, Any], system: str) -> SystemParams:  # type: ignore[override]
         """The entry, its ``train`` keys checked to be keys of the ``train`` block (their values are checked by
-        :meth:`TrainParams.read`) and each name in ``compare`` to be another system (by membership alone, so
+        :meth:`TrainParams.for_system`) and each name in ``compare`` to be another system (by membership alone, so
         that the entry's readers depend on no other system's entry)."""
         entry = build(cls, system_block(params, system), f"systems.{system}")
         check_override_keys(entry.train, system)
@@ -328,24 +315,6 @@ class SystemParams(Block):
                 raise ParamError(f"systems.{system}.compare: got {other!r}; allowed: other systems "
                                  f"({', '.join(others) or 'none'})")
         return entry
-
-
-class SystemTypes(Block):
-    """``systems.<system>.types`` alone: all that ``prepare`` reads of a system."""
-
-    types: EntityTypes = Field(min_length=1)
-    """As :attr:`SystemParams.types`."""
-
-    _unique_types = field_validator("types")(_unique)
-
-    @classmethod
-    def read(cls, params: dict[str, Any], system: str) -> SystemTypes:  # type: ignore[override]
-        block = system_block(params, system)
-        name = f"systems.{system}"
-        unknown = sorted(set(block) - set(SystemParams.model_fields))
-        if unknown:
-            raise ParamError(f"{name}: unknown key(s) {unknown}; allowed keys: {', '.join(SystemParams.model_fields)}")
-        return build(cls, {key: block[key] for key in cls.model_fields if key in block}, name)
 
 
 def check_system_name(name: Any) -> str:
@@ -370,29 +339,33 @@ def all_systems(params: dict[str, Any]) -> dict[str, SystemParams]:
     return {system: SystemParams.read(params, system) for system in system_names(params)}
 
 
-class EvaluateParams(Block):
-    """Block ``evaluate``: how the test split is scored."""
-
-    BLOCK: ClassVar[str] = "evaluate"
-    PARTIAL: ClassVar[bool] = True
-    batch_size: int = Field(ge=1)
-    """Sentences per prediction batch."""
-
-
 RUNTIMES = ("torch", "onnx", "onnx-int8")
 """What computes a model's span logits: PyTorch, the model folder's float32 ONNX graph, or its int8 graph
 (:mod:`pipeline.graphs.onnx_graph`)."""
 Runtime = Literal["torch", "onnx", "onnx-int8"]
 
 
-class EvaluationRuntime(Block):
-    """``evaluate.runtime`` alone: what computes the span logits in the evaluate and languages stages."""
+class EvaluateParams(Block):
+    """Block ``evaluate``: how the systems and their baselines are scored on the test splits. Each scoring stage
+    reads the keys it declares (``EvaluateParams.read(params, "batch_size")``), so that changing one reruns only
+    the stages that use it."""
 
     BLOCK: ClassVar[str] = "evaluate"
-    PARTIAL: ClassVar[bool] = True
+    batch_size: int = Field(ge=1)
+    """Samples per prediction batch: a sentence is one sample, or several when it has more candidate spans than
+    ``model.marker_max_length`` (SpanMarker packs a sentence's spans into samples of that many markers). Read by
+    every stage that runs a model on a test split, and by ``export`` for the graph's check."""
     runtime: Runtime
-    """``torch`` (the reference numbers), ``onnx`` (the float graph: the same entities, scores within 1e-4) or
-    ``onnx-int8`` (the int8 graph: other scores, faster on a CPU)."""
+    """What computes the span logits in the evaluate, languages and external stages: ``torch`` (the reference
+    numbers), ``onnx`` (the export stage's float graph: the same entities, scores within 1e-4) or ``onnx-int8``
+    (the int8 graph: other scores, faster on a CPU). The ``int8`` stage always runs the int8 graph."""
+    languages: Languages = Field(min_length=1)
+    """MultiNERD ``lang`` codes, each tested on its own test split by the ``languages`` stage; changing them never
+    retrains."""
+    bootstrap_resamples: int = Field(ge=1)
+    """Resamples of the test sentences behind every confidence interval (:mod:`pipeline.evaluation.bootstrap`)."""
+    bootstrap_seed: int = Field(ge=0)
+    """Seed of the resampling; the same seed draws the same resamples for every system (paired)."""
 
 
 class OnnxParams(Block):
@@ -404,36 +377,6 @@ class OnnxParams(Block):
     have no graph to run)."""
     check_sentences: int = Field(ge=0)
     """Validation sentences the float graph is checked on against PyTorch before it is written; 0: all."""
-
-
-class OnnxExport(Block):
-    """``onnx.export`` alone: whether the model folders hold graphs (the ``int8`` stage scores one or reports none)."""
-
-    BLOCK: ClassVar[str] = "onnx"
-    PARTIAL: ClassVar[bool] = True
-    export: bool
-
-
-class BootstrapParams(Block):
-    """``evaluate.bootstrap_resamples`` and ``evaluate.bootstrap_seed``: the paired bootstrap of ``analyze``."""
-
-    BLOCK: ClassVar[str] = "evaluate"
-    PARTIAL: ClassVar[bool] = True
-    bootstrap_resamples: int = Field(ge=1)
-    """Resamples of the test sentences behind every confidence interval (:mod:`pipeline.evaluation.bootstrap`)."""
-    bootstrap_seed: int = Field(ge=0)
-    """Seed of the resampling; the same seed draws the same resamples for every system (paired)."""
-
-
-class EvaluationLanguages(Block):
-    """``evaluate.languages`` alone: the languages the ``languages`` stage tests each system and the baseline on."""
-
-    BLOCK: ClassVar[str] = "evaluate"
-    PARTIAL: ClassVar[bool] = True
-    languages: Languages = Field(min_length=1)
-    """MultiNERD ``lang`` codes, each tested on its own test split; changing them never retrains."""
-
-    _unique_languages = field_validator("languages")(_unique)
 
 
 PUBLISHED_F1 = {"conll2003": 77.11, "wikigold": 83.11}

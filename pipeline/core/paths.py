@@ -71,45 +71,7 @@ SEEN_UNSEEN_FILE = SCORES_DIR / "seen_unseen.json"
 and on unseen ones."""
 COMPARISONS_FILE = SCORES_DIR / "comparisons.json"
 """``analyze``: per-type detail of every comparison on shared types declared by ``systems.<system>.compare``."""
-COMPARISON_METRICS_DIR = METRICS_DIR / "comparisons"
-"""``analyze``: ``<other>_on_<system>_types.json``, the headline scores of each such comparison (DVC metrics)."""
 PLOT_SERIES = {"training_loss": ("train/loss", "loss"), "validation_f1": ("validation/f1", "f1")}
 """``plots``: ``reports/plots/<name>/<system>.csv`` (columns ``step`` and the value) from each system's dvclive
 series, so that ``dvc plots show`` draws every system without naming one."""
 REPORT_FILE = REPORTS_DIR / "README.md"
-
-
-def metrics_file(name: str) -> Path:
-    """``reports/metrics/<name>.json``: ``<system>`` or ``baseline_<system>``."""
-    return METRICS_DIR / f"{name}.json"
-
-
-def int8_name(system: str) -> str:
-    """``int8_<system>``: the name of the ``int8`` stage's predictions, scores and metrics files of ``system``."""
-    return f"int8_{system}"
-
-
-def int8_difference(system: str) -> str:
-    """``<system> int8 − <system>``: the key of the F1 difference of ``system``'s int8 graph and ``system`` under
-    ``differences`` in :data:`INTERVALS_FILE`."""
-    return f"{system} int8 − {system}"
-
-
-def scores_file(name: str) -> Path:
-    """``reports/scores/<name>.json``: the per-type detail behind :func:`metrics_file` of the same name; also
-    ``languages_<system>`` (per-type detail of every evaluation language)."""
-    return SCORES_DIR / f"{name}.json"
-
-
-
-def external_name(system: str) -> str:
-    """``external_<system>``: the ``external`` stage's folder of DVC metrics of ``system``,
-    ``reports/metrics/external_<system>/`` (``<set>.json``, ``baseline_<set>.json``)."""
-    return f"external_{system}"
-
-
-def external_scores_file(system: str) -> Path:
-    """``reports/external/<system>.json``: the ``external`` stage's per-set detail of ``system`` (outside
-    :data:`SCORES_DIR`, so that a change of the external sets reruns no stage that reads that folder but the
-    report)."""
-    return REPORTS_DIR / "external" / f"{system}.json"

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from datasets import Dataset
 
+from pipeline.core.params import TrainParams
 from pipeline.core.paths import PREPARED_DIR
 
 LABELS_FILE = "labels.json"
@@ -31,6 +32,14 @@ def load_info(system: str, root: Path = PREPARED_DIR) -> dict[str, Any]:
 def load_train_overrides(system: str, root: Path = PREPARED_DIR) -> dict[str, Any]:
     """The ``train`` overrides ``prepare`` recorded for a system (:data:`TRAIN_OVERRIDES_FILE`)."""
     return json.loads((root / system / TRAIN_OVERRIDES_FILE).read_text(encoding="utf-8"))
+
+
+def training_settings(params: dict[str, Any], system: str, root: Path = PREPARED_DIR) -> TrainParams:
+    """The settings ``system`` is trained with: the ``train`` block of ``params`` with the overrides ``prepare``
+    recorded (:data:`TRAIN_OVERRIDES_FILE`). The one resolution of a system's training settings, read by train and
+    by the stages that report them (analyze, report). Raises :class:`~pipeline.core.exceptions.ParamError` as
+    :meth:`TrainParams.for_system` does."""
+    return TrainParams.for_system(params, system, load_train_overrides(system, root))
 
 
 def load_labels(system: str, root: Path = PREPARED_DIR) -> list[str]:

@@ -125,3 +125,13 @@ def difference_interval(first: np.ndarray, second: np.ndarray, first_totals: np.
     resampled = ratios(first_totals.sum(axis=1))["f1"] - ratios(second_totals.sum(axis=1))["f1"]
     low, high = interval(resampled)
     return {"difference": difference, "interval": [low, high], "significant": bool(low > 0 or high < 0)}
+
+
+def paired_intervals(first: np.ndarray, second: np.ndarray, types: list[str], resamples: int,
+                     seed: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The paired bootstrap of two models' :func:`sentence_counts` on the same sentences: the intervals of each
+    one's scores (:func:`score_intervals`) and of their F1 difference, first − second (:func:`difference_interval`),
+    all from the same ``resamples`` draws of ``seed``."""
+    totals = resampled_totals([first, second], resamples, seed)
+    return (score_intervals(first, types, totals[0]), score_intervals(second, types, totals[1]),
+            difference_interval(first, second, *totals))

@@ -212,6 +212,13 @@ def load_session(model: VectorisedSpanMarkerModel, folder: Path, runtime: str, t
     return OnnxLogits(path, threads)
 
 
+def runtime_logits(runtime: str, model: VectorisedSpanMarkerModel, folder: Path, threads: int) -> Logits | None:
+    """What computes ``model``'s span logits with ``runtime`` (:data:`pipeline.core.params.RUNTIMES`): ``None`` for
+    ``torch`` (the model itself), else the graph of the graph folder ``folder`` (:func:`load_session`), run with
+    ``threads`` threads. The one choice of runtime of every stage and command that scores a model."""
+    return None if runtime == "torch" else load_session(model, folder, runtime, threads)
+
+
 def check_graph(model: VectorisedSpanMarkerModel, graph: Logits, encoded: EncodedSentences, batch_size: int,
                 where: str) -> float:
     """Check a float graph against ``model`` in PyTorch on ``encoded`` sentences, in batches of ``batch_size``

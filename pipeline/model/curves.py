@@ -22,8 +22,7 @@ from typing import Any
 from dvclive import Live
 from transformers import TrainerCallback
 
-VALIDATION_KEYS = ("precision", "recall", "f1", "accuracy")
-"""SpanMarker's ``eval_overall_<key>`` scores, logged as ``validation/<key>``."""
+from pipeline.tagging.metrics import OVERALL_KEYS
 
 
 class TrainingCurves(TrainerCallback):
@@ -45,7 +44,7 @@ class TrainingCurves(TrainerCallback):
     def log_validation(self, step: int, epoch: float, metrics: dict[str, Any]) -> None:
         """One evaluation's ``eval_overall_<key>`` scores, after ``epoch`` epochs."""
         self.live.step = step
-        for key in VALIDATION_KEYS:
+        for key in OVERALL_KEYS:
             self.live.log_metric(f"validation/{key}", metrics[f"eval_overall_{key}"])
         self.live.log_metric("validation/epoch", round(epoch, 4))
         self.live.make_summary()

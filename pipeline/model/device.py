@@ -4,7 +4,7 @@ Training gets its device and mixed precision from the Hugging Face ``Trainer``; 
 model (evaluate, baseline) use :func:`choose_placement`, :func:`place_model` and :func:`autocast`
 (``pipeline.predict``, which has no parameter file, only the first two: the GPU in float32)::
 
-    placement = choose_placement(PrecisionParams.read(params).model_dump())
+    placement = choose_placement(TrainParams.read(params, *PRECISION_KEYS))
     model = place_model(SpanMarkerModel.from_pretrained(path), placement)
     with autocast(placement):
         model.predict(sentences)
@@ -21,12 +21,18 @@ CPU nothing changes: float32, no autocast, whatever the flags say (they are GPU 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from span_marker import SpanMarkerModel
+
+from pipeline.core.params import TrainParams
+
+
+PRECISION_KEYS = ("bf16", "fp16", "tf32")
+"""The keys of the ``train`` block that set the precision a model runs in on a GPU: ``TrainParams.read(params,
+*PRECISION_KEYS)`` is all that a stage running a model reads of the block (a system's overrides apply to its training
+alone)."""
 
 
 @dataclass(frozen=True)
@@ -38,19 +44,20 @@ class Placement:
     tf32: bool = False
 
 
-def choose_placement(precision: Mapping[str, Any] | None = None, cuda: bool | None = None) -> Placement:
+def choose_placement(precision: TrainParams | None = None, cuda: bool | None = None) -> Placement:
     """The first CUDA device when ``cuda`` (default: ``torch.cuda.is_available()``), else the CPU.
 
-    ``precision`` holds the ``train`` flags ``bf16``, ``fp16`` and ``tf32`` (missing ones count as false; the
-    parameter checks already forbid ``bf16`` and ``fp16`` together). They apply only on the GPU.
+    ``precision`` holds (at least) the ``train`` flags ``bf16``, ``fp16`` and ``tf32``; ``None``: full float32.
+    They apply only on the GPU (``bf16`` wins over ``fp16``, which the parameter checks forbid together).
     """
-    precision = precision or {}
     if cuda is None:
         cuda = torch.cuda.is_available()
     if not cuda:
         return Placement(torch.device("cpu"))
-    dtype = torch.bfloat16 if precision.get("bf16") else torch.float16 if precision.get("fp16") else None
-    return Placement(torch.device("cuda", 0), dtype, bool(precision.get("tf32")))
+    if precision is None:
+        return Placement(torch.device("cuda", 0))
+    dtype = torch.bfloat16 if precision.bf16 else torch.float16 if precision.fp16 else None
+    return Placement(torch.device("cuda", 0), dtype, precision.tf32)
 
 
 def place_model(model: SpanMarkerModel, placement: Placement) -> SpanMarkerModel:

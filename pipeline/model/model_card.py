@@ -12,6 +12,7 @@ from typing import Any
 from huggingface_hub import ModelCardData
 
 from pipeline.core.params import ModelParams, TrainParams
+from pipeline.tagging.metrics import HEADLINE_KEYS, OVERALL_KEYS
 
 
 def percent(value: float) -> str:
@@ -64,7 +65,7 @@ def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: Train
                              tags=["span-marker", "token-classification", "ner", "named-entity-recognition"],
                              language=list(languages), license="cc-by-nc-sa-4.0",
                              datasets=[source["dataset"]] if source["source"] == "hub" else None,
-                             metrics=["precision", "recall", "f1"])
+                             metrics=list(HEADLINE_KEYS))
     lines = [
         "---", metadata.to_yaml(), "---", "",
         f"# SpanMarker System {system}: MultiNERD ({codes}), {len(types)} entity types", "",
@@ -81,7 +82,7 @@ def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: Train
         *table(["Hyperparameter", "Value"], list(hp.model_dump().items())),
         "", "## Validation results", "",
         *table(["Precision", "Recall", "F1", "Accuracy"],
-               [[percent(validation[key]) for key in ("precision", "recall", "f1", "accuracy")]], "rrrr"),
+               [[percent(validation[key]) for key in OVERALL_KEYS]], "rrrr"),
         "", "Entity-level micro scores (`seqeval`) of the last evaluation during training, on the validation split. "
         "Test scores are computed by the pipeline's `evaluate` stage (`reports/scores/` and `reports/README.md`).",
         "", "## Usage", "", "```python", "from span_marker import SpanMarkerModel", "",

@@ -36,31 +36,29 @@ import pyarrow.parquet as pq
 
 from pipeline.core.atomic import atomic_path, write_json
 from pipeline.core.exceptions import DataError
-from pipeline.core.params import BootstrapParams, TrainParams, all_systems, read_params
+from pipeline.core.params import EvaluateParams, TrainParams, all_systems, read_params
 from pipeline.core.paths import (
-    COMPARISON_METRICS_DIR,
     COMPARISONS_FILE,
     CONFUSION_FIGURES_DIR,
     ERRORS_FILE,
     EXAMPLES_FILE,
     FIGURES_DIR,
     INTERVALS_FILE,
-    PREDICTIONS_DIR,
     SEEN_UNSEEN_FILE,
     TAIL_FILE,
-    int8_difference,
-    int8_name,
 )
 from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.labels import restrict_tags
-from pipeline.data.splits import entity_counts, load_info, load_split
+from pipeline.data.splits import entity_counts, load_info, load_split, training_settings
 from pipeline.data.tail import type_presence, type_repeat_factors
-from pipeline.evaluation.bootstrap import difference_interval, resampled_totals, score_intervals, sentence_counts
+from pipeline.evaluation import results
+from pipeline.evaluation.bootstrap import paired_intervals, resampled_totals, score_intervals, sentence_counts
 from pipeline.evaluation.entities import tag_strings
 from pipeline.evaluation.memorisation import seen_unseen, training_mentions
-from pipeline.tagging.metrics import entity_scores, headline, per_type, per_type_f1
+from pipeline.evaluation.results import Result
 from pipeline.evaluation.span_errors import confusion_examples, error_summary, span_confusion, top_confusions
 from pipeline.reporting.figures import plot_confusion, plot_long_tail, save
+from pipeline.tagging.metrics import HEADLINE_KEYS, entity_scores, headline, per_type, per_type_f1
 
 logger = logging.getLogger(__name__)
 EXAMPLE_CONFUSIONS = 3
@@ -72,10 +70,10 @@ Tags = tuple[list[list[str]], list[list[str]]]
 """Gold and predicted BIO tags of a system's test sentences."""
 
 
-def load_predictions(name: str) -> Tags:
-    """Gold and predicted BIO tags of the test sentences in ``data/predictions/<name>.parquet`` (a system,
-    ``baseline_<system>`` or ``int8_<system>``: no rows when there is no baseline or int8 graph)."""
-    table = pq.read_table(PREDICTIONS_DIR / f"{name}.parquet", columns=["gold", "predicted"])
+def load_predictions(result: Result) -> Tags:
+    """Gold and predicted BIO tags of the test sentences in ``result``'s predictions file (no rows when there is no
+    baseline or int8 graph)."""
+    table = pq.read_table(result.predictions_file, columns=["gold", "predicted"])
     return table["gold"].to_pylist(), table["predicted"].to_pylist()
 
 
@@ -85,9 +83,9 @@ def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: d
     """``reports/scores/intervals.json``: per system (``types`` keyed by system), its scores with intervals and
     its baseline's (None without one); per comparison (keyed as ``compared``), the other system's scores on the
     shared types; per system of ``int8`` (its int8 ONNX graph's test tags), the int8 scores; then every
-    difference, each resampled with the draws of its own pair of sentence sets (the same sentences on both sides),
-    from the same seed. Raises :class:`DataError` when an int8 graph was scored on other gold tags than its
-    system."""
+    difference (keys of :mod:`pipeline.evaluation.results`), each a paired bootstrap of its own pair of sentence
+    sets (the same sentences on both sides), from the same seed. Raises :class:`DataError` when an int8 graph was
+    scored on other gold tags than its system."""
     result: dict[str, Any] = {"resamples": resamples, "seed": seed, "sentences": {}, "systems": {}, "baselines": {},
                               "comparisons": {}, "int8": {}, "differences": {}}
     for system, types in systems.items():
@@ -95,37 +93,28 @@ def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: d
         result["sentences"][system] = len(counts)
         baseline = baselines.get(system)
         if baseline is None:
-            totals = resampled_totals([counts], resamples, seed)
-            result["systems"][system] = score_intervals(counts, types, totals[0])
+            result["systems"][system] = score_intervals(counts, types, resampled_totals([counts], resamples, seed)[0])
             result["baselines"][system] = None
             continue
-        base_counts = sentence_counts(*baseline, types)
-        totals = resampled_totals([counts, base_counts], resamples, seed)
-        result["systems"][system] = score_intervals(counts, types, totals[0])
-        result["baselines"][system] = score_intervals(base_counts, types, totals[1])
-        result["differences"][f"{system} − baseline"] = difference_interval(counts, base_counts, *totals)
+        result["systems"][system], result["baselines"][system], difference = paired_intervals(
+            counts, sentence_counts(*baseline, types), types, resamples, seed)
+        result["differences"][results.baseline_difference(system)] = difference
     for name, detail in compared.items():
         system, other, types = detail["system"], detail["other"], detail["types"]
         gold = restrict_tags(tags[system][0], set(types))
         mine = sentence_counts(gold, restrict_tags(tags[system][1], set(types)), types)
         theirs = sentence_counts(gold, restrict_tags(tags[other][1], set(types)), types)
-        totals = resampled_totals([mine, theirs], resamples, seed)
-        result["comparisons"][name] = score_intervals(theirs, types, totals[1])
-        result["differences"][f"{system} − {other} on {system}'s types"] = difference_interval(mine, theirs, *totals)
+        _, result["comparisons"][name], difference = paired_intervals(mine, theirs, types, resamples, seed)
+        result["differences"][results.comparison_difference(system, other)] = difference
     for system, quantised in (int8 or {}).items():
         if quantised[0] != tags[system][0]:
-            raise DataError(f"{int8_name(system)} was scored on other test sentences than {system}; rerun the "
-                            f"int8 stage for {system}")
+            raise DataError(f"{results.int8(system).name} was scored on other test sentences than {system}; rerun "
+                            f"the int8 stage for {system}")
         counts, int8_counts = (sentence_counts(*found, systems[system]) for found in (tags[system], quantised))
-        totals = resampled_totals([int8_counts, counts], resamples, seed)
-        result["int8"][system] = score_intervals(int8_counts, systems[system], totals[0])
-        result["differences"][int8_difference(system)] = difference_interval(int8_counts, counts, *totals)
+        result["int8"][system], _, difference = paired_intervals(int8_counts, counts, systems[system], resamples,
+                                                                 seed)
+        result["differences"][results.int8_difference(system)] = difference
     return result
-
-
-def comparison_name(other: str, system: str) -> str:
-    """The key of ``other`` scored on ``system``'s types: ``<other>_on_<system>_types``."""
-    return f"{other}_on_{system}_types"
 
 
 def compare_on_types(system: str, tags: Tags, other: str, other_tags: Tags, types: set[str]) -> dict[str, Any]:
@@ -145,9 +134,9 @@ def compare_on_types(system: str, tags: Tags, other: str, other_tags: Tags, type
 
 def comparisons(declared: dict[str, tuple[str, ...]], types: dict[str, list[str]],
                 tags: dict[str, Tags]) -> dict[str, dict[str, Any]]:
-    """Every declared comparison, keyed by :func:`comparison_name`: for each system ``S`` and each ``X`` in
-    ``declared[S]``, :func:`compare_on_types` of S and X on the types both keep."""
-    return {comparison_name(other, system): compare_on_types(system, tags[system], other, tags[other],
+    """Every declared comparison, keyed by its result's name (``<other>_on_<system>_types``): for each system ``S``
+    and each ``X`` in ``declared[S]``, :func:`compare_on_types` of S and X on the types both keep."""
+    return {results.comparison(system, other).name: compare_on_types(system, tags[system], other, tags[other],
                                                              set(types[system]) & set(types[other]))
             for system, others in declared.items() for other in others}
 
@@ -168,7 +157,7 @@ def tail_table(scores: dict[str, Any], train_entities: dict[str, int], train_sen
         rows[entity_type] = {"train_entities": train_entities.get(entity_type, 0),
                              "train_sentences": train_sentences.get(entity_type, 0),
                              "repeat_factor": repeat_factors.get(entity_type, 1.0), "test_entities": score["number"],
-                             **{key: score[key] for key in ("precision", "recall", "f1")}}
+                             **{key: score[key] for key in HEADLINE_KEYS}}
     return rows
 
 
@@ -197,22 +186,24 @@ def memorisation(system: str, types: list[str], tags: Tags) -> dict[str, Any]:
 
 def load_tokens(system: str) -> list[list[str]]:
     """The words of a system's test sentences, in test order."""
-    return pq.read_table(PREDICTIONS_DIR / f"{system}.parquet", columns=["tokens"])["tokens"].to_pylist()
+    return pq.read_table(results.system(system).predictions_file, columns=["tokens"])["tokens"].to_pylist()
 
 
 def main() -> None:
     no_arguments("analyze")
     params = read_params()
-    systems, bootstrap = all_systems(params), BootstrapParams.read(params)
-    hps = {system: TrainParams.read(params, system) for system in systems}
+    systems = all_systems(params)
+    bootstrap = EvaluateParams.read(params, "bootstrap_resamples", "bootstrap_seed")
+    hps = {system: training_settings(params, system) for system in systems}
     types = {system: load_info(system)["types"] for system in systems}
-    tags = {system: load_predictions(system) for system in systems}
+    tags = {system: load_predictions(results.system(system)) for system in systems}
     compared = comparisons({system: entry.compare for system, entry in systems.items()}, types, tags)
     write_json(COMPARISONS_FILE, compared)
-    with atomic_path(COMPARISON_METRICS_DIR) as folder:
+    with atomic_path(results.COMPARISON_METRICS_DIR) as folder:
         folder.mkdir()
-        for name, detail in compared.items():
-            write_json(folder / f"{name}.json", headline(detail["scores"][detail["other"]]))
+        for detail in compared.values():
+            write_json(folder / results.comparison(detail["system"], detail["other"]).metrics_file.name,
+                       headline(detail["scores"][detail["other"]]))
 
     errors, examples = {}, {}
     for system in systems:
@@ -230,8 +221,8 @@ def main() -> None:
               for system in systems}
     write_json(TAIL_FILE, {system: tail_analysis(system, scores[system], hps[system]) for system in systems})
     write_json(SEEN_UNSEEN_FILE, {system: memorisation(system, types[system], tags[system]) for system in systems})
-    baselines = {system: load_predictions(f"baseline_{system}") for system in systems}
-    int8 = {system: load_predictions(int8_name(system)) for system in systems}
+    baselines = {system: load_predictions(results.baseline(system)) for system in systems}
+    int8 = {system: load_predictions(results.int8(system)) for system in systems}
     write_json(INTERVALS_FILE, intervals(types, tags, {system: found for system, found in baselines.items()
                                                        if found[0]}, compared,
                                          bootstrap.bootstrap_resamples, bootstrap.bootstrap_seed,

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import logging
 
-from pipeline.core.atomic import write_json
-from pipeline.data.splits import load_info, load_split
-from pipeline.model.device import choose_placement
-from pipeline.tagging.metrics import headline
-from pipeline.core.params import CheckpointParams, ComputeParams, EvaluateParams, PrecisionParams, read_params
-from pipeline.core.paths import PREDICTIONS_DIR, metrics_file, scores_file
-from pipeline.evaluation.scoring import score_placed, write_no_predictions, write_predictions
-from pipeline.model.compute import pin_compute
+from pipeline.core.params import ComputeParams, EvaluateParams, ModelParams, TrainParams, read_params
 from pipeline.core.stage import run_stage, system_argument
-from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
+from pipeline.data.splits import load_info, load_split
+from pipeline.evaluation import results
+from pipeline.evaluation.scoring import score_placed
+from pipeline.evaluation.system_scores import write_scored, write_unavailable
+from pipeline.model.compute import pin_compute
+from pipeline.model.device import PRECISION_KEYS, choose_placement
+from pipeline.model.starting_model import STARTING_MODEL_KEYS, load_starting_model, plain_encoder_reason
 
 logger = logging.getLogger(__name__)
 
@@ -32,27 +31,23 @@ def main() -> None:
     params = read_params()
     system = system_argument("baseline", params)
     pin_compute(ComputeParams.read(params))  # before the first tensor operation
-    model_params, batch_size = CheckpointParams.read(params), EvaluateParams.read(params).batch_size
-    precision = PrecisionParams.read(params)  # checked whether or not there is a model to run in it
-    name = f"baseline_{system}"
-    start = load_starting_model(model_params)
+    starting = ModelParams.read(params, *STARTING_MODEL_KEYS)
+    batch_size = EvaluateParams.read(params, "batch_size").batch_size
+    precision = TrainParams.read(params, *PRECISION_KEYS)  # checked whether or not there is a model to run
+    result = results.baseline(system)
+    start = load_starting_model(starting)
     if start is None:
-        reason = f"{plain_encoder_reason(model_params)}: no baseline before fine-tuning"
-        write_no_predictions(PREDICTIONS_DIR / f"{name}.parquet")
-        write_json(scores_file(name), {"available": False, "model": model_params.name, "reason": reason})
-        write_json(metrics_file(name), {})
+        reason = f"{plain_encoder_reason(starting)}: no baseline before fine-tuning"
+        write_unavailable(result, reason, model=starting.name)
         logger.info("system %s: %s", system, reason)
         return
-    placement = choose_placement(precision.model_dump())
     info = load_info(system)
     test = load_split(system, "test")
-    scores, gold, predicted = score_placed(start, {"test": test}, info["labels"], batch_size, placement,
-                                           types=set(info["types"]))["test"]
-    write_predictions(PREDICTIONS_DIR / f"{name}.parquet", test, gold, predicted)
-    scores.update(available=True, model=model_params.name)
-    write_json(scores_file(name), scores)
-    write_json(metrics_file(name), headline(scores, "test_"))
-    logger.info("system %s: baseline (%s before fine-tuning) test F1 %.4f", system, model_params.name,
+    scores, gold, predicted = score_placed(start, {"test": test}, info["labels"], batch_size,
+                                           choose_placement(precision), types=set(info["types"]))["test"]
+    scores.update(available=True, model=starting.name)
+    write_scored(result, test, gold, predicted, scores)
+    logger.info("system %s: baseline (%s before fine-tuning) test F1 %.4f", system, starting.name,
                 scores["test_overall_f1"])
 
 

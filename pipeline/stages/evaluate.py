@@ -10,24 +10,29 @@ Usage: ``python -m pipeline.stages.evaluate SYSTEM``, a system of ``params.yaml`
 - ``data/predictions/<system>.parquet``: the predicted tags of every test sentence, for the error analysis.
 
 ``evaluate.runtime`` chooses what computes the span logits: ``torch`` (the default: on the GPU when there is one,
-in the ``train`` precision, ``pipeline.model.device``), or the model folder's ONNX graph (``onnx``, ``onnx-int8``:
+in the ``train`` precision, ``pipeline.model.device``), or the export stage's ONNX graph (``onnx``, ``onnx-int8``:
 ONNX Runtime on the CPU with ``compute.threads`` threads). The ``int8`` stage scores the int8 graph with
 :func:`pipeline.evaluation.system_scores.evaluate_system` under its own names.
 """
 
 from __future__ import annotations
 
-from pipeline.core.params import ComputeParams, EvaluationRuntime, read_params
+from pipeline.core.params import ComputeParams, EvaluateParams, TrainParams, read_params
 from pipeline.core.stage import run_stage, system_argument
+from pipeline.evaluation import results
 from pipeline.evaluation.system_scores import evaluate_system
 from pipeline.model.compute import pin_compute
+from pipeline.model.device import PRECISION_KEYS
 
 
 def main() -> None:
     params = read_params()
     system = system_argument("evaluate", params)
-    pin_compute(ComputeParams.read(params))  # before the first tensor operation
-    evaluate_system(system, EvaluationRuntime.read(params).runtime, system, params)
+    compute = ComputeParams.read(params)
+    pin_compute(compute)  # before the first tensor operation
+    evaluation = EvaluateParams.read(params, "batch_size", "runtime")
+    evaluate_system(results.system(system), evaluation.runtime, evaluation.batch_size,
+                    TrainParams.read(params, *PRECISION_KEYS), compute.threads)
 
 
 if __name__ == "__main__":

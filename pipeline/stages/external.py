@@ -1,11 +1,11 @@
-"""Stage ``external``: one trained system, and the starting checkpoint, scored on every external test set.
+"""Stage ``external``: one trained system, and the starting model, scored on every external test set.
 
 Usage: ``python -m pipeline.stages.external SYSTEM``, a system of ``params.yaml``. For each set of ``external``
 (read by ``external_local`` or ``external_hub`` into ``data/external/<set>.parquet``) it keeps the entity types the
 set and the system share (a set with none is skipped, and the scores file says why), maps every other type to ``O``
 in gold and predictions, and scores the system with the inference and scoring code of ``evaluate``
 (:func:`pipeline.evaluation.scoring.score_placed`; ``evaluate.runtime`` chooses PyTorch or the ONNX graph), then the
-starting checkpoint the same way when it is a SpanMarker model, as ``baseline`` does. Writes
+starting model the same way when it is a SpanMarker model, as ``baseline`` does. Writes
 
 - ``reports/metrics/external_<system>/<set>.json`` and ``baseline_<set>.json``: micro precision, recall and F1, the
   layout of every DVC metrics file, so ``dvc metrics show`` gives one row per set, system and baseline;
@@ -20,26 +20,27 @@ The models run on the GPU when there is one, in the ``train`` precision (``pipel
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 from datasets import Dataset
 
 from pipeline.core.atomic import atomic_path, write_json
-from pipeline.core.params import (BootstrapParams, CheckpointParams, ComputeParams, EvaluateParams, EvaluationRuntime,
-                                  PrecisionParams, external_sets, read_params)
-from pipeline.core.paths import EXTERNAL_DIR, METRICS_DIR, GRAPHS_DIR, MODELS_DIR, external_name, external_scores_file
+from pipeline.core.params import ComputeParams, EvaluateParams, ModelParams, TrainParams, external_sets, read_params
+from pipeline.core.paths import EXTERNAL_DIR, GRAPHS_DIR, MODELS_DIR
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.data.labels import ENTITY_TYPES, MULTINERD_LABELS
 from pipeline.data.splits import load_info
-from pipeline.evaluation.bootstrap import difference_interval, resampled_totals, score_intervals, sentence_counts
-from pipeline.tagging.metrics import headline
+from pipeline.evaluation import results
+from pipeline.evaluation.bootstrap import paired_intervals, resampled_totals, score_intervals, sentence_counts
 from pipeline.evaluation.scoring import score_placed
+from pipeline.graphs.onnx_graph import runtime_logits
 from pipeline.model.compute import pin_compute
-from pipeline.model.device import choose_placement
+from pipeline.model.device import PRECISION_KEYS, choose_placement
 from pipeline.model.model_folder import load_model
-from pipeline.graphs.onnx_graph import load_session
-from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
+from pipeline.model.starting_model import STARTING_MODEL_KEYS, load_starting_model, plain_encoder_reason
+from pipeline.tagging.metrics import headline
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +49,26 @@ def bootstrap(system: tuple[list[list[str]], list[list[str]]], baseline: tuple[l
               types: list[str], resamples: int, seed: int) -> dict[str, Any]:
     """Intervals of one set: the system's scores, the baseline's (None without one) and the F1 difference system −
     baseline (None without one), the two resampled with the same draws of the set's sentences."""
-    counts = [sentence_counts(*system, types)] + ([sentence_counts(*baseline, types)] if baseline else [])
-    totals = resampled_totals(counts, resamples, seed)
-    return {"system": score_intervals(counts[0], types, totals[0]),
-            "baseline": score_intervals(counts[1], types, totals[1]) if baseline else None,
-            "difference": difference_interval(counts[0], counts[1], *totals) if baseline else None}
+    counts = sentence_counts(*system, types)
+    if baseline is None:
+        return {"system": score_intervals(counts, types, resampled_totals([counts], resamples, seed)[0]),
+                "baseline": None, "difference": None}
+    ours, theirs, difference = paired_intervals(counts, sentence_counts(*baseline, types), types, resamples, seed)
+    return {"system": ours, "baseline": theirs, "difference": difference}
 
 
 def main() -> None:
     params = read_params()
     system = system_argument("external", params)
-    pin_compute(ComputeParams.read(params))  # before the first tensor operation
-    sets, resampling = external_sets(params), BootstrapParams.read(params)
-    batch_size, checkpoint = EvaluateParams.read(params).batch_size, CheckpointParams.read(params)
-    runtime, precision = EvaluationRuntime.read(params).runtime, PrecisionParams.read(params)
+    compute = ComputeParams.read(params)
+    pin_compute(compute)  # before the first tensor operation
+    sets = external_sets(params)
+    evaluation = EvaluateParams.read(params, "batch_size", "runtime", "bootstrap_resamples", "bootstrap_seed")
+    batch_size, runtime = evaluation.batch_size, evaluation.runtime
+    starting = ModelParams.read(params, *STARTING_MODEL_KEYS)
+    precision = TrainParams.read(params, *PRECISION_KEYS)
     kept = load_info(system)["types"]
-    result: dict[str, Any] = {"resamples": resampling.bootstrap_resamples, "seed": resampling.bootstrap_seed,
+    result: dict[str, Any] = {"resamples": evaluation.bootstrap_resamples, "seed": evaluation.bootstrap_seed,
                               "runtime": runtime, "sets": {}, "skipped": {}}
     shared = {name: [t for t in ENTITY_TYPES if t in kept and t in entry.types.values()]
               for name, entry in sets.items()}
@@ -73,13 +78,12 @@ def main() -> None:
                                        f"{', '.join(sorted(set(sets[name].types.values())))}")
             logger.info("system %s, %s: skipped, %s", system, name, result["skipped"][name])
     scored = {name: types for name, types in shared.items() if types}
-    metrics: dict[str, dict[str, float]] = {}
+    metrics: dict[Path, dict[str, float]] = {}
     if scored:
-        placement = choose_placement(precision.model_dump())
+        placement = choose_placement(precision)
         model = load_model(MODELS_DIR / system)
-        logits = None if runtime == "torch" else load_session(model, GRAPHS_DIR / system, runtime,
-                                                              ComputeParams.read(params).threads)
-        start = load_starting_model(checkpoint)
+        logits = runtime_logits(runtime, model, GRAPHS_DIR / system, compute.threads)
+        start = load_starting_model(starting)
         for name, types in scored.items():
             test = {name: Dataset(pq.read_table(EXTERNAL_DIR / f"{name}.parquet"))}
             scores, gold, predicted = score_placed(model, test, MULTINERD_LABELS, batch_size,
@@ -87,27 +91,29 @@ def main() -> None:
             entry: dict[str, Any] = {"types": types, "sentences": len(gold), "published": sets[name].published,
                                      "system": scores}
             if start is None:
-                entry["baseline"] = {"available": False, "model": checkpoint.name,
-                                     "reason": plain_encoder_reason(checkpoint)}
+                entry["baseline"] = {"available": False, "model": starting.name,
+                                     "reason": plain_encoder_reason(starting)}
                 before = None
             else:
                 base_scores, _, base_predicted = score_placed(start, test, MULTINERD_LABELS, batch_size, placement,
                                                               set(types))[name]
-                entry["baseline"] = base_scores | {"available": True, "model": checkpoint.name}
-                metrics[f"baseline_{name}"] = headline(base_scores, "test_")
+                entry["baseline"] = base_scores | {"available": True, "model": starting.name}
+                metrics[results.external_metrics_file(system, name, of_baseline=True)] = headline(base_scores,
+                                                                                                   "test_")
                 before = (gold, base_predicted)
-            entry["intervals"] = bootstrap((gold, predicted), before, types, resampling.bootstrap_resamples,
-                                           resampling.bootstrap_seed)
-            metrics[name] = headline(scores, "test_")
+            entry["intervals"] = bootstrap((gold, predicted), before, types, evaluation.bootstrap_resamples,
+                                           evaluation.bootstrap_seed)
+            metrics[results.external_metrics_file(system, name)] = headline(scores, "test_")
             result["sets"][name] = entry
             low, high = entry["intervals"]["system"]["overall"]["f1"]["interval"]
             logger.info("system %s, %s (%s): F1 %.4f [%.4f, %.4f] on %d sentences", system, name, ", ".join(types),
                         scores["test_overall_f1"], low, high, len(gold))
-    with atomic_path(METRICS_DIR / external_name(system)) as folder:
+    external = results.external(system)
+    with atomic_path(external.metrics_file) as folder:
         folder.mkdir()
-        for name, values in metrics.items():
-            write_json(folder / f"{name}.json", values)
-    write_json(external_scores_file(system), result)
+        for path, values in metrics.items():
+            write_json(folder / path.name, values)
+    write_json(external.scores_file, result)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import logging
 
-from pipeline.core.atomic import write_json
-from pipeline.core.params import ComputeParams, read_params
-from pipeline.core.paths import GRAPHS_DIR, PREDICTIONS_DIR, int8_name, metrics_file, scores_file
+from pipeline.core.params import ComputeParams, EvaluateParams, read_params
+from pipeline.core.paths import GRAPHS_DIR
 from pipeline.core.stage import run_stage, system_argument
-from pipeline.evaluation.scoring import write_no_predictions
-from pipeline.model.compute import pin_compute
-from pipeline.evaluation.system_scores import evaluate_system
+from pipeline.evaluation import results
+from pipeline.evaluation.system_scores import evaluate_system, write_unavailable
 from pipeline.graphs.onnx_graph import graph_path
+from pipeline.model.compute import pin_compute
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +32,14 @@ logger = logging.getLogger(__name__)
 def main() -> None:
     params = read_params()
     system = system_argument("int8", params)
-    pin_compute(ComputeParams.read(params))  # before the first tensor operation
-    name = int8_name(system)
+    compute = ComputeParams.read(params)
+    pin_compute(compute)  # before the first tensor operation
+    result = results.int8(system)
     if not graph_path(GRAPHS_DIR / system, "onnx-int8").is_file():
-        write_no_predictions(PREDICTIONS_DIR / f"{name}.parquet")
-        write_json(scores_file(name), {"available": False, "reason": "onnx.export is false: no int8 graph"})
-        write_json(metrics_file(name), {})
+        write_unavailable(result, "onnx.export is false: no int8 graph")
         logger.info("system %s: onnx.export is false, no int8 graph to score", system)
         return
-    evaluate_system(system, "onnx-int8", name, params)
+    evaluate_system(result, "onnx-int8", EvaluateParams.read(params, "batch_size").batch_size, None, compute.threads)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,18 @@
-"""Stage ``languages``: one trained system and the starting checkpoint scored on every evaluation language.
+"""Stage ``languages``: one trained system and the starting model scored on every evaluation language.
 
 Usage: ``python -m pipeline.stages.languages SYSTEM``, a system of ``params.yaml``. For each language of
 ``evaluate.languages`` it scores, with the inference and scoring code of ``evaluate``
 (:func:`pipeline.evaluation.scoring.score_placed`), the test split of that language prepared with the system's types
 (``data/languages/<system>/<lang>.parquet``), and writes ``reports/scores/languages_<system>.json``:
 ``{"system": {lang: scores}, "baseline": {lang: scores} or {"available": false, "reason": ...},
-"sentences": {lang: n}}``, the starting checkpoint restricted to the system's types as ``baseline`` does. Each run
+"sentences": {lang: n}}``, the starting model restricted to the system's types as ``baseline`` does. Each run
 rewrites it whole, so no language of another experiment survives in it. The overall F1 per language is drawn by
 ``plots`` (``reports/figures/language_f1.png``, ``reports/plots/language_f1/<system>.csv`` for ``dvc plots``); it is
 no DVC metric, which keeps ``dvc metrics show`` to the headline scores.
 
 The models run on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``), as in
 ``evaluate``; with ``evaluate.runtime`` ``onnx`` or ``onnx-int8`` the trained system's span logits come from its
-ONNX graph instead (the starting checkpoint, which has none, stays in PyTorch). The test split of a training
+ONNX graph instead (the starting model, which has none, stays in PyTorch). The test split of a training
 language holds the same sentences as the system's own test split, so its scores equal ``evaluate``'s when ``prepare.languages`` is one language.
 """
 
@@ -25,18 +25,18 @@ import pyarrow.parquet as pq
 from datasets import Dataset
 
 from pipeline.core.atomic import write_json
-from pipeline.data.splits import load_info
-from pipeline.model.device import choose_placement
 from pipeline.core.exceptions import DataError
-from pipeline.model.compute import pin_compute
-from pipeline.model.model_folder import load_model
-from pipeline.graphs.onnx_graph import load_session
-from pipeline.core.params import (CheckpointParams, ComputeParams, EvaluateParams, EvaluationLanguages,
-                                  EvaluationRuntime, PrecisionParams, read_params)
-from pipeline.core.paths import LANGUAGE_TESTS_DIR, GRAPHS_DIR, MODELS_DIR, scores_file
-from pipeline.evaluation.scoring import Scored, score_placed
+from pipeline.core.params import ComputeParams, EvaluateParams, ModelParams, TrainParams, read_params
+from pipeline.core.paths import GRAPHS_DIR, LANGUAGE_TESTS_DIR, MODELS_DIR
 from pipeline.core.stage import run_stage, system_argument
-from pipeline.model.starting_model import load_starting_model, plain_encoder_reason
+from pipeline.data.splits import load_info
+from pipeline.evaluation import results
+from pipeline.evaluation.scoring import Scored, score_placed
+from pipeline.graphs.onnx_graph import runtime_logits
+from pipeline.model.compute import pin_compute
+from pipeline.model.device import PRECISION_KEYS, choose_placement
+from pipeline.model.model_folder import load_model
+from pipeline.model.starting_model import STARTING_MODEL_KEYS, load_starting_model, plain_encoder_reason
 
 logger = logging.getLogger(__name__)
 
@@ -51,35 +51,36 @@ def load_language_tests(system: str, languages: tuple[str, ...]) -> dict[str, Da
     return {language: Dataset(pq.read_table(folder / f"{language}.parquet")) for language in languages}
 
 
+def scores_only(scored: dict[str, Scored]) -> dict[str, dict[str, Any]]:
+    """The scores of each language of :func:`~pipeline.evaluation.scoring.score_placed`'s result, without tags."""
+    return {language: metrics for language, (metrics, _, _) in scored.items()}
+
+
 def main() -> None:
     params = read_params()
     system = system_argument("languages", params)
-    pin_compute(ComputeParams.read(params))  # before the first tensor operation
-    languages = EvaluationLanguages.read(params).languages
-    batch_size, checkpoint = EvaluateParams.read(params).batch_size, CheckpointParams.read(params)
+    compute = ComputeParams.read(params)
+    pin_compute(compute)  # before the first tensor operation
+    evaluation = EvaluateParams.read(params, "batch_size", "languages", "runtime")
+    starting = ModelParams.read(params, *STARTING_MODEL_KEYS)
     info = load_info(system)
-    tests = load_language_tests(system, languages)
-    placement = choose_placement(PrecisionParams.read(params).model_dump())
-
-    def scores_only(scored: dict[str, Scored]) -> dict[str, dict[str, Any]]:
-        return {language: metrics for language, (metrics, _, _) in scored.items()}
-
-    model, runtime = load_model(MODELS_DIR / system), EvaluationRuntime.read(params).runtime
-    logits = None if runtime == "torch" else load_session(model, GRAPHS_DIR / system, runtime,
-                                                          ComputeParams.read(params).threads)
-    trained = scores_only(score_placed(model, tests, info["labels"], batch_size, None if logits else placement,
-                                       logits=logits))
-    start = load_starting_model(checkpoint)
+    tests = load_language_tests(system, evaluation.languages)
+    placement = choose_placement(TrainParams.read(params, *PRECISION_KEYS))
+    model = load_model(MODELS_DIR / system)
+    logits = runtime_logits(evaluation.runtime, model, GRAPHS_DIR / system, compute.threads)
+    trained = scores_only(score_placed(model, tests, info["labels"], evaluation.batch_size,
+                                       None if logits else placement, logits=logits))
+    start = load_starting_model(starting)
     baseline: dict[str, Any]
     if start is not None:
-        baseline = scores_only(score_placed(start, tests, info["labels"], batch_size, placement,
+        baseline = scores_only(score_placed(start, tests, info["labels"], evaluation.batch_size, placement,
                                             types=set(info["types"])))
     else:
-        baseline = {"available": False, "model": checkpoint.name, "reason": plain_encoder_reason(checkpoint)}
-    for language in languages:
+        baseline = {"available": False, "model": starting.name, "reason": plain_encoder_reason(starting)}
+    for language in evaluation.languages:
         logger.info("system %s, %s: test F1 %.4f on %d sentences", system, language,
                     trained[language]["test_overall_f1"], len(tests[language]))
-    write_json(scores_file(f"languages_{system}"),
+    write_json(results.languages(system).scores_file,
                {"system": trained, "baseline": baseline,
                 "sentences": {language: len(test) for language, test in tests.items()}})
 

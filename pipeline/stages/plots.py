@@ -18,11 +18,11 @@ import logging
 from pathlib import Path
 
 from pipeline.core.atomic import atomic_path
-from pipeline.core.params import SystemTypes, read_params, system_names
-from pipeline.core.paths import (FIGURES_DIR, INTERVALS_FILE, PLOT_SERIES, PLOTS_DIR, SPLITS, TRAINING_REPORTS_DIR,
-                                 scores_file)
+from pipeline.core.params import all_systems, read_params
+from pipeline.core.paths import FIGURES_DIR, INTERVALS_FILE, PLOT_SERIES, PLOTS_DIR, SPLITS, TRAINING_REPORTS_DIR
 from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.splits import label_counts
+from pipeline.evaluation import results
 from pipeline.tagging.metrics import per_type_f1
 from pipeline.reporting.figures import (
     Curve,
@@ -74,14 +74,16 @@ def language_f1(by_system: dict[str, dict]) -> dict[str, dict[str, float | None]
 def main() -> None:
     no_arguments("plots")
     params = read_params()
-    systems = system_names(params)
-    distribution = widest_system({system: SystemTypes.read(params, system).types for system in systems})
+    entries = all_systems(params)
+    systems = list(entries)
+    distribution = widest_system({system: entry.types for system, entry in entries.items()})
     for split in SPLITS:
         counts = label_counts(distribution, split)
         title = f"Label distribution in the {split} set (System {distribution} data, tokens)"
         save(plot_label_distribution(counts, title), FIGURES_DIR / f"label_distribution_{split}.png")
         write_csv(PLOTS_DIR / f"label_distribution_{split}.csv", ["label", "count"], [list(i) for i in counts.items()])
-    scores = {system: per_type_f1(json.loads(scores_file(system).read_text(encoding="utf-8"))) for system in systems}
+    scores = {system: per_type_f1(json.loads(results.system(system).scores_file.read_text(encoding="utf-8")))
+              for system in systems}
     bootstrap = json.loads(INTERVALS_FILE.read_text(encoding="utf-8"))["systems"]
     bounds = {system: {entity_type: entry["f1"]["interval"] for entity_type, entry in per_system["types"].items()}
               for system, per_system in bootstrap.items() if system in systems}
@@ -94,7 +96,7 @@ def main() -> None:
         for system, (steps, values) in curves[name].items():
             write_csv(PLOTS_DIR / name / f"{system}.csv", ["step", column], [list(row) for row in zip(steps, values)])
     save(plot_training_curves(curves["training_loss"], curves["validation_f1"]), FIGURES_DIR / "training_curves.png")
-    by_system = {system: json.loads(scores_file(f"languages_{system}").read_text(encoding="utf-8"))
+    by_system = {system: json.loads(results.languages(system).scores_file.read_text(encoding="utf-8"))
                  for system in systems}
     columns = language_f1(by_system)
     languages = list(by_system[systems[0]]["system"])

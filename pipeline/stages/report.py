@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.atomic import atomic_path
-from pipeline.data.splits import load_info
-from pipeline.model.model_card import data_source, percent, starting_model, table
-from pipeline.reporting.markdown import marked_sentence, scores_table
-from pipeline.tagging.metrics import overall, per_type
 from pipeline.core.params import PUBLISHED_F1, ModelParams, TrainParams, read_params, system_names
 from pipeline.core.paths import (AUDIT_FILE, COMPARISONS_FILE, ERRORS_FILE, EXAMPLES_FILE, INTERVALS_FILE, REPORT_FILE,
-                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE, external_name, external_scores_file,
-                                 int8_difference, int8_name, scores_file)
+                                 SEEN_UNSEEN_FILE, SPLITS, TAIL_FILE)
 from pipeline.core.stage import no_arguments, run_stage
+from pipeline.data.splits import load_info, training_settings
+from pipeline.evaluation import results
+from pipeline.model.model_card import data_source, percent, starting_model, table
+from pipeline.reporting.markdown import marked_sentence, scores_table
+from pipeline.tagging.metrics import HEADLINE_KEYS, overall, per_type
 
 logger = logging.getLogger(__name__)
 FIGURES = "figures"  # relative to reports/
@@ -101,7 +101,7 @@ def trust_section(intervals: dict[str, Any]) -> list[str]:
                                                            intervals["baselines"][system])):
             if entry is not None:
                 rows.append([name, f"{intervals['sentences'][system]:,}",
-                             *(with_interval(entry["overall"][metric]) for metric in ("precision", "recall", "f1"))])
+                             *(with_interval(entry["overall"][metric]) for metric in HEADLINE_KEYS)])
     differences = [[name, signed(entry["difference"]),
                     f"[{100 * entry['interval'][0]:+.2f}, {100 * entry['interval'][1]:+.2f}]",
                     "**yes**" if entry["significant"] else "no"]
@@ -129,11 +129,11 @@ def int8_section(systems: list[str], scores: dict[str, dict], intervals: dict[st
     difference; a system without an int8 graph says why."""
     rows, missing = [], []
     for system in systems:
-        quantised = scores[int8_name(system)]
+        quantised = scores[results.int8(system).name]
         if quantised.get("available") is False:
             missing.append(f"- System {system}: {quantised['reason']}.")
             continue
-        difference = intervals["differences"][int8_difference(system)]
+        difference = intervals["differences"][results.int8_difference(system)]
         rows.append([f"System {system}", percent(scores[system]["test_overall_f1"]),
                      percent(quantised["test_overall_f1"]), signed(difference["difference"]),
                      f"[{100 * difference['interval'][0]:+.2f}, {100 * difference['interval'][1]:+.2f}]",
@@ -161,7 +161,7 @@ def external_section(systems: list[str], scores: dict[str, dict]) -> list[str]:
     and the MultiNERD paper's published figure where the set declares one; skipped sets say why."""
     rows, skipped, published = [], [], False
     for system in systems:
-        found = scores[external_name(system)]
+        found = scores[results.external(system).name]
         for name, entry in found["sets"].items():
             intervals = entry["intervals"]
             difference = intervals["difference"]
@@ -368,14 +368,15 @@ def render(info: dict[str, dict], model: ModelParams, hp: dict[str, TrainParams]
         lines += audit_section(scores["audit"], first)
     lines += ["## Before and after fine-tuning", ""]
     for system in systems:
-        lines += baseline(system, scores[f"baseline_{system}"], scores[system])
-    if all(external_name(system) in scores for system in systems):
+        lines += baseline(system, scores[results.baseline(system).name], scores[system])
+    if all(results.external(system).name in scores for system in systems):
         lines += external_section(systems, scores)
-    if all(f"languages_{system}" in scores for system in systems):
-        lines += languages_section({system: scores[f"languages_{system}"] for system in systems}, first["languages"])
+    if all(results.languages(system).name in scores for system in systems):
+        lines += languages_section({system: scores[results.languages(system).name] for system in systems},
+                                   first["languages"])
     if "intervals" in scores:
         lines += trust_section(scores["intervals"])
-        if all(int8_name(system) in scores for system in systems):
+        if all(results.int8(system).name in scores for system in systems):
             lines += int8_section(systems, scores, scores["intervals"])
     if "seen_unseen" in scores:
         lines += seen_unseen_section(scores["seen_unseen"])
@@ -395,15 +396,14 @@ def main() -> None:
     no_arguments("report")
     params = read_params()
     systems = system_names(params)
-    names = [*systems, *(f"baseline_{system}" for system in systems), *(f"languages_{system}" for system in systems),
-             *(int8_name(system) for system in systems)]
-    scores = {name: read_json(scores_file(name)) for name in names} | {
-        external_name(system): read_json(external_scores_file(system)) for system in systems} | {
+    read = [kind(system) for kind in (results.system, results.baseline, results.languages, results.int8,
+                                      results.external) for system in systems]
+    scores = {result.name: read_json(result.scores_file) for result in read} | {
         "comparisons": read_json(COMPARISONS_FILE), "tail": read_json(TAIL_FILE),
         "intervals": read_json(INTERVALS_FILE), "seen_unseen": read_json(SEEN_UNSEEN_FILE),
         "audit": read_json(AUDIT_FILE)}
     text = render({system: load_info(system) for system in systems}, ModelParams.read(params),
-                  {system: TrainParams.read(params, system) for system in systems}, scores, read_json(ERRORS_FILE),
+                  {system: training_settings(params, system) for system in systems}, scores, read_json(ERRORS_FILE),
                   read_json(EXAMPLES_FILE))
     with atomic_path(REPORT_FILE) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -25,8 +25,9 @@ from dvclive import Live
 from transformers import TrainingArguments, set_seed
 
 from pipeline.core.atomic import atomic_path, remove, write_json
-from pipeline.model.curves import VALIDATION_KEYS, TrainingCurves
-from pipeline.data.splits import load_info, load_split, load_train_overrides
+from pipeline.model.curves import TrainingCurves
+from pipeline.tagging.metrics import OVERALL_KEYS
+from pipeline.data.splits import load_info, load_split, training_settings
 from pipeline.model.model_card import render_card
 from pipeline.model.compute import pin_compute
 from pipeline.model.model_folder import prepare_for_saving, write_encoder
@@ -161,7 +162,7 @@ def launch_workers(system: str, processes: int) -> None:
 def last_validation(log_history: list[dict[str, Any]]) -> dict[str, float]:
     """``precision``/``recall``/``f1``/``accuracy`` of the last evaluation in a Trainer's log history."""
     last = next(entry for entry in reversed(log_history) if "eval_overall_f1" in entry)
-    return {key: last[f"eval_overall_{key}"] for key in VALIDATION_KEYS}
+    return {key: last[f"eval_overall_{key}"] for key in OVERALL_KEYS}
 
 
 def training_split(system: str, labels: list[str], hp: TrainParams) -> Dataset:
@@ -224,7 +225,7 @@ def main() -> None:
     system = system_argument("train", params)
     pin_compute(ComputeParams.read(params))  # before the first tensor operation
     model_params = ModelParams.read(params)
-    hp = TrainParams.with_overrides(params, system, load_train_overrides(system))  # as prepare recorded them
+    hp = training_settings(params, system)  # with the overrides prepare recorded
     checkpoints = CHECKPOINTS_DIR / system
     run_fingerprint = fingerprint(model_params, hp, system)
     if is_distributed_worker():
