@@ -72,7 +72,7 @@ from pipeline.data.labels import MULTINERD_LABELS
 from pipeline.tagging.metrics import use_offline_seqeval
 from pipeline.model.modeling import build_model, resolve_model_path
 from pipeline.overrides import apply_overrides
-from pipeline.core.params import EvaluateParams, ModelParams, TrainParams, read_params, system_names
+from pipeline.core.params import EvaluateParams, ModelParams, SystemParams, TrainParams, read_params, system_names
 from pipeline.model.span_trainer import SpanTrainer
 from pipeline.stages.train import training_arguments
 
@@ -493,14 +493,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     load_start = os.getloadavg()[0]
     params = apply_overrides(read_params(args.params), read_params(args.overrides))
     model_params = ModelParams.read(params)
-    hp = TrainParams.read(params, system_names(params)[0]).model_copy(update=dict(checkpoint_steps=0))
+    system = system_names(params)[0]
+    hp = TrainParams.for_system(params, system, SystemParams.read(params, system).train).model_copy(
+        update=dict(checkpoint_steps=0))
     cuda = torch.cuda.is_available()
     if not cuda:  # GPU settings; TrainingArguments rejects tf32 without a GPU
         hp = hp.model_copy(update=dict(bf16=False, fp16=False, tf32=False, dataloader_num_workers=0))
     grouped = hp.group_by_length if args.group_by_length is None else args.group_by_length
     hp = hp.model_copy(update=dict(batch_size=args.batch_size or hp.batch_size, group_by_length=grouped))
     predict_batch_size = EvaluateParams.read(params).batch_size
-    placement = choose_placement(hp.model_dump())
+    placement = choose_placement(hp)
     with tempfile.TemporaryDirectory(prefix="equal_work_") as work:
         data = args.data
         if data is None:

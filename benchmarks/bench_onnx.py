@@ -9,10 +9,10 @@ is WikiNEuRal), predicted at one batch size with the model in float32 on the CPU
   batch; every sample padded to 256 + 2 x 128 positions);
 - ``torch``: the project's PyTorch path, :func:`pipeline.model.inference.predict_entities` with the vectorised span
   head (:mod:`pipeline.model.span_head`; batches sorted by length and padded to their longest sample);
-- ``onnx``: the same path with the span logits from the model folder's float32 ONNX graph in ONNX Runtime;
+- ``onnx``: the same path with the span logits from the system's float32 ONNX graph in ONNX Runtime;
 - ``onnx-int8``: the same with the int8 graph (ONNX Runtime's dynamic quantisation).
 
-The graphs are the ones the train stage wrote into the model folder (``onnx.export``). Each column is timed over
+The graphs are the ones the export stage wrote into ``graphs/<system>/`` (``onnx.export``). Each column is timed over
 the whole test split after a warm-up on its first sentences; peak memory is the process's resident memory above
 its level at the start of the prediction (sampled every 10 ms, as :mod:`benchmarks.bench_equal_work` does); F1 is
 seqeval's micro F1 against the gold tags of the prepared test split, which for ``torch`` equals the evaluate
@@ -142,7 +142,8 @@ def run(work: Path, system: str, batch_size: int, threads: int) -> dict[str, Any
     gold = gold_tags(table["ner_tags"].to_pylist(), labels)
     model = load_model(folder).eval()
     stock = load_model(folder, model_class=SpanMarkerModel).eval()
-    sessions = {runtime: load_session(model, folder, runtime, threads) for runtime in ("onnx", "onnx-int8")}
+    graphs = work / "graphs" / system
+    sessions = {runtime: load_session(model, graphs, runtime, threads) for runtime in ("onnx", "onnx-int8")}
     predictors = {
         "stock": lambda found: stock_predict(stock, found, batch_size),
         "torch": lambda found: predict_entities(model, found, batch_size),
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     quiet_libraries()
     use_offline_seqeval()
     work = args.work or Path(tempfile.mkdtemp(prefix="onnx-bench-"))
-    if not (work / "models" / args.system).is_dir():
+    if not (work / "graphs" / args.system).is_dir():
         build_work_folder(["--data", str(args.data), "--work", str(work), "--system", args.system,
                            "--train-sentences", str(args.train_sentences), "--threads", str(args.threads),
                            *(item for key, value in REAL_LENGTHS.items() for item in ("--set", f"{key}={value}")),

@@ -47,7 +47,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
-from pipeline.core.params import SystemTypes, read_params
+from pipeline.core.params import SystemParams, read_params
 from pipeline.core.paths import SPLITS
 from pipeline.stages.prepare import prepare_split
 from pipeline.sources.readers import load_local, load_local_split, split_files
@@ -72,7 +72,7 @@ def current_rss_bytes() -> int | None:
 
 
 def system_types(system: str) -> list[str]:
-    return list(SystemTypes.read(read_params(REPO_ROOT / "params.yaml"), system).types)
+    return list(SystemParams.read(read_params(REPO_ROOT / "params.yaml"), system).types)
 
 
 def kept_ids(types: list[str]) -> set[int]:

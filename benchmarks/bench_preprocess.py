@@ -31,7 +31,7 @@ from pipeline.core.exceptions import DataError
 from pipeline.data.labels import MULTINERD_LABELS
 from pipeline.model.modeling import build_model
 from pipeline.overrides import apply_overrides
-from pipeline.core.params import ModelParams, PrepareParams, SystemTypes, read_params, system_names
+from pipeline.core.params import ModelParams, PrepareParams, SystemParams, read_params, system_names
 from pipeline.stages.prepare import prepare_split
 from pipeline.sources.readers import load_local_split
 
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     encoder = ModelParams.read(params)
     model_params = ModelParams.read(full).model_copy(update=dict(name=encoder.name, revision=encoder.revision))
     try:
-        types = list(SystemTypes.read(full, system_names(full)[0]).types)
+        types = list(SystemParams.read(full, system_names(full)[0]).types)
         result = preprocess_rate(args.data, args.sentences, model_params, types, PrepareParams.read(full).languages)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None

@@ -5,8 +5,8 @@ The data is a folder laid out like MultiNERD on the Hub (``train/``, ``val/``, `
 copies ``params.yaml`` into a work folder with ``download.source: local``, ``download.path`` and
 ``train.epochs: 1`` (plus any ``--set KEY=VALUE``); with ``--train-sentences N`` the source is a copy in the work
 folder whose train files keep their first N lines (validation and test stay whole). It then runs
-``python -m pipeline.stages.download``, ``prepare``, ``train`` and ``evaluate`` there, one process each, and prints the
-wall time of each stage and the test precision, recall and F1 per entity type (``reports/scores/<system>.json``)
+``python -m pipeline.stages.download``, ``prepare``, ``train``, ``export`` (the ONNX graphs) and ``evaluate`` there, one
+process each, and prints the wall time of each stage and the test precision, recall and F1 per entity type (``reports/scores/<system>.json``)
 and overall (``reports/metrics/<system>.json``). With ``--external NAME=PATH`` (repeatable) the work folder's
 ``external`` block declares each CoNLL file as a local external test set (columns ``--external-columns``, PER, ORG
 and LOC kept, every other type ``O``; the parameter file's own sets are left out), and the script also runs
@@ -39,10 +39,10 @@ import yaml
 from ruamel.yaml import YAML
 
 from pipeline.core.params import read_params
-from pipeline.core.paths import external_scores_file, metrics_file, scores_file
+from pipeline.evaluation import results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("download", "prepare", "train", "evaluate")
+STAGES = ("download", "prepare", "train", "export", "evaluate")
 EXTERNAL_TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}
 """The type map of every ``--external`` set: the types the MultiNERD paper keeps on other sets; MISC becomes O."""
 
@@ -213,15 +213,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     log = work / "stages.log"
     print(f"work folder {work}; stage output in {log}", flush=True)
     seconds = {stage: run_stage(stage, None if stage == "download" else args.system, work, log) for stage in STAGES}
-    metrics = json.loads((work / metrics_file(args.system)).read_text(encoding="utf-8"))
-    scores = json.loads((work / scores_file(args.system)).read_text(encoding="utf-8"))
+    metrics = json.loads((work / results.system(args.system).metrics_file).read_text(encoding="utf-8"))
+    scores = json.loads((work / results.system(args.system).scores_file).read_text(encoding="utf-8"))
     print_report(args.system, seconds, scores, metrics)
     found = None
     if args.external:
         for name, _ in args.external:
             seconds[f"external_local {name}"] = run_stage("external_local", name, work, log)
         seconds["external"] = run_stage("external", args.system, work, log)
-        found = json.loads((work / external_scores_file(args.system)).read_text(encoding="utf-8"))
+        found = json.loads((work / results.external(args.system).scores_file).read_text(encoding="utf-8"))
         print_external(args.system, found)
         print(f"external stages: {sum(v for k, v in seconds.items() if k.startswith('external')):.0f} s")
     result = {"system": args.system, "data": str(args.data.resolve()), "train_sentences": args.train_sentences,

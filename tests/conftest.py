@@ -58,6 +58,14 @@ def model_dir(tiny_encoder: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return directory
 
 
+def declared_settings(params: dict, system: str):
+    """The training settings of ``system`` with the overrides ``params`` declares for it: what ``prepare`` records and
+    :func:`pipeline.data.splits.training_settings` then reads."""
+    from pipeline.core.params import SystemParams, TrainParams
+
+    return TrainParams.for_system(params, system, SystemParams.read(params, system).train)
+
+
 def start_stage(args: list[str], cwd: Path):
     """Start ``python -m <args>`` in ``cwd`` with the repository importable and the Hub off."""
     import subprocess

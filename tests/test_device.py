@@ -15,9 +15,9 @@ import yaml
 
 from pipeline.evaluation import scoring
 from pipeline.stages import evaluate
-from pipeline.model.device import Placement, autocast, choose_placement, place_model
+from pipeline.model.device import PRECISION_KEYS, Placement, autocast, choose_placement, place_model
 from pipeline.data.labels import labels_for_types
-from pipeline.core.params import ModelParams
+from pipeline.core.params import ModelParams, TrainParams
 from tests.conftest import record_placement
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -26,26 +26,31 @@ CUDA = torch.device("cuda", 0)
 CPU = torch.device("cpu")
 
 
+def precision(bf16: bool = False, fp16: bool = False, tf32: bool = False) -> TrainParams:
+    """The ``train`` precision flags as a stage reads them (``TrainParams.read(params, *PRECISION_KEYS)``)."""
+    return TrainParams.read({"train": {"bf16": bf16, "fp16": fp16, "tf32": tf32}}, *PRECISION_KEYS)
+
+
 @pytest.mark.parametrize(("flags", "expected"), [
-    ({"bf16": True, "fp16": False, "tf32": True}, Placement(CUDA, torch.bfloat16, True)),
-    ({"bf16": False, "fp16": True, "tf32": False}, Placement(CUDA, torch.float16, False)),
-    ({"bf16": False, "fp16": False, "tf32": False}, Placement(CUDA, None, False)),
-    ({}, Placement(CUDA, None, False)),
+    (precision(bf16=True, tf32=True), Placement(CUDA, torch.bfloat16, True)),
+    (precision(fp16=True), Placement(CUDA, torch.float16, False)),
+    (precision(), Placement(CUDA, None, False)),
+    (None, Placement(CUDA, None, False)),
 ])
 def test_gpu_gets_the_precision_flags(flags, expected):
     assert choose_placement(flags, cuda=True) == expected
 
 
-@pytest.mark.parametrize("flags", [{"bf16": True, "tf32": True}, {"fp16": True}, {}, None])
+@pytest.mark.parametrize("flags", [precision(bf16=True, tf32=True), precision(fp16=True), precision(), None])
 def test_cpu_stays_float32_whatever_the_flags(flags):
     assert choose_placement(flags, cuda=False) == Placement(CPU, None, False)
 
 
 def test_cuda_availability_decides_by_default(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert choose_placement({"bf16": True}).device == CUDA
+    assert choose_placement(precision(bf16=True)).device == CUDA
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert choose_placement({"bf16": True}) == Placement(CPU)
+    assert choose_placement(precision(bf16=True)) == Placement(CPU)
 
 
 def test_autocast_runs_the_forward_pass_in_the_chosen_dtype():
@@ -62,7 +67,7 @@ def test_place_model_moves_the_model_and_keeps_float32(tiny_encoder):
 
     model = build_model(ModelParams(name=str(tiny_encoder), revision=None, model_max_length=16, marker_max_length=8,
                                     entity_max_length=2), labels_for_types(B_TYPES))
-    placed = place_model(model, choose_placement({"bf16": True, "tf32": True}, cuda=False))
+    placed = place_model(model, choose_placement(precision(bf16=True, tf32=True), cuda=False))
     assert placed is model and model.device == CPU
     assert {parameter.dtype for parameter in model.parameters()} == {torch.float32}
 

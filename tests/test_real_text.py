@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from pipeline import predict
 
-from pipeline.stages import download, evaluate, prepare, train
+from pipeline.stages import download, evaluate, export, prepare, train
 from pipeline.core.exceptions import DataError
 from pipeline.core.stage import run_stage
 
@@ -94,10 +94,11 @@ def check_records(records: list[dict], texts: list[str]) -> None:
 
 
 def run_all_stages(rows: dict[str, list[dict]], capsys: pytest.CaptureFixture[str]) -> None:
-    """download, prepare B, train B, evaluate B, then predict on the raw tokens (--jsonl) and as text."""
+    """download, prepare B, train B, export B, evaluate B, then predict on the raw tokens (--jsonl) and as text."""
     stage(download.main)
     stage(prepare.main, "B")
     stage(train.main, "B")
+    stage(export.main, "B")
     stage(evaluate.main, "B")
     assert json.loads(Path("reports/metrics/B.json").read_text())["f1"] >= 0
     sentences = [row["tokens"] for split_rows in rows.values() for row in split_rows]
@@ -112,7 +113,7 @@ def test_the_reported_rows_pass_every_stage(tiny_encoder, tmp_path, capsys, capl
     rows = {split: GOOD + ISSUE_ROWS[split] for split in FOLDERS}
     with caplog.at_level(logging.WARNING), run_folder(tmp_path, tiny_encoder, rows):
         run_all_stages(rows, capsys)
-        # the ONNX graph the train stage exported tags the same rows as PyTorch
+        # the ONNX graph the export stage wrote tags the same rows as PyTorch
         by_runtime = {runtime: predict_cli(["--jsonl", "in.jsonl", "--runtime", runtime], capsys)
                       for runtime in ("torch", "onnx")}
     spans = {runtime: [[(e["type"], e["word_start"], e["word_end"]) for e in record["entities"]]

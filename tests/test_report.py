@@ -7,6 +7,7 @@ import yaml
 from pipeline.stages import report
 from pipeline.data.labels import labels_for_types
 from pipeline.core.params import ModelParams, TrainParams
+from tests.conftest import declared_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +43,7 @@ def test_render_reads_every_number_from_its_inputs():
     errors = {system: {"summary": summary, "top": [{"gold": "LOC", "predicted": "ORG", "kind": "exact", "count": 3}]}
               for system in systems}
     text = report.render({"A": info(["PER", "LOC", "FOOD"]), "B": info(["PER", "LOC"]), "C": info(["PER"])},
-                         ModelParams.read(params), {system: TrainParams.read(params, system) for system in systems},
+                         ModelParams.read(params), {system: declared_settings(params, system) for system in systems},
                          {"A": scores(0.6, PER=0.8, FOOD=0.2), "B": b_scores, "C": scores(0.4, PER=0.4),
                           **{f"baseline_{system}": baseline for system in systems}, "comparisons": compared},
                          errors)

@@ -10,6 +10,7 @@ import yaml
 
 from pipeline.stages import train
 from pipeline.core.params import ModelParams, TrainParams
+from tests.conftest import declared_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +24,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModelParams, T
     (prepared / "train.parquet").write_bytes(b"rows")
     monkeypatch.chdir(tmp_path)
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    return ModelParams.read(params), TrainParams.read(params, "B")
+    return ModelParams.read(params), declared_settings(params, "B")
 
 
 def test_fingerprint_follows_parameters_and_data(run):

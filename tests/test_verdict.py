@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.evaluation import results
 from pipeline.verdict import Row, compare, findings, headline_scores, table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -210,11 +211,11 @@ INTERVALS = {"systems": {"A": overall(A), "P": {"overall": {m: {"score": 1.0, "i
 
 
 def test_compare_makes_one_row_per_score_and_judges_it():
-    revision = {("systems", "A"): {"precision": 0.8, "recall": 0.8, "f1": 0.8}, ("baselines", "A"): {},
-                ("systems", "P"): {"precision": 1.0, "recall": 1.0, "f1": 1.0}}
-    workspace = {("systems", "A"): {"precision": 0.8, "recall": 0.9, "f1": 0.85}, ("baselines", "A"): {},
-                 ("systems", "P"): {"precision": 1.0, "recall": 1.0, "f1": 1.0},
-                 ("comparisons", "A_on_P_types"): {"precision": 0.5, "recall": 0.5, "f1": 0.5}}
+    a, base_a, p = results.system("A"), results.baseline("A"), results.system("P")
+    revision = {a: {"precision": 0.8, "recall": 0.8, "f1": 0.8}, base_a: {}, p: {"precision": 1.0, "recall": 1.0, "f1": 1.0}}
+    workspace = {a: {"precision": 0.8, "recall": 0.9, "f1": 0.85}, base_a: {},
+                 p: {"precision": 1.0, "recall": 1.0, "f1": 1.0},
+                 results.comparison("P", "A"): {"precision": 0.5, "recall": 0.5, "f1": 0.5}}
     rows = compare(revision, workspace, INTERVALS)
     assert [(row.name, row.metric) for row in rows] == [
         (name, metric) for name in ("A", "P", "A_on_P_types") for metric in ("precision", "recall", "f1")]
@@ -238,9 +239,9 @@ def test_headline_scores_names_systems_baselines_and_comparisons_and_skips_other
              "reports/metrics/audit.json": b'{"test": {"rows": 3}}',
              "reports/metrics/languages_A.json": b'{"f1": {"en": 0.5}}',
              "reports/metrics/broken.json": b"{not json"}
-    assert headline_scores(files) == {("systems", "A"): {"precision": 1.0, "recall": 0.5, "f1": 0.6},
-                                      ("baselines", "A"): {},
-                                      ("comparisons", "A_on_B_types"): {"precision": 0.1, "recall": 0.2, "f1": 0.3}}
+    assert headline_scores(files) == {results.system("A"): {"precision": 1.0, "recall": 0.5, "f1": 0.6},
+                                      results.baseline("A"): {},
+                                      results.comparison("B", "A"): {"precision": 0.1, "recall": 0.2, "f1": 0.3}}
 
 
 def test_the_table_stays_narrow_for_twelve_character_systems():

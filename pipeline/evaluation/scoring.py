@@ -16,11 +16,12 @@ import pyarrow.parquet as pq
 from datasets import Dataset
 from span_marker import SpanMarkerModel
 
-from pipeline.core.atomic import atomic_path
+from pipeline.core.atomic import atomic_path, write_json
 from pipeline.model.device import Placement, autocast, place_model
 from pipeline.model.inference import Logits, predict_entities
 from pipeline.data.labels import restrict_tags
-from pipeline.tagging.metrics import entity_scores
+from pipeline.evaluation.results import Result
+from pipeline.tagging.metrics import entity_scores, headline
 from pipeline.tagging.tags import gold_tags, tags_from_entities
 
 logger = logging.getLogger(__name__)
@@ -87,3 +88,22 @@ def write_no_predictions(path: Path) -> None:
     table = pa.table({"tokens": pa.array([], words), "gold": pa.array([], words), "predicted": pa.array([], words)})
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
+
+
+def write_scored(result: Result, test: Dataset, gold: list[list[str]], predicted: list[list[str]],
+                 scores: dict[str, Any]) -> dict[str, float]:
+    """Write ``result``'s predictions (``test``'s words with ``gold`` and ``predicted`` tags), its per-type
+    ``scores`` and its headline metrics; return the headline metrics."""
+    write_predictions(result.predictions_file, test, gold, predicted)
+    write_json(result.scores_file, scores)
+    summary = headline(scores, "test_")
+    write_json(result.metrics_file, summary)
+    return summary
+
+
+def write_unavailable(result: Result, reason: str, **details: Any) -> None:
+    """Write ``result``'s files when there is no model to score: no prediction rows, a scores file saying why
+    (``{"available": false, "reason": reason, **details}``) and an empty metrics file (``{}``)."""
+    write_no_predictions(result.predictions_file)
+    write_json(result.scores_file, {"available": False, "reason": reason, **details})
+    write_json(result.metrics_file, {})

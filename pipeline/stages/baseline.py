@@ -18,8 +18,7 @@ from pipeline.core.params import ComputeParams, EvaluateParams, ModelParams, Tra
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.data.splits import load_info, load_split
 from pipeline.evaluation import results
-from pipeline.evaluation.scoring import score_placed
-from pipeline.evaluation.system_scores import write_scored, write_unavailable
+from pipeline.evaluation.scoring import score_placed, write_scored, write_unavailable
 from pipeline.model.compute import pin_compute
 from pipeline.model.device import PRECISION_KEYS, choose_placement
 from pipeline.model.starting_model import STARTING_MODEL_KEYS, load_starting_model, plain_encoder_reason

@@ -22,7 +22,8 @@ from pipeline.core.params import ComputeParams, EvaluateParams, read_params
 from pipeline.core.paths import GRAPHS_DIR
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.evaluation import results
-from pipeline.evaluation.system_scores import evaluate_system, write_unavailable
+from pipeline.evaluation.scoring import write_unavailable
+from pipeline.evaluation.system_scores import evaluate_system
 from pipeline.graphs.onnx_graph import graph_path
 from pipeline.model.compute import pin_compute
 
