@@ -55,7 +55,7 @@ from pipeline.core.exceptions import DataError, ParamError
 from pipeline.model.inference import Logits, predict_entities
 from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, load_session
 from pipeline.model import model_folder
-from pipeline.model.modeling import is_span_marker_checkpoint
+from pipeline.model.modeling import is_span_marker_model
 from pipeline.core.params import RUNTIMES, read_params, system_names
 from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PARAMS_FILE
 from pipeline.core.stage import run_stage
@@ -230,7 +230,7 @@ def load_model(path: Path, place: bool = True) -> SpanMarkerModel:
         raise FileNotFoundError(f"model folder {path} not found (`dvc repro` trains models/<system> for every "
                                 "system of params.yaml, `dvc pull` downloads them)")
     try:
-        is_span_marker = path.is_dir() and (path / "config.json").is_file() and is_span_marker_checkpoint(str(path))
+        is_span_marker = path.is_dir() and (path / "config.json").is_file() and is_span_marker_model(str(path))
     except (OSError, ValueError):
         is_span_marker = False
     if not is_span_marker:

@@ -25,7 +25,7 @@ LANGUAGE_TESTS_DIR = Path("data/languages")
 the system's label list (whatever the training languages), for the ``languages`` stage."""
 PREDICTIONS_DIR = Path("data/predictions")
 """``evaluate``: ``<system>.parquet``, tokens with gold and predicted BIO tags of every test sentence;
-``baseline``: ``baseline_<system>.parquet``, the same for the starting checkpoint (no rows without one);
+``baseline``: ``baseline_<system>.parquet``, the same for the starting model (no rows without one);
 ``int8``: ``int8_<system>.parquet``, the same for the system's int8 ONNX graph (no rows without one)."""
 
 EXTERNAL_DIR = Path("data/external")

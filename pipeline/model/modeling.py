@@ -1,4 +1,4 @@
-"""Build the SpanMarker model a system starts from: a plain encoder, or a SpanMarker checkpoint."""
+"""Build the SpanMarker model a system starts from: a plain encoder, or a SpanMarker model (the starting model)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def resolve_model_path(name: str) -> str:
     return str(module.get_model_path())
 
 
-def is_span_marker_checkpoint(path: str, revision: str | None = None) -> bool:
+def is_span_marker_model(path: str, revision: str | None = None) -> bool:
     """Whether ``path`` holds a trained SpanMarker model rather than a plain encoder."""
     return isinstance(AutoConfig.from_pretrained(path, revision=revision), SpanMarkerConfig)
 
@@ -39,14 +39,14 @@ def build_model(model_params: ModelParams, labels: list[str]) -> VectorisedSpanM
     """A SpanMarker model with ``labels`` (BIO) and the lengths in ``model_params``, with the vectorised forward
     pass (:mod:`pipeline.model.span_head`).
 
-    From a plain encoder the classifier head is new. From a SpanMarker checkpoint the encoder and the
-    classifier rows of every entity type the checkpoint knows carry over; only unknown types start new.
+    From a plain encoder the classifier head is new. From a SpanMarker model the encoder and the
+    classifier rows of every entity type that model knows carry over; only unknown types start new.
     """
     path = resolve_model_path(model_params.name)
     revision = model_params.revision
     lengths = {"model_max_length": model_params.model_max_length, "marker_max_length": model_params.marker_max_length,
                "entity_max_length": model_params.entity_max_length}
-    if not is_span_marker_checkpoint(path, revision):
+    if not is_span_marker_model(path, revision):
         return VectorisedSpanMarkerModel.from_pretrained(path, revision=revision, labels=labels, **lengths)
 
     source = load_model(path, revision)
@@ -66,6 +66,6 @@ def build_model(model_params: ModelParams, labels: list[str]) -> VectorisedSpanM
                 model.classifier.bias[target_id] = source.classifier.bias[source_id]
                 carried.append(label)
     new = sorted(set(config.label2id) - set(carried))
-    logger.info("started from SpanMarker checkpoint %s: classifier rows carried over for %s; new rows for %s",
+    logger.info("started from SpanMarker model %s: classifier rows carried over for %s; new rows for %s",
                 model_params.name, carried, new or "none")
     return model

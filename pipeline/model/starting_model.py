@@ -6,7 +6,7 @@ from __future__ import annotations
 from span_marker import SpanMarkerModel
 
 from pipeline.model.model_folder import load_model
-from pipeline.model.modeling import is_span_marker_checkpoint, resolve_model_path
+from pipeline.model.modeling import is_span_marker_model, resolve_model_path
 from pipeline.core.params import ModelParams
 
 
@@ -24,6 +24,6 @@ def load_starting_model(starting: ModelParams) -> SpanMarkerModel | None:
     """``model.name`` at ``model.revision`` (of ``starting``) loaded as a SpanMarker model (on the CPU), or None
     when it is a plain encoder (see :func:`plain_encoder_reason`)."""
     path = resolve_model_path(starting.name)
-    if not is_span_marker_checkpoint(path, starting.revision):
+    if not is_span_marker_model(path, starting.revision):
         return None
     return load_model(path, starting.revision)

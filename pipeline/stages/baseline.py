@@ -1,4 +1,4 @@
-"""Stage ``baseline``: the starting checkpoint scored on a system's test split before any fine-tuning.
+"""Stage ``baseline``: the starting model scored on a system's test split before any fine-tuning.
 
 Usage: ``python -m pipeline.stages.baseline SYSTEM``, a system of ``params.yaml``. When ``model.name`` is a SpanMarker
 model (the real run starts from the 15-type MultiNERD model), its predictions and the gold tags are restricted to the
