@@ -30,8 +30,10 @@ def measure(data: Path) -> dict[str, float]:
     """Rows, seconds of each step and the peak memory (see the module docstring)."""
     start = time.perf_counter()
     tables = load_local(data)
-    figures: dict[str, float] = {"load_seconds": time.perf_counter() - start,
-                                 "rows": sum(table.num_rows for table in tables.values())}
+    figures: dict[str, float] = {
+        "load_seconds": time.perf_counter() - start,
+        "rows": sum(table.num_rows for table in tables.values()),
+    }
     languages = sorted(set().union(*(pc.unique(table["lang"]).to_pylist() for table in tables.values())))
     english = {split: table.filter(pc.equal(table["lang"], pa.scalar("en"))) for split, table in tables.items()}
     figures["english_rows"] = sum(table.num_rows for table in english.values())
@@ -39,8 +41,12 @@ def measure(data: Path) -> dict[str, float]:
     english_audit = audit_splits(english)
     figures["audit_english_seconds"] = time.perf_counter() - start
     start = time.perf_counter()
-    by_language = {language: audit_splits({split: table.filter(pc.equal(table["lang"], pa.scalar(language)))
-                                           for split, table in tables.items()}) for language in languages}
+    by_language = {
+        language: audit_splits(
+            {split: table.filter(pc.equal(table["lang"], pa.scalar(language))) for split, table in tables.items()}
+        )
+        for language in languages
+    }
     figures["audit_all_seconds"] = time.perf_counter() - start
     start = time.perf_counter()
     kept = deduplicate(english)

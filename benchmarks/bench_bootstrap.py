@@ -76,12 +76,20 @@ def measure(sentences: int, resamples: int, seed: int = 0) -> dict[str, float]:
     score_intervals(theirs, types, totals[1])
     found = difference_interval(mine, theirs, *totals)
     figures["intervals_seconds"] = time.perf_counter() - start
-    figures["difference"], figures["difference_low"], figures["difference_high"] = (found["difference"],
-                                                                                     *found["interval"])
+    figures["difference"], figures["difference_low"], figures["difference_high"] = (
+        found["difference"],
+        *found["interval"],
+    )
     compared = {"B_on_A_types": {"system": "A", "other": "B", "types": ["ANIM", "DIS", "LOC", "ORG", "PER"]}}
     start = time.perf_counter()
-    intervals({"A": types, "B": types}, {"A": (gold, first), "B": (gold, second)}, {"A": (gold, second)},
-              compared, resamples, seed)
+    intervals(
+        {"A": types, "B": types},
+        {"A": (gold, first), "B": (gold, second)},
+        {"A": (gold, second)},
+        compared,
+        resamples,
+        seed,
+    )
     figures["analysis_seconds"] = time.perf_counter() - start
     figures["peak_memory_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     return figures

@@ -69,8 +69,9 @@ def prepare_work(work: Path, system: str, train_sentences: int) -> dict[str, Any
     return params
 
 
-def run_setting(work: Path, system: str, params: dict[str, Any], compute: dict[str, Any],
-                environment: dict[str, str]) -> dict[str, Any]:
+def run_setting(
+    work: Path, system: str, params: dict[str, Any], compute: dict[str, Any], environment: dict[str, str]
+) -> dict[str, Any]:
     """Train ``system`` in ``work`` under one setting; its seconds, optimizer steps and model folder digest."""
     write_params(work, {**params, "compute": compute})
     seconds = run_stage("train", system, work, work / "stages.log", environment)
@@ -83,8 +84,13 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     """Run every setting of :data:`SETTINGS`, print the table and return its rows."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--system", default="B", help="a system of params.yaml (default: %(default)s)")
-    parser.add_argument("--train-sentences", type=int, default=120, metavar="N",
-                        help="first N sentences of each train file; 0: all (default: %(default)s)")
+    parser.add_argument(
+        "--train-sentences",
+        type=int,
+        default=120,
+        metavar="N",
+        help="first N sentences of each train file; 0: all (default: %(default)s)",
+    )
     parser.add_argument("--work", type=Path, default=None, help="work folder (default: a new temporary one)")
     parser.add_argument("--only", type=int, default=None, metavar="K", help="run the first K settings only")
     parser.add_argument("--json-out", type=Path, default=None)
@@ -97,12 +103,15 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     params = prepare_work(work, args.system, args.train_sentences)
     rows = []
     print(f"{'setting':<38} {'threads':>7} {'cpu_isa':>7} {'seconds':>8} {'steps':>5}  digest        same bytes")
-    for name, compute, environment in SETTINGS[:args.only]:
+    for name, compute, environment in SETTINGS[: args.only]:
         result = run_setting(work, args.system, params, compute, environment)
         same = result["digest"] == (rows[0]["digest"] if rows else result["digest"])
         rows.append({"setting": name, "compute": compute, "environment": environment, **result, "same": same})
-        print(f"{name:<38} {compute['threads']:>7} {compute['cpu_isa']:>7} {result['seconds']:>8.1f} "
-              f"{result['steps']:>5}  {result['digest'][:12]}  {'yes' if same else 'no'}", flush=True)
+        print(
+            f"{name:<38} {compute['threads']:>7} {compute['cpu_isa']:>7} {result['seconds']:>8.1f} "
+            f"{result['steps']:>5}  {result['digest'][:12]}  {'yes' if same else 'no'}",
+            flush=True,
+        )
     if args.json_out:
         args.json_out.write_text(json.dumps(rows, indent=2), encoding="utf-8")
     return rows

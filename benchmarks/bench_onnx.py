@@ -55,13 +55,13 @@ from benchmarks.bench_equal_work import peak_memory
 from benchmarks.bench_real_text import main as build_work_folder
 from benchmarks.bench_real_text import parse_override
 from benchmarks.quiet import quiet_libraries
-from pipeline.tagging.metrics import entity_scores, use_offline_seqeval
-from pipeline.tagging.tags import gold_tags, tags_from_entities
+from pipeline.core.params import ComputeParams
+from pipeline.graphs.onnx_graph import load_session
 from pipeline.model.compute import pin_compute
 from pipeline.model.inference import model_words, predict_entities
 from pipeline.model.model_folder import load_model
-from pipeline.graphs.onnx_graph import load_session
-from pipeline.core.params import ComputeParams
+from pipeline.tagging.metrics import entity_scores, use_offline_seqeval
+from pipeline.tagging.tags import gold_tags, tags_from_entities
 
 REAL_LENGTHS = {"model.model_max_length": 256, "model.marker_max_length": 128, "model.entity_max_length": 8}
 COLUMNS = ("stock", "torch", "onnx", "onnx-int8")
@@ -86,7 +86,7 @@ def matmul_rate(threads: int, size: int = MATMUL_SIZE, repeats: int = 5) -> floa
         start = time.perf_counter()
         torch.matmul(a, b)
         best = min(best, time.perf_counter() - start)
-    return 2 * size ** 3 / best
+    return 2 * size**3 / best
 
 
 def stock_predict(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int) -> list[list[dict]]:
@@ -94,9 +94,19 @@ def stock_predict(model: SpanMarkerModel, sentences: list[list[str]], batch_size
     entity's word indices mapped back to the sentence's own words, as :func:`predict_entities` returns them."""
     inputs, sources, _ = model_words(model, sentences)
     raw = iter(model.predict([words for words in inputs if words], batch_size=batch_size, show_progress_bar=False))
-    return [[{**entity, "word_start_index": source[entity["word_start_index"]],
-              "word_end_index": source[entity["word_end_index"] - 1] + 1} for entity in next(raw)] if words else []
-            for words, source in zip(inputs, sources)]
+    return [
+        [
+            {
+                **entity,
+                "word_start_index": source[entity["word_start_index"]],
+                "word_end_index": source[entity["word_end_index"] - 1] + 1,
+            }
+            for entity in next(raw)
+        ]
+        if words
+        else []
+        for words, source in zip(inputs, sources, strict=True)
+    ]
 
 
 def counted_flops(run: Callable[[], Any]) -> int:
@@ -109,15 +119,21 @@ def counted_flops(run: Callable[[], Any]) -> int:
 def same_entities(first: list[list[dict]], second: list[list[dict]]) -> tuple[bool, float]:
     """Whether both predictions hold the same (type, start, end) entities per sentence, and the largest score
     difference of their entities (0 when they differ)."""
+
     def keys(entities: list[list[dict]]) -> list[list[tuple]]:
         return [[(e["label"], e["word_start_index"], e["word_end_index"]) for e in found] for found in entities]
+
     if keys(first) != keys(second):
         return False, 0.0
-    return True, max((abs(a["score"] - b["score"]) for x, y in zip(first, second) for a, b in zip(x, y)), default=0.0)
+    return True, max(
+        (abs(a["score"] - b["score"]) for x, y in zip(first, second, strict=True) for a, b in zip(x, y, strict=True)),
+        default=0.0,
+    )
 
 
-def bench_column(name: str, predict: Callable[[list[list[str]]], list[list[dict]]], sentences: list[list[str]],
-                 gold: list[list[str]]) -> tuple[dict[str, Any], list[list[dict]]]:
+def bench_column(
+    name: str, predict: Callable[[list[list[str]]], list[list[dict]]], sentences: list[list[str]], gold: list[list[str]]
+) -> tuple[dict[str, Any], list[list[dict]]]:
     """Time and measure one column over ``sentences`` after a warm-up; its entities."""
     predict(sentences[:WARM_UP])
     result: dict[str, Any] = {}
@@ -126,7 +142,7 @@ def bench_column(name: str, predict: Callable[[list[list[str]]], list[list[dict]
         entities = predict(sentences)
     result["seconds"] = time.perf_counter() - start
     result["sentences_per_s"] = len(sentences) / result["seconds"]
-    predicted = [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences)]
+    predicted = [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences, strict=True)]
     result["f1"] = entity_scores(gold, predicted)["overall_f1"]
     print(f"  {name}: {result['sentences_per_s']:.1f} sentences/s, F1 {100 * result['f1']:.2f}", flush=True)
     return result, entities
@@ -155,8 +171,10 @@ def run(work: Path, system: str, batch_size: int, threads: int) -> dict[str, Any
     with torch.inference_mode():
         for name in COLUMNS:
             columns[name], entities[name] = bench_column(name, predictors[name], sentences, gold)
-        flops = {"stock": counted_flops(lambda: predictors["stock"](sentences)),
-                 "torch": counted_flops(lambda: predictors["torch"](sentences))}
+        flops = {
+            "stock": counted_flops(lambda: predictors["stock"](sentences)),
+            "torch": counted_flops(lambda: predictors["torch"](sentences)),
+        }
     peak = matmul_rate(threads)
     for name, column in columns.items():
         work_flops = flops["stock" if name == "stock" else "torch"]
@@ -167,53 +185,99 @@ def run(work: Path, system: str, batch_size: int, threads: int) -> dict[str, Any
     checks = {}
     for name in ("torch", "onnx"):
         same, difference = same_entities(entities[name], entities["stock"])
-        checks[name] = {"entities_identical": same, "max_score_difference": difference,
-                        "passed": same and difference <= SCORE_TOLERANCE}
-    targets = {name: {"speedup": columns[name]["speedup"], "target": target,
-                      "met": columns[name]["speedup"] >= target} for name, target in TARGETS.items()}
+        checks[name] = {
+            "entities_identical": same,
+            "max_score_difference": difference,
+            "passed": same and difference <= SCORE_TOLERANCE,
+        }
+    targets = {
+        name: {"speedup": columns[name]["speedup"], "target": target, "met": columns[name]["speedup"] >= target}
+        for name, target in TARGETS.items()
+    }
     int8_points = 100 * (columns["onnx-int8"]["f1"] - columns["onnx"]["f1"])
-    targets["onnx-int8 F1"] = {"points": int8_points, "target": -INT8_F1_POINTS,
-                               "met": abs(int8_points) <= INT8_F1_POINTS}
-    return {"system": system, "sentences": len(sentences), "batch_size": batch_size, "threads": threads,
-            "entities": sum(map(len, entities["torch"])), "matmul_flop_per_s": peak, "columns": columns,
-            "checks": checks, "targets": targets}
+    targets["onnx-int8 F1"] = {
+        "points": int8_points,
+        "target": -INT8_F1_POINTS,
+        "met": abs(int8_points) <= INT8_F1_POINTS,
+    }
+    return {
+        "system": system,
+        "sentences": len(sentences),
+        "batch_size": batch_size,
+        "threads": threads,
+        "entities": sum(map(len, entities["torch"])),
+        "matmul_flop_per_s": peak,
+        "columns": columns,
+        "checks": checks,
+        "targets": targets,
+    }
 
 
 def print_report(report: dict[str, Any]) -> None:
-    print(f"\nSystem {report['system']}: {report['sentences']} test sentences ({report['entities']} entities "
-          f"predicted), batch {report['batch_size']}, {report['threads']} threads; float32 matmul "
-          f"{report['matmul_flop_per_s'] / 1e9:.0f} GFLOP/s")
-    print(f"{'column':<10} {'sent/s':>7} {'x stock':>7} {'peak GiB':>8} {'F1':>6} {'GFLOP/sent':>10} "
-          f"{'GFLOP/s':>7} {'of matmul':>9}")
+    print(
+        f"\nSystem {report['system']}: {report['sentences']} test sentences ({report['entities']} entities "
+        f"predicted), batch {report['batch_size']}, {report['threads']} threads; float32 matmul "
+        f"{report['matmul_flop_per_s'] / 1e9:.0f} GFLOP/s"
+    )
+    print(
+        f"{'column':<10} {'sent/s':>7} {'x stock':>7} {'peak GiB':>8} {'F1':>6} {'GFLOP/sent':>10} "
+        f"{'GFLOP/s':>7} {'of matmul':>9}"
+    )
     for name, column in report["columns"].items():
-        print(f"{name:<10} {column['sentences_per_s']:>7.1f} {column['speedup']:>7.2f} "
-              f"{column['peak_gib'] if column['peak_gib'] is not None else float('nan'):>8.2f} "
-              f"{100 * column['f1']:>6.2f} {column['flops_per_sentence'] / 1e9:>10.2f} "
-              f"{column['flop_per_s'] / 1e9:>7.1f} {100 * column['share_of_matmul_rate']:>8.0f}%")
+        print(
+            f"{name:<10} {column['sentences_per_s']:>7.1f} {column['speedup']:>7.2f} "
+            f"{column['peak_gib'] if column['peak_gib'] is not None else float('nan'):>8.2f} "
+            f"{100 * column['f1']:>6.2f} {column['flops_per_sentence'] / 1e9:>10.2f} "
+            f"{column['flop_per_s'] / 1e9:>7.1f} {100 * column['share_of_matmul_rate']:>8.0f}%"
+        )
     for name, check in report["checks"].items():
-        print(f"check {name} = stock: entities {'identical' if check['entities_identical'] else 'DIFFER'}, "
-              f"largest score difference {check['max_score_difference']:.1e}: "
-              f"{'passed' if check['passed'] else 'FAILED'}")
+        print(
+            f"check {name} = stock: entities {'identical' if check['entities_identical'] else 'DIFFER'}, "
+            f"largest score difference {check['max_score_difference']:.1e}: "
+            f"{'passed' if check['passed'] else 'FAILED'}"
+        )
     for name, target in report["targets"].items():
-        value = (f"{target['points']:+.2f} F1 points (within {INT8_F1_POINTS})" if "points" in target
-                 else f"{target['speedup']:.2f}x stock (target {target['target']}x)")
+        value = (
+            f"{target['points']:+.2f} F1 points (within {INT8_F1_POINTS})"
+            if "points" in target
+            else f"{target['speedup']:.2f}x stock (target {target['target']}x)"
+        )
         print(f"target {name}: {value}: {'met' if target['met'] else 'NOT met'}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=None,
-                        help="a MultiNERD-layout folder to train on (WikiNEuRal); not needed with a built --work")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="a work folder of bench_real_text; built there when it holds no trained model "
-                             "(default: a new temporary folder)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="a MultiNERD-layout folder to train on (WikiNEuRal); not needed with a built --work",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="a work folder of bench_real_text; built there when it holds no trained model "
+        "(default: a new temporary folder)",
+    )
     parser.add_argument("--system", default="B", help="the system to train and predict with (default: %(default)s)")
-    parser.add_argument("--train-sentences", type=int, default=1500, metavar="N",
-                        help="train on the first N rows of each train file (default: %(default)s)")
+    parser.add_argument(
+        "--train-sentences",
+        type=int,
+        default=1500,
+        metavar="N",
+        help="train on the first N rows of each train file (default: %(default)s)",
+    )
     parser.add_argument("--batch-size", type=int, default=16, help="prediction batch size (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=2, help="threads of every column (default: %(default)s)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one parameter of the training, after the real lengths (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one parameter of the training, after the real lengths (repeatable)",
+    )
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
     for override in args.overrides:
@@ -234,10 +298,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     use_offline_seqeval()
     work = args.work or Path(tempfile.mkdtemp(prefix="onnx-bench-"))
     if not (work / "graphs" / args.system).is_dir():
-        build_work_folder(["--data", str(args.data), "--work", str(work), "--system", args.system,
-                           "--train-sentences", str(args.train_sentences), "--threads", str(args.threads),
-                           *(item for key, value in REAL_LENGTHS.items() for item in ("--set", f"{key}={value}")),
-                           *(item for override in args.overrides for item in ("--set", override))])
+        build_work_folder(
+            [
+                "--data",
+                str(args.data),
+                "--work",
+                str(work),
+                "--system",
+                args.system,
+                "--train-sentences",
+                str(args.train_sentences),
+                "--threads",
+                str(args.threads),
+                *(item for key, value in REAL_LENGTHS.items() for item in ("--set", f"{key}={value}")),
+                *(item for override in args.overrides for item in ("--set", override)),
+            ]
+        )
     pin_compute(ComputeParams(threads=args.threads, cpu_isa="avx2"))
     report = run(work, args.system, args.batch_size, args.threads)
     report.update(work=str(work), load_average_end=os.getloadavg(), torch=torch.__version__)

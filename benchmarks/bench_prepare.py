@@ -46,12 +46,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
 from pipeline.core.params import SystemParams, read_params
 from pipeline.core.paths import SPLITS
-from pipeline.stages.prepare import prepare_split
-from pipeline.sources.readers import load_local, load_local_split, split_files
+from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
 from pipeline.data.validation import list_offsets
+from pipeline.sources.readers import load_local, load_local_split, split_files
+from pipeline.stages.prepare import prepare_split
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -120,11 +120,24 @@ def run_project(args: argparse.Namespace) -> dict:
 
 
 def project_in_child(args: argparse.Namespace) -> dict:
-    command = [sys.executable, "-m", "benchmarks.bench_prepare", "--data", str(args.data), "--only", "project",
-               "--language", args.language, "--system", args.system, "--fraction", str(args.fraction)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_prepare",
+        "--data",
+        str(args.data),
+        "--only",
+        "project",
+        "--language",
+        args.language,
+        "--system",
+        args.system,
+        "--fraction",
+        str(args.fraction),
+    ]
     completed = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True, cwd=REPO_ROOT)
     lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -157,8 +170,11 @@ def run_original(args: argparse.Namespace, train: pa.Table, timings: dict) -> pa
             started = time.perf_counter()
             dataset = datasets.load_dataset("json", data_files={"train": files}, cache_dir=cache)["train"]
             timings["original_read_s"] = time.perf_counter() - started
-            dataset = dataset.select(range(0, len(dataset), max(1, round(1 / args.fraction)))) \
-                if args.fraction < 1 else dataset
+            dataset = (
+                dataset.select(range(0, len(dataset), max(1, round(1 / args.fraction))))
+                if args.fraction < 1
+                else dataset
+            )
             started = time.perf_counter()
             output = original_method(dataset, args.language, keep, timings)
             timings["original_filter_map_s"] = time.perf_counter() - started
@@ -205,21 +221,43 @@ def compare(original: pa.Table, project: pa.Table, types: list[str]) -> dict:
 def machine() -> dict:
     import datasets
 
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    memory = next((int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
-    return {"cpu": model, "nproc": os.cpu_count(), "mem_gib": round(memory / GIB, 1),
-            "python": platform.python_version(), "pyarrow": pa.__version__, "datasets": datasets.__version__,
-            "numpy": np.__version__}
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (
+            int(line.split()[1]) * 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    return {
+        "cpu": model,
+        "nproc": os.cpu_count(),
+        "mem_gib": round(memory / GIB, 1),
+        "python": platform.python_version(),
+        "pyarrow": pa.__version__,
+        "datasets": datasets.__version__,
+        "numpy": np.__version__,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="folder in the Hub layout")
-    parser.add_argument("--only", choices=("project", "original", "both"), default="both",
-                        help="project: the project's path alone (the child's job); original: the in-process "
-                             "comparison without the project child; both (default): child, then comparison")
+    parser.add_argument(
+        "--only",
+        choices=("project", "original", "both"),
+        default="both",
+        help="project: the project's path alone (the child's job); original: the in-process "
+        "comparison without the project child; both (default): child, then comparison",
+    )
     parser.add_argument("--language", default="en")
     parser.add_argument("--system", default="B", help="system whose types are kept (params.yaml)")
     parser.add_argument("--fraction", type=float, default=1.0, help="share of the train rows compared")
@@ -233,8 +271,15 @@ def main(argv: list[str] | None = None) -> None:
         print("RESULT " + json.dumps(run_project(args)), flush=True)
         return
 
-    results = {"data": str(args.data), "language": args.language, "system": args.system, "types": types,
-               "fraction": args.fraction, "original_source": args.original_source, "machine": machine()}
+    results = {
+        "data": str(args.data),
+        "language": args.language,
+        "system": args.system,
+        "types": types,
+        "fraction": args.fraction,
+        "original_source": args.original_source,
+        "machine": machine(),
+    }
     if args.only == "both":
         print("project path in a child process ...", file=sys.stderr, flush=True)
         results["project_child"] = project_in_child(args)
@@ -268,29 +313,35 @@ def main(argv: list[str] | None = None) -> None:
 
 def summary(results: dict) -> str:
     t = results["timings"]
-    lines = [f"train rows compared: {results['train_rows']:,} (fraction {results['fraction']}), "
-             f"{results['comparison'].get('rows', 0):,} {results['language']} rows out",
-             f"outputs identical (tokens; tags by label name): {results['comparison']['identical']} "
-             f"{results['comparison'].get('reason', '')}".rstrip()]
+    lines = [
+        f"train rows compared: {results['train_rows']:,} (fraction {results['fraction']}), "
+        f"{results['comparison'].get('rows', 0):,} {results['language']} rows out",
+        f"outputs identical (tokens; tags by label name): {results['comparison']['identical']} "
+        f"{results['comparison'].get('reason', '')}".rstrip(),
+    ]
     if "original_read_s" in t:
         lines.append(f"original load_dataset('json') of train: {t['original_read_s']:.1f} s")
     if "original_dataset_s" in t:
         lines.append(f"original datasets.Dataset(table) (not in the ratio): {t['original_dataset_s']:.1f} s")
-    lines += [f"original Dataset.filter + Dataset.map:    {t['original_s']:.2f} s "
-              f"(filter {t['original_filter_s']:.2f} s, map {t['original_map_s']:.2f} s)",
-              f"project prepare_split (median of {len(t['project_prepare_runs_s'])}): {t['project_prepare_s']:.3f} s "
-              f"(runs {', '.join(f'{s:.3f}' for s in t['project_prepare_runs_s'])})",
-              f"ratio original / project:                {results['ratio_filter_map_vs_prepare']:.0f}x",
-              f"load_local (all splits, this process):   {t['load_local_s']:.1f} s",
-              f"parent peak RSS (original + comparison): {results['parent_peak_rss_gib']:.2f} GiB "
-              f"(before the original ran: {results['parent_peak_rss_before_original_gib']:.2f} GiB)"]
+    lines += [
+        f"original Dataset.filter + Dataset.map:    {t['original_s']:.2f} s "
+        f"(filter {t['original_filter_s']:.2f} s, map {t['original_map_s']:.2f} s)",
+        f"project prepare_split (median of {len(t['project_prepare_runs_s'])}): {t['project_prepare_s']:.3f} s "
+        f"(runs {', '.join(f'{s:.3f}' for s in t['project_prepare_runs_s'])})",
+        f"ratio original / project:                {results['ratio_filter_map_vs_prepare']:.0f}x",
+        f"load_local (all splits, this process):   {t['load_local_s']:.1f} s",
+        f"parent peak RSS (original + comparison): {results['parent_peak_rss_gib']:.2f} GiB "
+        f"(before the original ran: {results['parent_peak_rss_before_original_gib']:.2f} GiB)",
+    ]
     child = results.get("project_child")
     if child:
-        lines += [f"project child: read+validate train {child['read_train_s']:.1f} s, load_local all splits "
-                  f"{child['load_local_s']:.1f} s, prepare_split train {child['prepare_s']['train']:.3f} s / "
-                  f"validation {child['prepare_s']['validation']:.3f} s / test {child['prepare_s']['test']:.3f} s",
-                  f"project end-to-end: train {child['end_to_end_train_s']:.1f} s, all splits "
-                  f"{child['end_to_end_all_s']:.1f} s; peak RSS {child['peak_rss_gib']:.2f} GiB"]
+        lines += [
+            f"project child: read+validate train {child['read_train_s']:.1f} s, load_local all splits "
+            f"{child['load_local_s']:.1f} s, prepare_split train {child['prepare_s']['train']:.3f} s / "
+            f"validation {child['prepare_s']['validation']:.3f} s / test {child['prepare_s']['test']:.3f} s",
+            f"project end-to-end: train {child['end_to_end_train_s']:.1f} s, all splits "
+            f"{child['end_to_end_all_s']:.1f} s; peak RSS {child['peak_rss_gib']:.2f} GiB",
+        ]
     return "\n".join(lines)
 
 

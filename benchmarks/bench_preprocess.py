@@ -28,18 +28,19 @@ from transformers import TrainingArguments
 
 from benchmarks.quiet import quiet_libraries
 from pipeline.core.exceptions import DataError
+from pipeline.core.params import ModelParams, PrepareParams, SystemParams, read_params, system_names
 from pipeline.data.labels import MULTINERD_LABELS
 from pipeline.model.modeling import build_model
 from pipeline.overrides import apply_overrides
-from pipeline.core.params import ModelParams, PrepareParams, SystemParams, read_params, system_names
-from pipeline.stages.prepare import prepare_split
 from pipeline.sources.readers import load_local_split
+from pipeline.stages.prepare import prepare_split
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def preprocess_rate(data: Path, sentences: int, model_params: ModelParams, types: list[str],
-                    languages: tuple[str, ...] = ("en",)) -> dict[str, Any]:
+def preprocess_rate(
+    data: Path, sentences: int, model_params: ModelParams, types: list[str], languages: tuple[str, ...] = ("en",)
+) -> dict[str, Any]:
     """Time ``Trainer.preprocess_dataset`` on the first ``sentences`` rows of the train split in ``languages``,
     with the encoder and lengths of ``model_params``."""
     table = prepare_split(load_local_split(data, "train"), list(languages), types, "train")
@@ -70,8 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, required=True, help="a MultiNERD-layout folder (train/train_en.jsonl…)")
     parser.add_argument("--sentences", type=int, default=50_000, help="English train sentences timed")
     parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="where the encoder comes from")
-    parser.add_argument("--overrides", type=Path, default=REPO_ROOT / "params.full.yaml",
-                        help="the real run's overrides of --params: where the lengths and System A types come from")
+    parser.add_argument(
+        "--overrides",
+        type=Path,
+        default=REPO_ROOT / "params.full.yaml",
+        help="the real run's overrides of --params: where the lengths and System A types come from",
+    )
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.sentences < 1:
@@ -91,12 +96,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result = preprocess_rate(args.data, args.sentences, model_params, types, PrepareParams.read(full).languages)
     except DataError as error:
         raise SystemExit(f"error: {error}") from None
-    print(f"encoder {encoder.name}, lengths {model_params.model_max_length} / {model_params.marker_max_length} / "
-          f"{model_params.entity_max_length}")
-    print(f"{result['sentences']:,} sentences -> {result['samples']:,} samples in {result['seconds']:.1f} s: "
-          f"{result['sentences_per_s']:,.0f} sentences/s")
-    print(f"projected for all {result['split_sentences']:,} train sentences: "
-          f"{result['projected_split_seconds']:,.0f} s")
+    print(
+        f"encoder {encoder.name}, lengths {model_params.model_max_length} / {model_params.marker_max_length} / "
+        f"{model_params.entity_max_length}"
+    )
+    print(
+        f"{result['sentences']:,} sentences -> {result['samples']:,} samples in {result['seconds']:.1f} s: "
+        f"{result['sentences_per_s']:,.0f} sentences/s"
+    )
+    print(
+        f"projected for all {result['split_sentences']:,} train sentences: {result['projected_split_seconds']:,.0f} s"
+    )
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
         print(f"wrote {args.json_out}")

@@ -6,7 +6,8 @@ copies ``params.yaml`` into a work folder with ``download.source: local``, ``dow
 ``train.epochs: 1`` (plus any ``--set KEY=VALUE``); with ``--train-sentences N`` the source is a copy in the work
 folder whose train files keep their first N lines (validation and test stay whole). It then runs
 ``python -m pipeline.stages.download``, ``prepare``, ``train``, ``export`` (the ONNX graphs) and ``evaluate`` there, one
-process each, and prints the wall time of each stage and the test precision, recall and F1 per entity type (``reports/scores/<system>.json``)
+process each, and prints the wall time of each stage and the test precision, recall and F1 per entity type
+(``reports/scores/<system>.json``)
 and overall (``reports/metrics/<system>.json``). With ``--external NAME=PATH`` (repeatable) the work folder's
 ``external`` block declares each CoNLL file as a local external test set (columns ``--external-columns``, PER, ORG
 and LOC kept, every other type ``O``; the parameter file's own sets are left out), and the script also runs
@@ -25,6 +26,7 @@ Usage, from the repository root (System B, 1 epoch on WikiNEuRal's English sente
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -69,7 +71,7 @@ def cut_train_split(data: Path, out: Path, sentences: int) -> Path:
             raise ValueError(f"{path}: --train-sentences needs JSONL train files")
         else:
             with path.open(encoding="utf-8") as source:
-                target.write_text("".join(line for _, line in zip(range(sentences), source)), encoding="utf-8")
+                target.write_text("".join(itertools.islice(source, sentences)), encoding="utf-8")
     return out
 
 
@@ -90,17 +92,31 @@ def parse_columns(text: str) -> tuple[int, int]:
     return token, tag
 
 
-def run_params(base: dict[str, Any], data: Path, overrides: list[tuple[list[str], Any]],
-               external: list[tuple[str, Path]] = (), columns: tuple[int, int] = (1, -1)) -> dict[str, Any]:
+def run_params(
+    base: dict[str, Any],
+    data: Path,
+    overrides: list[tuple[list[str], Any]],
+    external: list[tuple[str, Path]] = (),
+    columns: tuple[int, int] = (1, -1),
+) -> dict[str, Any]:
     """``base`` with the local source at ``data``, one epoch, the external test sets ``external`` (name, CoNLL file)
     in place of the file's own, then ``overrides``; raises KeyError for a ``--set`` key whose parent is not in the
     file."""
     params = json.loads(json.dumps(base))
     params["download"].update(source="local", path=str(data.resolve()))
     params["train"]["epochs"] = 1
-    params["external"] = {"local": {name: {"path": str(path.resolve()), "token_column": columns[0],
-                                           "tag_column": columns[1], "types": dict(EXTERNAL_TYPES)}
-                                    for name, path in external}, "hub": {}}
+    params["external"] = {
+        "local": {
+            name: {
+                "path": str(path.resolve()),
+                "token_column": columns[0],
+                "tag_column": columns[1],
+                "types": dict(EXTERNAL_TYPES),
+            }
+            for name, path in external
+        },
+        "hub": {},
+    }
     for keys, value in overrides:
         node = params
         for key in keys[:-1]:
@@ -114,16 +130,22 @@ def write_params(work: Path, params: dict[str, Any]) -> None:
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
-def run_stage(stage: str, argument: str | None, work: Path, log: Path,
-              environment: dict[str, str] | None = None) -> float:
+def run_stage(
+    stage: str, argument: str | None, work: Path, log: Path, environment: dict[str, str] | None = None
+) -> float:
     """Run ``python -m pipeline.stages.<stage> [ARGUMENT]`` (a system or a set; none for ``download``) in ``work``,
     appending its output to ``log``; the wall seconds. ``environment`` adds variables to the stage's environment.
 
     Raises ``SystemExit`` with the stage's last output lines when it fails.
     """
     command = [sys.executable, "-m", f"pipeline.stages.{stage}"] + ([argument] if argument else [])
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-           **(environment or {})}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        **(environment or {}),
+    }
     start = time.perf_counter()
     with log.open("a", encoding="utf-8") as handle:
         handle.write(f"$ {' '.join(command)}\n")
@@ -139,16 +161,25 @@ def run_stage(stage: str, argument: str | None, work: Path, log: Path,
 def per_type_rows(scores: dict[str, Any], metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """``(type, scores)`` of every type with gold or predicted entities (``test_<TYPE>`` of the per-type
     ``scores``), then ``overall`` (the overall ``metrics``)."""
-    rows = [(key[len("test_"):], value) for key, value in scores.items()
-            if key.startswith("test_") and isinstance(value, dict)]
-    overall = {"precision": metrics["precision"], "recall": metrics["recall"], "f1": metrics["f1"],
-               "number": sum(value["number"] for _, value in rows)}
+    rows = [
+        (key[len("test_") :], value)
+        for key, value in scores.items()
+        if key.startswith("test_") and isinstance(value, dict)
+    ]
+    overall = {
+        "precision": metrics["precision"],
+        "recall": metrics["recall"],
+        "f1": metrics["f1"],
+        "number": sum(value["number"] for _, value in rows),
+    }
     return sorted(rows) + [("overall", overall)]
 
 
 def print_report(system: str, seconds: dict[str, float], scores: dict[str, Any], metrics: dict[str, Any]) -> None:
-    print(f"System {system}, {' + '.join(f'{stage} {seconds[stage]:.0f} s' for stage in seconds)} "
-          f"= {sum(seconds.values()) / 60:.1f} min")
+    print(
+        f"System {system}, {' + '.join(f'{stage} {seconds[stage]:.0f} s' for stage in seconds)} "
+        f"= {sum(seconds.values()) / 60:.1f} min"
+    )
     print(f"{'type':<8} {'precision':>9} {'recall':>9} {'f1':>9} {'gold':>6}")
     for name, row in per_type_rows(scores, metrics):
         print(f"{name:<8} {row['precision']:>9.4f} {row['recall']:>9.4f} {row['f1']:>9.4f} {row['number']:>6}")
@@ -163,29 +194,63 @@ def print_external(system: str, found: dict[str, Any]) -> None:
         low, high = overall["f1"]["interval"]
         by_type = entry["intervals"]["system"]["types"]
         types = " ".join(f"{entity_type} {scores['f1']['score']:.4f}" for entity_type, scores in by_type.items())
-        print(f"{name:<12} {entry['sentences']:>9,} {overall['precision']['score']:>9.4f} "
-              f"{overall['recall']['score']:>9.4f} {overall['f1']['score']:>9.4f}  [{low:.4f}, {high:.4f}]  {types}")
+        print(
+            f"{name:<12} {entry['sentences']:>9,} {overall['precision']['score']:>9.4f} "
+            f"{overall['recall']['score']:>9.4f} {overall['f1']['score']:>9.4f}  [{low:.4f}, {high:.4f}]  {types}"
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="a MultiNERD-layout folder (train/train_en.jsonl…)")
     parser.add_argument("--system", default="B", help="a system of the parameter file (default: %(default)s)")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="work folder (default: a new folder under the system's temporary directory)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="work folder (default: a new folder under the system's temporary directory)",
+    )
     parser.add_argument("--params", type=Path, default=REPO_ROOT / "params.yaml", help="parameters to start from")
-    parser.add_argument("--train-sentences", type=int, default=None, metavar="N",
-                        help="train on the first N rows of each train file only (default: all)")
-    parser.add_argument("--threads", type=int, default=None, metavar="N",
-                        help="torch CPU threads per stage, i.e. compute.threads (default: the parameter file's); "
-                             "on a machine shared with other work 1 is steadier")
-    parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
-                        metavar="KEY=VALUE", help="override one parameter, e.g. train.epochs=2 (repeatable)")
-    parser.add_argument("--external", type=parse_external, action="append", default=[], metavar="NAME=PATH",
-                        help="a CoNLL test file also scored, as the external test set NAME (repeatable)")
-    parser.add_argument("--external-columns", type=parse_columns, default=(1, -1), metavar="TOKEN,TAG",
-                        help="0-based token and tag columns of the --external files (default: 1,-1, the layout "
-                             "index<TAB>token<TAB>tag of WikiNEuRal's and WikiANN's files)")
+    parser.add_argument(
+        "--train-sentences",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on the first N rows of each train file only (default: all)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="torch CPU threads per stage, i.e. compute.threads (default: the parameter file's); "
+        "on a machine shared with other work 1 is steadier",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        type=parse_override,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one parameter, e.g. train.epochs=2 (repeatable)",
+    )
+    parser.add_argument(
+        "--external",
+        type=parse_external,
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a CoNLL test file also scored, as the external test set NAME (repeatable)",
+    )
+    parser.add_argument(
+        "--external-columns",
+        type=parse_columns,
+        default=(1, -1),
+        metavar="TOKEN,TAG",
+        help="0-based token and tag columns of the --external files (default: 1,-1, the layout "
+        "index<TAB>token<TAB>tag of WikiNEuRal's and WikiANN's files)",
+    )
     parser.add_argument("--json-out", type=Path, default=None)
     args = parser.parse_args(argv)
     if not args.data.is_dir():
@@ -204,11 +269,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="real-text-"))
     work.mkdir(parents=True, exist_ok=True)
-    data = args.data if args.train_sentences is None else cut_train_split(args.data, work / "source",
-                                                                            args.train_sentences)
+    data = (
+        args.data if args.train_sentences is None else cut_train_split(args.data, work / "source", args.train_sentences)
+    )
     threads = [(["compute", "threads"], args.threads)] if args.threads is not None else []
-    params = run_params(read_params(args.params), data, threads + args.overrides, args.external,
-                        args.external_columns)
+    params = run_params(read_params(args.params), data, threads + args.overrides, args.external, args.external_columns)
     write_params(work, params)
     log = work / "stages.log"
     print(f"work folder {work}; stage output in {log}", flush=True)
@@ -224,9 +289,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         found = json.loads((work / results.external(args.system).scores_file).read_text(encoding="utf-8"))
         print_external(args.system, found)
         print(f"external stages: {sum(v for k, v in seconds.items() if k.startswith('external')):.0f} s")
-    result = {"system": args.system, "data": str(args.data.resolve()), "train_sentences": args.train_sentences,
-              "threads": args.threads, "load_average_end": os.getloadavg(), "params": params, "seconds": seconds,
-              "metrics": metrics, "scores": scores, "external": found}
+    result = {
+        "system": args.system,
+        "data": str(args.data.resolve()),
+        "train_sentences": args.train_sentences,
+        "threads": args.threads,
+        "load_average_end": os.getloadavg(),
+        "params": params,
+        "seconds": seconds,
+        "metrics": metrics,
+        "scores": scores,
+        "external": found,
+    }
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -49,15 +49,19 @@ def measure(split: Callable[[str], list[str]], texts: list[str], sentences: list
     start = time.perf_counter()
     splits = [split(text) for text in texts]
     seconds = time.perf_counter() - start
-    same = sum(words == tokens for words, tokens in zip(splits, sentences))
-    return {"reproduced": same, "sentences": len(sentences), "share": same / len(sentences),
-            "sentences_per_s": len(sentences) / seconds}
+    same = sum(words == tokens for words, tokens in zip(splits, sentences, strict=True))
+    return {
+        "reproduced": same,
+        "sentences": len(sentences),
+        "share": same / len(sentences),
+        "sentences_per_s": len(sentences) / seconds,
+    }
 
 
 def differences(texts: list[str], sentences: list[list[str]], top: int) -> list[tuple[int, str, str]]:
     """The ``top`` most frequent (count, data tokens, project words) differences."""
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
-    for text, tokens in zip(texts, sentences):
+    for text, tokens in zip(texts, sentences, strict=True):
         words = [word for word, _, _ in split_words(text)]
         matcher = difflib.SequenceMatcher(a=tokens, b=words, autojunk=False)
         for operation, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -85,15 +89,19 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         "project": measure(lambda text: [word for word, _, _ in split_words(text, args.language)], texts, sentences),
     }
     for name, result in results.items():
-        print(f"{name:8} {result['reproduced']:6d}/{result['sentences']} sentences reproduced "
-              f"({result['share']:.1%}), {result['sentences_per_s']:,.0f} sentences/s")
+        print(
+            f"{name:8} {result['reproduced']:6d}/{result['sentences']} sentences reproduced "
+            f"({result['share']:.1%}), {result['sentences_per_s']:,.0f} sentences/s"
+        )
     top = differences(texts, sentences, args.top)
     print("most frequent differences of the project's splitter (count: data -> project):")
     for count, data, project in top:
         print(f"{count:6d}: {data!r} -> {project!r}")
     if args.json_out:
-        args.json_out.write_text(json.dumps({"language": args.language, "results": results,
-                                             "differences": top}, indent=2) + "\n", encoding="utf-8")
+        args.json_out.write_text(
+            json.dumps({"language": args.language, "results": results, "differences": top}, indent=2) + "\n",
+            encoding="utf-8",
+        )
     return results
 
 

@@ -67,16 +67,58 @@ ENGLISH_ROWS = {"train": 262_560, "validation": 32_820, "test": 32_908}
 
 # MultiNERD's English train token counts of each tag, as printed by the original project's notebook.
 MULTINERD_TRAIN_O = 4_957_198
-MULTINERD_TRAIN_B = {"PER": 125_974, "ORG": 55_282, "LOC": 117_330, "ANIM": 25_472, "BIO": 280, "CEL": 5_370,
-                 "DIS": 17_404, "EVE": 5_050, "FOOD": 16_558, "INST": 758, "MEDIA": 12_162, "MYTH": 1_138,
-                 "PLANT": 14_872, "TIME": 5_080, "VEHI": 808}
-MULTINERD_TRAIN_I = {"PER": 132_376, "ORG": 71_998, "LOC": 48_800, "ANIM": 10_614, "BIO": 70, "CEL": 2_972,
-                 "DIS": 11_608, "EVE": 8_406, "FOOD": 6_060, "INST": 726, "MEDIA": 20_070, "MYTH": 202,
-                 "PLANT": 4_702, "TIME": 3_942, "VEHI": 956}
+MULTINERD_TRAIN_B = {
+    "PER": 125_974,
+    "ORG": 55_282,
+    "LOC": 117_330,
+    "ANIM": 25_472,
+    "BIO": 280,
+    "CEL": 5_370,
+    "DIS": 17_404,
+    "EVE": 5_050,
+    "FOOD": 16_558,
+    "INST": 758,
+    "MEDIA": 12_162,
+    "MYTH": 1_138,
+    "PLANT": 14_872,
+    "TIME": 5_080,
+    "VEHI": 808,
+}
+MULTINERD_TRAIN_I = {
+    "PER": 132_376,
+    "ORG": 71_998,
+    "LOC": 48_800,
+    "ANIM": 10_614,
+    "BIO": 70,
+    "CEL": 2_972,
+    "DIS": 11_608,
+    "EVE": 8_406,
+    "FOOD": 6_060,
+    "INST": 726,
+    "MEDIA": 20_070,
+    "MYTH": 202,
+    "PLANT": 4_702,
+    "TIME": 3_942,
+    "VEHI": 956,
+}
 # MultiNERD's English test entities by B- tag, as printed by the original project's notebook.
-MULTINERD_TEST_B = {"PER": 10_530, "ORG": 6_618, "LOC": 24_048, "ANIM": 3_208, "BIO": 16, "CEL": 82, "DIS": 1_518,
-                "EVE": 704, "FOOD": 1_132, "INST": 24, "MEDIA": 916, "MYTH": 64, "PLANT": 1_788, "TIME": 578,
-                "VEHI": 64}
+MULTINERD_TEST_B = {
+    "PER": 10_530,
+    "ORG": 6_618,
+    "LOC": 24_048,
+    "ANIM": 3_208,
+    "BIO": 16,
+    "CEL": 82,
+    "DIS": 1_518,
+    "EVE": 704,
+    "FOOD": 1_132,
+    "INST": 24,
+    "MEDIA": 916,
+    "MYTH": 64,
+    "PLANT": 1_788,
+    "TIME": 578,
+    "VEHI": 64,
+}
 
 LENGTH_MU = 2.945
 """Log-normal location of the sentence length (log tokens); with the clipping and the entity-end shift the
@@ -123,8 +165,11 @@ def _type_probabilities(counts: dict[str, int]) -> np.ndarray:
     return values / values.sum()
 
 
-TYPE_PROBS = {"train": _type_probabilities(MULTINERD_TRAIN_B), "validation": _type_probabilities(MULTINERD_TRAIN_B),
-              "test": _type_probabilities(MULTINERD_TEST_B)}
+TYPE_PROBS = {
+    "train": _type_probabilities(MULTINERD_TRAIN_B),
+    "validation": _type_probabilities(MULTINERD_TRAIN_B),
+    "test": _type_probabilities(MULTINERD_TEST_B),
+}
 I_PER_B = np.array([MULTINERD_TRAIN_I[t] / MULTINERD_TRAIN_B[t] for t in ENTITY_TYPES])
 """Mean number of I- tokens per entity of each type (entity length minus one)."""
 
@@ -145,14 +190,17 @@ def vocabulary(language: str, seed: int) -> pa.StringArray:
     if language == "zh":
         chars = rng.integers(0x4E00, 0x9FA6, size=(n, 3))
         sizes = rng.choice([1, 2, 3], size=n, p=[0.2, 0.6, 0.2])
-        words = ["".join(map(chr, row[:size])) for row, size in zip(chars.tolist(), sizes.tolist())]
+        words = ["".join(map(chr, row[:size])) for row, size in zip(chars.tolist(), sizes.tolist(), strict=True)]
     else:
         consonants, vowels = SCRIPTS[language]
-        syllables = [c + v for c in consonants for v in vowels] + [c + v + d for c in consonants for v in vowels
-                                                                   for d in consonants[:6]]
+        syllables = [c + v for c in consonants for v in vowels] + [
+            c + v + d for c in consonants for v in vowels for d in consonants[:6]
+        ]
         picks = rng.integers(0, len(syllables), size=(n, 4))
         sizes = rng.choice([1, 2, 3, 4], size=n, p=[0.25, 0.4, 0.25, 0.1])
-        words = ["".join(syllables[i] for i in row[:size]) for row, size in zip(picks.tolist(), sizes.tolist())]
+        words = [
+            "".join(syllables[i] for i in row[:size]) for row, size in zip(picks.tolist(), sizes.tolist(), strict=True)
+        ]
         words[COMMON_WORDS:] = [word.capitalize() for word in words[COMMON_WORDS:]]
     words[0] = ","
     words.append(".")
@@ -198,8 +246,11 @@ def chunk_tags(rng: np.random.Generator, n_rows: int, type_probs: np.ndarray) ->
     # Each sentence takes its drawn length, then runs on to the end of an entity it would cut; the next
     # sentence starts there. Sequential, but one array lookup per sentence.
     try:
-        offsets = np.fromiter(accumulate(lengths.tolist(), lambda end, length: next_break[end + length], initial=0),
-                              dtype=np.int64, count=n_rows + 1)
+        offsets = np.fromiter(
+            accumulate(lengths.tolist(), lambda end, length: next_break[end + length], initial=0),
+            dtype=np.int64,
+            count=n_rows + 1,
+        )
     except IndexError:
         raise RuntimeError("tag stream too short for the chunk; raise the slack in tag_stream") from None
     tags = tags[: offsets[-1]]
@@ -220,20 +271,30 @@ def chunk_tokens(rng: np.random.Generator, tags: np.ndarray, offsets: np.ndarray
 TAG_TEXT = pa.array([str(i) for i in range(len(MULTINERD_LABELS))], pa.string())
 
 
-def jsonl_bytes(vocab: pa.StringArray, token_index: np.ndarray, tags: np.ndarray, offsets: np.ndarray,
-                language: str) -> memoryview:
+def jsonl_bytes(
+    vocab: pa.StringArray, token_index: np.ndarray, tags: np.ndarray, offsets: np.ndarray, language: str
+) -> memoryview:
     """The chunk's JSONL text, built by Arrow kernels (same separators as ``json.dumps``)."""
     list_offsets = pa.array(offsets.astype(np.int32))
     tokens = pc.binary_join(pa.ListArray.from_arrays(list_offsets, vocab.take(pa.array(token_index))), ", ")
     tag_text = pc.binary_join(pa.ListArray.from_arrays(list_offsets, TAG_TEXT.take(pa.array(tags))), ", ")
-    lines = pc.binary_join_element_wise('{"tokens": [', tokens, '], "ner_tags": [', tag_text,
-                                        f'], "lang": "{language}"}}\n', "")
+    lines = pc.binary_join_element_wise(
+        '{"tokens": [', tokens, '], "ner_tags": [', tag_text, f'], "lang": "{language}"}}\n', ""
+    )
     line_offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1, offset=lines.offset * 4)
-    return memoryview(lines.buffers()[2])[line_offsets[0]: line_offsets[-1]]
+    return memoryview(lines.buffers()[2])[line_offsets[0] : line_offsets[-1]]
 
 
-def write_file(path: Path, split: str, language: str, n_rows: int, seed: int, chunk_rows: int,
-               vocab: pa.StringArray, progress: tqdm) -> np.ndarray:
+def write_file(
+    path: Path,
+    split: str,
+    language: str,
+    n_rows: int,
+    seed: int,
+    chunk_rows: int,
+    vocab: pa.StringArray,
+    progress: tqdm,
+) -> np.ndarray:
     """Write one language file of a split in chunks; return its tag counts (31 ids)."""
     counts = np.zeros(len(MULTINERD_LABELS), dtype=np.int64)
     tmp = path.with_suffix(".jsonl.tmp")
@@ -250,17 +311,22 @@ def write_file(path: Path, split: str, language: str, n_rows: int, seed: int, ch
     return counts
 
 
-def generate(out: Path, seed: int = 0, scale: float = 1.0, chunk_rows: int = CHUNK_ROWS,
-             quiet: bool = False) -> dict:
+def generate(out: Path, seed: int = 0, scale: float = 1.0, chunk_rows: int = CHUNK_ROWS, quiet: bool = False) -> dict:
     """Write the stand-in under ``out`` (replacing the split folders) and return its summary."""
     if scale <= 0:
         raise ValueError("--scale must be positive")
     rows = split_rows(scale)
     out.mkdir(parents=True, exist_ok=True)
     vocabs = {language: vocabulary(language, seed) for language in LANGUAGES}
-    summary = {"seed": seed, "scale": scale, "chunk_rows": chunk_rows, "rows": rows,
-               "length_model": {"mu": LENGTH_MU, "sigma": LENGTH_SIGMA, "min": LENGTH_MIN, "max": LENGTH_MAX},
-               "tag_counts": {}, "tokens": {}}
+    summary = {
+        "seed": seed,
+        "scale": scale,
+        "chunk_rows": chunk_rows,
+        "rows": rows,
+        "length_model": {"mu": LENGTH_MU, "sigma": LENGTH_SIGMA, "min": LENGTH_MIN, "max": LENGTH_MAX},
+        "tag_counts": {},
+        "tokens": {},
+    }
     total = sum(sum(split.values()) for split in rows.values())
     with tqdm(total=total, unit="row", unit_scale=True, desc="Writing stand-in", disable=quiet) as progress:
         for split in SPLITS:
@@ -271,9 +337,10 @@ def generate(out: Path, seed: int = 0, scale: float = 1.0, chunk_rows: int = CHU
             summary["tag_counts"][split], summary["tokens"][split] = {}, {}
             for language in LANGUAGES:
                 path = folder / f"{FOLDERS[split]}_{language}.jsonl"
-                counts = write_file(path, split, language, rows[split][language], seed, chunk_rows,
-                                    vocabs[language], progress)
-                summary["tag_counts"][split][language] = dict(zip(MULTINERD_LABELS, counts.tolist()))
+                counts = write_file(
+                    path, split, language, rows[split][language], seed, chunk_rows, vocabs[language], progress
+                )
+                summary["tag_counts"][split][language] = dict(zip(MULTINERD_LABELS, counts.tolist(), strict=True))
                 summary["tokens"][split][language] = int(counts.sum())
     (out / "STANDIN.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary
@@ -283,8 +350,11 @@ def report(summary: dict) -> str:
     """English train tag counts next to MultiNERD's (scaled), and the mean sentence lengths."""
     scale = summary["scale"]
     counts = summary["tag_counts"]["train"]["en"]
-    reference = {"O": MULTINERD_TRAIN_O} | {f"B-{t}": n for t, n in MULTINERD_TRAIN_B.items()} | {
-        f"I-{t}": n for t, n in MULTINERD_TRAIN_I.items()}
+    reference = (
+        {"O": MULTINERD_TRAIN_O}
+        | {f"B-{t}": n for t, n in MULTINERD_TRAIN_B.items()}
+        | {f"I-{t}": n for t, n in MULTINERD_TRAIN_I.items()}
+    )
     lines = [f"{'tag':8} {'stand-in':>10} {'MultiNERD x scale':>14} {'ratio':>6}"]
     for label in sorted(reference, key=lambda label: -reference[label]):
         expected = reference[label] * scale

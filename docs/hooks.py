@@ -21,8 +21,14 @@ DAG_MARKER = "<!-- dvc dag -->"
 
 def on_files(files, config):
     for figure in sorted((ROOT / FIGURES).rglob("*.png")):
-        files.append(File(figure.relative_to(ROOT).as_posix(), src_dir=str(ROOT), dest_dir=config["site_dir"],
-                          use_directory_urls=config["use_directory_urls"]))
+        files.append(
+            File(
+                figure.relative_to(ROOT).as_posix(),
+                src_dir=str(ROOT),
+                dest_dir=config["site_dir"],
+                use_directory_urls=config["use_directory_urls"],
+            )
+        )
     return files
 
 

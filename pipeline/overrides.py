@@ -28,7 +28,6 @@ from pipeline.core.params import read_params
 from pipeline.core.paths import PARAMS_FILE
 from pipeline.core.stage import run_stage
 
-
 ADDABLE = ("external.local.", "external.hub.")
 """Where an override file may add keys that ``params.yaml`` lacks: the entries of new external test sets."""
 
@@ -40,8 +39,10 @@ def check_known(key: str, known: dict[str, Any]) -> bool:
         return True
     if key.startswith(ADDABLE):
         return False
-    raise ParamError(f"{key}: not in {PARAMS_FILE}; an override file may only change existing keys (or add "
-                     f"external test sets, under {' or '.join(prefix.rstrip('.') for prefix in ADDABLE)})")
+    raise ParamError(
+        f"{key}: not in {PARAMS_FILE}; an override file may only change existing keys (or add "
+        f"external test sets, under {' or '.join(prefix.rstrip('.') for prefix in ADDABLE)})"
+    )
 
 
 def leaves(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -97,8 +98,10 @@ def apply_overrides(params: dict[str, Any], overrides: dict[str, Any]) -> dict[s
 
 def main() -> None:
     if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
-        raise ParamError("usage: dvc exp run $(python -m pipeline.overrides OVERRIDES.yaml), OVERRIDES.yaml a file of "
-                         "parameter overrides such as params.full.yaml")
+        raise ParamError(
+            "usage: dvc exp run $(python -m pipeline.overrides OVERRIDES.yaml), OVERRIDES.yaml a file of "
+            "parameter overrides such as params.full.yaml"
+        )
     print(" ".join(set_param_arguments(read_params(Path(sys.argv[1])), read_params())))
 
 

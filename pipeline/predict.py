@@ -9,7 +9,8 @@ Usage, from the repository root:
 
 --model SYSTEM, a system of params.yaml (default: its first system), loads models/SYSTEM; any other value is
 a model folder. --runtime onnx (or onnx-int8) runs the model's ONNX graph, model.onnx (model_int8.onnx) of the
-export stage's graphs/SYSTEM/ for a system, of FOLDER/onnx/ for a model folder, with ONNX Runtime on the CPU: the same entities as PyTorch (int8: close to them, and faster on a CPU); the graph
+export stage's graphs/SYSTEM/ for a system, of FOLDER/onnx/ for a model folder, with ONNX Runtime on the CPU: the
+same entities as PyTorch (int8: close to them, and faster on a CPU); the graph
 must have been exported from the folder's weights.
 The input is exactly one of:
 
@@ -35,6 +36,7 @@ the sentences affected). With --output, an existing regular file (or a symbolic 
 replaced only once every line is written; a FIFO or device (/dev/stdout) is written to directly.
 Expected failures (missing model or input, malformed input) end with one "error: ..." line and status 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,16 +52,16 @@ from typing import Any, NoReturn
 from span_marker import SpanMarkerModel
 
 from pipeline.core.atomic import atomic_path
-from pipeline.model.device import choose_placement, place_model
 from pipeline.core.exceptions import DataError, ParamError
-from pipeline.model.inference import Logits, predict_entities
-from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, load_session
-from pipeline.model import model_folder
-from pipeline.model.modeling import is_span_marker_model
 from pipeline.core.params import RUNTIMES, read_params, system_names
 from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PARAMS_FILE
 from pipeline.core.stage import run_stage
 from pipeline.data.words import split_words
+from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, load_session
+from pipeline.model import model_folder
+from pipeline.model.device import choose_placement, place_model
+from pipeline.model.inference import Logits, predict_entities
+from pipeline.model.modeling import is_span_marker_model
 
 logger = logging.getLogger(__name__)
 PROG = "python -m pipeline.predict"
@@ -105,19 +107,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = _ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to tag, one per argument")
     parser.add_argument("--file", metavar="PATH", help="UTF-8 text file, one sentence per line (- for stdin)")
-    parser.add_argument("--jsonl", metavar="PATH",
-                        help='UTF-8 JSON lines, each an object with a "tokens" list of strings (- for stdin)')
-    parser.add_argument("--model", help="a system of params.yaml, for models/SYSTEM, or the path of a SpanMarker "
-                                         "model folder (default: the first system of params.yaml)")
+    parser.add_argument(
+        "--jsonl", metavar="PATH", help='UTF-8 JSON lines, each an object with a "tokens" list of strings (- for stdin)'
+    )
+    parser.add_argument(
+        "--model",
+        help="a system of params.yaml, for models/SYSTEM, or the path of a SpanMarker "
+        "model folder (default: the first system of params.yaml)",
+    )
     parser.add_argument("--output", metavar="PATH", help="write the JSON lines to this file instead of stdout")
-    parser.add_argument("--batch-size", type=positive_int, default=32, metavar="N",
-                        help="sentences per prediction batch (default: %(default)s)")
-    parser.add_argument("--runtime", choices=RUNTIMES, default="torch",
-                        help="what computes the span logits: PyTorch (on the GPU if there is one), or the model's "
-                             "ONNX graph, float32 or int8, on the CPU (default: %(default)s)")
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=32,
+        metavar="N",
+        help="sentences per prediction batch (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--runtime",
+        choices=RUNTIMES,
+        default="torch",
+        help="what computes the span logits: PyTorch (on the GPU if there is one), or the model's "
+        "ONNX graph, float32 or int8, on the CPU (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
-    given = [kind for kind, present in (("TEXT", bool(args.texts)), ("--file", args.file is not None),
-                                        ("--jsonl", args.jsonl is not None)) if present]
+    given = [
+        kind
+        for kind, present in (
+            ("TEXT", bool(args.texts)),
+            ("--file", args.file is not None),
+            ("--jsonl", args.jsonl is not None),
+        )
+        if present
+    ]
     if not given:
         parser.error("no input: give TEXT arguments, --file PATH or --jsonl PATH")
     if len(given) > 1:
@@ -159,8 +181,10 @@ def read_lines(path: str) -> list[tuple[int, str]]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise InputError(f"{source_name(path)}: line {number}: not valid UTF-8 "
-                             f"(byte 0x{raw[error.start]:02x} at byte offset {error.start})") from error
+            raise InputError(
+                f"{source_name(path)}: line {number}: not valid UTF-8 "
+                f"(byte 0x{raw[error.start]:02x} at byte offset {error.start})"
+            ) from error
         if line.strip():
             lines.append((number, line))
     return lines
@@ -211,8 +235,9 @@ def model_path(name: str | None) -> tuple[Path, Path]:
     systems = system_names(read_params()) if PARAMS_FILE.is_file() else []
     if name is None:
         if not systems:
-            raise ParamError(f"--model: no {PARAMS_FILE} here to name a system; give a model folder "
-                             f"(see {PROG} --help)")
+            raise ParamError(
+                f"--model: no {PARAMS_FILE} here to name a system; give a model folder (see {PROG} --help)"
+            )
         name = systems[0]
     if name in systems:
         return MODELS_DIR / name, GRAPHS_DIR / name
@@ -227,8 +252,10 @@ def first_line(error: BaseException) -> str:
 def load_model(path: Path, place: bool = True) -> SpanMarkerModel:
     """The SpanMarker model saved in folder ``path``, on the GPU if there is one and ``place`` is true."""
     if not path.exists():
-        raise FileNotFoundError(f"model folder {path} not found (`dvc repro` trains models/<system> for every "
-                                "system of params.yaml, `dvc pull` downloads them)")
+        raise FileNotFoundError(
+            f"model folder {path} not found (`dvc repro` trains models/<system> for every "
+            "system of params.yaml, `dvc pull` downloads them)"
+        )
     try:
         is_span_marker = path.is_dir() and (path / "config.json").is_file() and is_span_marker_model(str(path))
     except (OSError, ValueError):
@@ -241,8 +268,11 @@ def load_model(path: Path, place: bool = True) -> SpanMarkerModel:
         raise ModelError(f"{path}: cannot load the SpanMarker model: {first_line(error)}") from error
     if place:
         model = place_model(model, choose_placement())
-    logger.info("loaded SpanMarker model %s with entity types %s", path,
-                sorted(label for index, label in model.config.id2label.items() if index != model.config.outside_id))
+    logger.info(
+        "loaded SpanMarker model %s with entity types %s",
+        path,
+        sorted(label for index, label in model.config.id2label.items() if index != model.config.outside_id),
+    )
     return model
 
 
@@ -252,19 +282,33 @@ def sentence_record(sentence: Sentence, entities: list[dict[str, Any]]) -> dict[
     for entity in entities:
         word_start, word_end = entity["word_start_index"], entity["word_end_index"]
         char_start, char_end = sentence.offsets[word_start][0], sentence.offsets[word_end - 1][1]
-        spans.append({"text": sentence.text[char_start:char_end], "type": entity["label"],
-                      "word_start": word_start, "word_end": word_end,
-                      "char_start": char_start, "char_end": char_end, "score": entity["score"]})
+        spans.append(
+            {
+                "text": sentence.text[char_start:char_end],
+                "type": entity["label"],
+                "word_start": word_start,
+                "word_end": word_end,
+                "char_start": char_start,
+                "char_end": char_end,
+                "score": entity["score"],
+            }
+        )
     return {**sentence.fields, "text": sentence.text, "entities": spans}
 
 
-def predict_records(model: SpanMarkerModel, sentences: list[Sentence], batch_size: int,
-                    logits: Logits | None = None) -> Iterator[dict[str, Any]]:
+def predict_records(
+    model: SpanMarkerModel, sentences: list[Sentence], batch_size: int, logits: Logits | None = None
+) -> Iterator[dict[str, Any]]:
     """The output records of ``sentences``, in order, predicted ``batch_size`` sentences at a time (span logits
     from ``logits`` when given, e.g. an ONNX graph)."""
-    entities = predict_entities(model, [sentence.words for sentence in sentences], batch_size,
-                                show_progress_bar=len(sentences) > batch_size, logits=logits)
-    for sentence, found in zip(sentences, entities):
+    entities = predict_entities(
+        model,
+        [sentence.words for sentence in sentences],
+        batch_size,
+        show_progress_bar=len(sentences) > batch_size,
+        logits=logits,
+    )
+    for sentence, found in zip(sentences, entities, strict=True):
         yield sentence_record(sentence, found)
 
 
@@ -272,12 +316,14 @@ def write_records(records: Iterable[dict[str, Any]], output: str | None) -> int:
     """Write ``records`` as JSON lines to stdout, or atomically to the file ``output``; return how many."""
     count = 0
     if output is None:
-        for count, record in enumerate(records, start=1):
+        for record in records:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
         return count
     with atomic_path(output) as tmp, tmp.open("w", encoding="utf-8") as handle:
-        for count, record in enumerate(records, start=1):
+        for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
     return count
 
 
@@ -288,8 +334,9 @@ def main(argv: list[str] | None = None) -> None:
     model = load_model(path, place=args.runtime == "torch")
     logits = None if args.runtime == "torch" else load_session(model, graphs, args.runtime, threads=0)
     count = write_records(predict_records(model, sentences, args.batch_size, logits), args.output)
-    logger.info("tagged %d sentence%s%s", count, "" if count == 1 else "s",
-                f"; wrote {args.output}" if args.output else "")
+    logger.info(
+        "tagged %d sentence%s%s", count, "" if count == 1 else "s", f"; wrote {args.output}" if args.output else ""
+    )
 
 
 if __name__ == "__main__":

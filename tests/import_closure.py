@@ -34,8 +34,11 @@ def direct_imports(path: Path, root: Path) -> set[str]:
             if node.module.split(".")[0] != PACKAGE:
                 continue
             if is_package(root, node.module):
-                found |= {f"{node.module}.{alias.name}" for alias in node.names
-                          if module_file(root, f"{node.module}.{alias.name}").is_file()}
+                found |= {
+                    f"{node.module}.{alias.name}"
+                    for alias in node.names
+                    if module_file(root, f"{node.module}.{alias.name}").is_file()
+                }
             else:
                 found.add(node.module)
     return {module for module in found if not is_package(root, module)}

@@ -25,18 +25,19 @@ def test_a_restricted_to_b_types_is_scored_on_b_gold():
 def test_partly_shared_types_restrict_both_sides():
     # C keeps PER and FOOD, B keeps PER ORG LOC ANIM DIS: they share PER only, so C's FOOD and B's LOC drop out.
     c_tags = ([["B-PER", "O", "B-FOOD", "O", "O"]], [["O", "O", "B-FOOD", "O", "O"]])
-    found = comparisons({"B": (), "C": ("B",)}, {"B": sorted(B_TYPES), "C": ["PER", "FOOD"]},
-                        {"B": B_TAGS, "C": c_tags})
+    found = comparisons(
+        {"B": (), "C": ("B",)}, {"B": sorted(B_TYPES), "C": ["PER", "FOOD"]}, {"B": B_TAGS, "C": c_tags}
+    )
     assert list(found) == ["B_on_C_types"]
     detail = found["B_on_C_types"]
     assert detail["types"] == ["PER"]
     assert detail["scores"]["B"]["overall_f1"] == 1.0  # B found the one PER
     assert detail["scores"]["C"]["overall_recall"] == 0.0  # C missed it; its FOOD hit does not count here
-    assert set(detail["scores"]["C"]) - {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} \
-        == {"PER"}
+    assert set(detail["scores"]["C"]) - {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} == {
+        "PER"
+    }
 
 
 def test_different_test_sets_are_an_error_naming_both_systems():
     with pytest.raises(DataError, match="test sets of B and A differ once restricted to the types both keep"):
-        compare_on_types("B", ([["B-PER", "O"]], [["B-PER", "O"]]), "A", ([["O", "B-LOC"]], [["O", "B-LOC"]]),
-                         B_TYPES)
+        compare_on_types("B", ([["B-PER", "O"]], [["B-PER", "O"]]), "A", ([["O", "B-LOC"]], [["O", "B-LOC"]]), B_TYPES)

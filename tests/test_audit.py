@@ -6,8 +6,9 @@ from pipeline.data.audit import audit_splits, deduplicate, totals
 
 
 def split(rows: list[tuple[list[str], list[int]]]) -> pa.Table:
-    return pa.table({"tokens": [tokens for tokens, _ in rows], "ner_tags": [tags for _, tags in rows],
-                     "lang": ["en"] * len(rows)})
+    return pa.table(
+        {"tokens": [tokens for tokens, _ in rows], "ner_tags": [tags for _, tags in rows], "lang": ["en"] * len(rows)}
+    )
 
 
 ANNA = (["Anna", "lives", "here"], [1, 0, 0])
@@ -15,9 +16,11 @@ ANNA_OTHER_TAGS = (["Anna", "lives", "here"], [0, 0, 0])
 OSLO = (["Oslo", "is", "cold"], [5, 0, 0])
 OSLO_SPLIT_OTHERWISE = (["Oslo is", "cold"], [5, 0])  # other tokens, the same characters: another sentence
 BERG = (["Berg"], [1])
-TABLES = {"train": split([ANNA, OSLO, ANNA, ANNA_OTHER_TAGS, BERG]),
-          "validation": split([OSLO, OSLO_SPLIT_OTHERWISE, OSLO]),
-          "test": split([BERG, (["new"], [0])])}
+TABLES = {
+    "train": split([ANNA, OSLO, ANNA, ANNA_OTHER_TAGS, BERG]),
+    "validation": split([OSLO, OSLO_SPLIT_OTHERWISE, OSLO]),
+    "test": split([BERG, (["new"], [0])]),
+}
 
 
 def test_audit_counts_repeats_conflicts_and_overlaps():
@@ -27,8 +30,7 @@ def test_audit_counts_repeats_conflicts_and_overlaps():
     # validation: Oslo twice, both in train; the other tokenisation of Oslo is a sentence of its own
     assert found["validation"] == {"rows": 3, "distinct": 2, "repeated": 1, "conflicting": 0, "in_train": 2}
     assert found["test"] == {"rows": 2, "distinct": 2, "repeated": 0, "conflicting": 0, "in_train": 1}
-    assert totals({"en": found, "de": found})["train"] == {"rows": 10, "distinct": 6, "repeated": 4,
-                                                           "conflicting": 2}
+    assert totals({"en": found, "de": found})["train"] == {"rows": 10, "distinct": 6, "repeated": 4, "conflicting": 2}
 
 
 def test_deduplicate_keeps_first_rows_and_drops_held_out_sentences_seen_in_train():

@@ -12,23 +12,28 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
 from pipeline.evaluation import scoring
 from pipeline.stages import baseline
-from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
 
 
-def forced_checkpoint(tiny_encoder: Path, target: Path, winner: str,
-                      labels: tuple[str, ...] | list[str] = MULTINERD_LABELS) -> Path:
+def forced_checkpoint(
+    tiny_encoder: Path, target: Path, winner: str, labels: tuple[str, ...] | list[str] = MULTINERD_LABELS
+) -> Path:
     """A SpanMarker checkpoint of ``labels`` (default: all 15 types) whose every span scores highest for ``winner``
     (all scores equal)."""
-    from pipeline.model.modeling import build_model
     from pipeline.core.params import ModelParams
+    from pipeline.model.modeling import build_model
 
-    model = build_model(ModelParams(name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32,
-                                    entity_max_length=2), list(labels))
+    model = build_model(
+        ModelParams(
+            name=str(tiny_encoder), revision=None, model_max_length=32, marker_max_length=32, entity_max_length=2
+        ),
+        list(labels),
+    )
     with torch.no_grad():
         model.classifier.weight.zero_()
         model.classifier.bias.zero_()
@@ -47,8 +52,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     labels = labels_for_types(B_TYPES)
     (prepared / "labels.json").write_text(json.dumps({"labels": labels, "types": B_TYPES}))
     ids = {label: index for index, label in enumerate(labels)}
-    pq.write_table(pa.table({"tokens": [["Anna", "in", "Oslo"]], "ner_tags": [[ids["B-PER"], 0, ids["B-LOC"]]]}),
-                   prepared / "test.parquet")
+    pq.write_table(
+        pa.table({"tokens": [["Anna", "in", "Oslo"]], "ner_tags": [[ids["B-PER"], 0, ids["B-LOC"]]]}),
+        prepared / "test.parquet",
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["baseline", "B"])
     return tmp_path
@@ -71,8 +78,12 @@ def test_checkpoint_predicting_per_everywhere(workdir, tiny_encoder, tmp_path_fa
     assert summary == {"precision": pytest.approx(1 / 3), "recall": pytest.approx(1 / 2), "f1": pytest.approx(0.4)}
     assert result["test_overall_precision"] == pytest.approx(1 / 3)
     assert result["test_overall_recall"] == pytest.approx(1 / 2)
-    assert result["test_PER"] == {"precision": pytest.approx(1 / 3), "recall": 1.0, "f1": pytest.approx(0.5),
-                                  "number": 1}
+    assert result["test_PER"] == {
+        "precision": pytest.approx(1 / 3),
+        "recall": 1.0,
+        "f1": pytest.approx(0.5),
+        "number": 1,
+    }
     assert result["test_LOC"]["recall"] == 0.0 and result["test_LOC"]["number"] == 1
 
 

@@ -13,10 +13,10 @@ from datasets import Dataset
 from span_marker import Trainer
 from transformers import set_seed
 
+from pipeline.core.params import ModelParams
 from pipeline.model.collator import PaddedCollator, sample_length, sample_lengths
 from pipeline.model.inference import candidate_spans, encode, model_words, predict_entities
 from pipeline.model.modeling import build_model
-from pipeline.core.params import ModelParams
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
@@ -26,16 +26,26 @@ def sample_sentences(count: int) -> tuple[list[list[str]], list[list[int]]]:
     """The first ``count`` English test sentences of the embedded sample and PER/LOC tag ids (others are O)."""
     rows = [json.loads(line) for line in (REPO_ROOT / "data/sample/test/test_en.jsonl").read_text().splitlines()]
     keep = {1: 1, 2: 2, 5: 3, 6: 4}  # MultiNERD B-PER, I-PER, B-LOC, I-LOC
-    return ([row["tokens"] for row in rows[:count]],
-            [[keep.get(tag, 0) for tag in row["ner_tags"]] for row in rows[:count]])
+    return (
+        [row["tokens"] for row in rows[:count]],
+        [[keep.get(tag, 0) for tag in row["ner_tags"]] for row in rows[:count]],
+    )
 
 
 def tiny_model(encoder: Path, model_max_length: int, marker_max_length: int, head_std: float = 0.0):
     """A seeded SpanMarker model on the tiny encoder; ``head_std`` > 0 redraws the classifier so that the model
     predicts many entities with spread-out scores."""
     set_seed(0)
-    model = build_model(ModelParams(name=str(encoder), revision=None, model_max_length=model_max_length,
-                                    marker_max_length=marker_max_length, entity_max_length=4), LABELS)
+    model = build_model(
+        ModelParams(
+            name=str(encoder),
+            revision=None,
+            model_max_length=model_max_length,
+            marker_max_length=marker_max_length,
+            entity_max_length=4,
+        ),
+        LABELS,
+    )
     if head_std:
         torch.nn.init.normal_(model.classifier.weight, std=head_std)
     return model.eval()
@@ -61,15 +71,15 @@ def test_a_padded_batch_is_the_stock_batch_cut_to_its_longest_sample(tiny_encode
     assert torch.equal(ours["position_ids"], stock["position_ids"][:, :length])
     assert torch.equal(ours["attention_mask"], stock["attention_mask"][:, :length, :length])
     assert not stock["attention_mask"][:, length:].any() and not stock["attention_mask"][:, :, length:].any()
-    assert torch.equal(ours["labels"], stock["labels"][:, :length // 2])
-    assert (stock["labels"][:, length // 2:] == -100).all()
+    assert torch.equal(ours["labels"], stock["labels"][:, : length // 2])
+    assert (stock["labels"][:, length // 2 :] == -100).all()
     for key in ("start_marker_indices", "num_marker_pairs"):
         assert torch.equal(ours[key], stock[key]), key
     assert {key: value.dtype for key, value in ours.items()} == {key: value.dtype for key, value in stock.items()}
 
     with torch.no_grad():
         stock_out, our_out = model(**stock), model(**ours)
-    torch.testing.assert_close(our_out.logits, stock_out.logits[:, :length // 2], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(our_out.logits, stock_out.logits[:, : length // 2], rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(our_out.loss, stock_out.loss, rtol=1e-6, atol=1e-6)
 
 
@@ -98,8 +108,9 @@ def test_encoding_spreads_sentences_as_span_marker_does(tiny_encoder):
     stock = model.tokenizer({"tokens": inputs}, return_num_words=True)
     spread = Trainer.spread_sample(dict(stock), model_max_length=32, marker_max_length=8)
     keys = ("input_ids", "num_spans", "start_position_ids", "end_position_ids")
-    assert [{key: sample[key] for key in keys} for sample in encoded.samples] == \
-        [dict(zip(keys, values)) for values in zip(*(spread[key] for key in keys))]
+    assert [{key: sample[key] for key in keys} for sample in encoded.samples] == [
+        dict(zip(keys, values, strict=True)) for values in zip(*(spread[key] for key in keys), strict=True)
+    ]
     assert len(set(encoded.sample_sentence.tolist())) == len(tokens) < len(encoded.samples)
 
 
@@ -112,9 +123,12 @@ def test_entities_and_scores_equal_stock_predict_in_input_order(tiny_encoder, ba
     ours = predict_entities(model, sentences, batch_size=batch_size)
     stock = model.predict(sentences, batch_size=4)
     assert sum(map(len, stock)) > 50
-    assert [[(e["label"], e["word_start_index"], e["word_end_index"]) for e in found] for found in ours] == \
-        [[(e["label"], e["word_start_index"], e["word_end_index"]) for e in found] for found in stock]
-    differences = [abs(a["score"] - b["score"]) for x, y in zip(ours, stock) for a, b in zip(x, y)]
+    assert [[(e["label"], e["word_start_index"], e["word_end_index"]) for e in found] for found in ours] == [
+        [(e["label"], e["word_start_index"], e["word_end_index"]) for e in found] for found in stock
+    ]
+    differences = [
+        abs(a["score"] - b["score"]) for x, y in zip(ours, stock, strict=True) for a, b in zip(x, y, strict=True)
+    ]
     assert max(differences) <= 1e-5
 
 
@@ -123,6 +137,7 @@ def test_a_batch_of_several_lengths_predicts_what_each_sentence_alone_predicts(t
     tokens, _ = sample_sentences(8)
     together = predict_entities(model, tokens, batch_size=8)
     alone = [predict_entities(model, [words], batch_size=1)[0] for words in tokens]
-    assert [[(e["label"], e["word_start_index"]) for e in found] for found in together] == \
-        [[(e["label"], e["word_start_index"]) for e in found] for found in alone]
+    assert [[(e["label"], e["word_start_index"]) for e in found] for found in together] == [
+        [(e["label"], e["word_start_index"]) for e in found] for found in alone
+    ]
     assert np.allclose([e["score"] for f in together for e in f], [e["score"] for f in alone for e in f], atol=1e-5)

@@ -10,8 +10,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.sources.readers import load_local, load_local_split
 from pipeline.data.validation import list_offsets, repair_bio
+from pipeline.sources.readers import load_local, load_local_split
 
 pytestmark = pytest.mark.slow
 
@@ -39,9 +39,15 @@ def tiny(standin, tmp_path_factory):
 def test_full_scale_row_counts(standin):
     rows = standin.split_rows(1.0)
     assert {split: sum(counts.values()) for split, counts in rows.items()} == {
-        "train": 2_678_400, "validation": 334_800, "test": 335_986}
+        "train": 2_678_400,
+        "validation": 334_800,
+        "test": 335_986,
+    }
     assert {split: counts["en"] for split, counts in rows.items()} == {
-        "train": 262_560, "validation": 32_820, "test": 32_908}
+        "train": 262_560,
+        "validation": 32_820,
+        "test": 32_908,
+    }
     for counts in rows.values():
         others = [n for lang, n in counts.items() if lang != "en"]
         assert max(others) - min(others) <= 1
@@ -128,8 +134,12 @@ def test_bench_words_counts_the_sentences_each_splitter_reproduces(tmp_path, cap
     for folder in ("train", "val", "test"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / f"{folder}_en.jsonl").write_text(
-            "".join(json.dumps({"tokens": tokens, "ner_tags": [0] * len(tokens), "lang": "en"}) + "\n"
-                    for tokens in DATA_LIKE), encoding="utf-8")
+            "".join(
+                json.dumps({"tokens": tokens, "ner_tags": [0] * len(tokens), "lang": "en"}) + "\n"
+                for tokens in DATA_LIKE
+            ),
+            encoding="utf-8",
+        )
     results = load_script("bench_words").main(["--data", str(tmp_path)])
     assert results["project"]["reproduced"] == results["project"]["sentences"] == 3 * len(DATA_LIKE)
     assert results["pattern"]["reproduced"] == 3 * (len(DATA_LIKE) - 2)  # O'Connor and U.S. are split
@@ -177,18 +187,30 @@ def test_bench_real_text_params_and_train_cut(tmp_path):
         expected = "".join(original.splitlines(keepends=True)[:3]) if path.parent.name == "train" else original
         assert copied == expected, path
     base = yaml.safe_load((BENCHMARKS.parent / "params.yaml").read_text())
-    params = bench.run_params(base, cut, [bench.parse_override("train.learning_rate=1.0e-4"),
-                                          bench.parse_override("model.model_max_length=64")])
+    params = bench.run_params(
+        base,
+        cut,
+        [bench.parse_override("train.learning_rate=1.0e-4"), bench.parse_override("model.model_max_length=64")],
+    )
     assert params["download"]["source"] == "local" and params["download"]["path"] == str(cut.resolve())
-    assert (params["train"]["epochs"], params["train"]["learning_rate"], params["model"]["model_max_length"]) == \
-        (1, 1.0e-4, 64)
+    assert (params["train"]["epochs"], params["train"]["learning_rate"], params["model"]["model_max_length"]) == (
+        1,
+        1.0e-4,
+        64,
+    )
     assert base["download"]["source"] == "sample"  # the parameters read from the repository are left as they are
     assert bench.parse_override("train.learning_rate=5e-05") == (["train", "learning_rate"], 5e-05)  # as DVC writes it
     assert params["external"] == {"local": {}, "hub": {}}  # the file's own sets are not in the work folder
     conll = tmp_path / "set.conll"
     with_set = bench.run_params(base, cut, [], [("wiki", conll)], (1, 2))
-    assert with_set["external"]["local"] == {"wiki": {"path": str(conll.resolve()), "token_column": 1, "tag_column": 2,
-                                                      "types": {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}}}
+    assert with_set["external"]["local"] == {
+        "wiki": {
+            "path": str(conll.resolve()),
+            "token_column": 1,
+            "tag_column": 2,
+            "types": {"PER": "PER", "ORG": "ORG", "LOC": "LOC"},
+        }
+    }
     assert bench.parse_external("wiki=/x/test.conllu") == ("wiki", Path("/x/test.conllu"))
     assert bench.parse_columns("0,-1") == (0, -1)
     with pytest.raises(argparse.ArgumentTypeError):
@@ -201,15 +223,30 @@ def test_bench_real_text_params_and_train_cut(tmp_path):
 def test_bench_real_text_runs_the_stages_in_its_work_folder(tmp_path, tiny_encoder, capsys):
     bench = load_script("bench_real_text")
     work = tmp_path / "work"
-    result = bench.main(["--data", str(BENCHMARKS.parent / "data" / "sample"), "--train-sentences", "24",
-                         "--work", str(work), "--threads", "1", "--set", f"model.name={tiny_encoder}",
-                         "--set", "train.checkpoint_steps=0",
-                         "--external", f"ood={BENCHMARKS.parent / 'data' / 'sample' / 'ood' / 'test_en.conll'}"])
+    result = bench.main(
+        [
+            "--data",
+            str(BENCHMARKS.parent / "data" / "sample"),
+            "--train-sentences",
+            "24",
+            "--work",
+            str(work),
+            "--threads",
+            "1",
+            "--set",
+            f"model.name={tiny_encoder}",
+            "--set",
+            "train.checkpoint_steps=0",
+            "--external",
+            f"ood={BENCHMARKS.parent / 'data' / 'sample' / 'ood' / 'test_en.conll'}",
+        ]
+    )
     assert list(result["seconds"]) == ["download", "prepare", "train", "evaluate", "external_local ood", "external"]
     ood = result["external"]["sets"]["ood"]
     assert ood["sentences"] == 60 and ood["types"] == ["PER", "ORG", "LOC"]
     assert json.loads((work / "reports" / "metrics" / "external_B" / "ood.json").read_text())["f1"] == pytest.approx(
-        ood["intervals"]["system"]["overall"]["f1"]["score"])
+        ood["intervals"]["system"]["overall"]["f1"]["score"]
+    )
     assert json.loads((work / "reports" / "metrics" / "B.json").read_text()) == result["metrics"]
     assert json.loads((work / "reports" / "scores" / "B.json").read_text()) == result["scores"]
     assert (work / "models" / "B" / "config.json").is_file()
@@ -222,9 +259,24 @@ def test_bench_real_text_runs_the_stages_in_its_work_folder(tmp_path, tiny_encod
 def test_bench_onnx_compares_the_four_columns_on_a_trained_work_folder(tmp_path, tiny_encoder, capsys):
     bench = load_script("bench_onnx")
     work = tmp_path / "work"
-    report = bench.main(["--data", str(BENCHMARKS.parent / "data" / "sample"), "--train-sentences", "24",
-                         "--work", str(work), "--threads", "1", "--set", f"model.name={tiny_encoder}",
-                         "--set", "train.checkpoint_steps=0", "--json-out", str(tmp_path / "onnx.json")])
+    report = bench.main(
+        [
+            "--data",
+            str(BENCHMARKS.parent / "data" / "sample"),
+            "--train-sentences",
+            "24",
+            "--work",
+            str(work),
+            "--threads",
+            "1",
+            "--set",
+            f"model.name={tiny_encoder}",
+            "--set",
+            "train.checkpoint_steps=0",
+            "--json-out",
+            str(tmp_path / "onnx.json"),
+        ]
+    )
     assert list(report["columns"]) == ["stock", "torch", "onnx", "onnx-int8"]
     test = pq.read_table(work / "data" / "prepared" / "B" / "test.parquet")
     assert report["sentences"] == test.num_rows and report["threads"] == 1
@@ -237,7 +289,8 @@ def test_bench_onnx_compares_the_four_columns_on_a_trained_work_folder(tmp_path,
     assert report["columns"]["stock"]["flops_per_sentence"] > report["columns"]["torch"]["flops_per_sentence"] > 0
     assert report["matmul_flop_per_s"] > 1e8
     assert json.loads((tmp_path / "onnx.json").read_text())["columns"]["onnx"]["speedup"] == pytest.approx(
-        report["columns"]["onnx"]["speedup"])
+        report["columns"]["onnx"]["speedup"]
+    )
     assert "check onnx = stock: entities identical" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         bench.main(["--work", str(tmp_path / "empty")])  # no model there and no --data to build one

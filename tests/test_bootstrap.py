@@ -4,6 +4,7 @@ intervals of differences."""
 import numpy as np
 import pytest
 
+from pipeline.core.exceptions import DataError
 from pipeline.evaluation.bootstrap import (
     CHUNK,
     difference_interval,
@@ -14,9 +15,8 @@ from pipeline.evaluation.bootstrap import (
     score_intervals,
     sentence_counts,
 )
-from pipeline.core.exceptions import DataError
-from pipeline.tagging.metrics import entity_scores
 from pipeline.stages.analyze import intervals
+from pipeline.tagging.metrics import entity_scores
 
 TYPES = ["PER", "LOC", "ORG"]
 
@@ -53,7 +53,7 @@ def systems():
     gold = random_tags(rng, 60)
     first = [[tag if rng.random() < 0.8 else "O" for tag in row] for row in gold]  # close to gold
     second = [[row[0], *random_tags(rng, 1)[0][: len(row) - 1]] + ["O"] * 0 for row in gold]
-    second = [(row + ["O"] * len(ref))[: len(ref)] for row, ref in zip(second, gold)]
+    second = [(row + ["O"] * len(ref))[: len(ref)] for row, ref in zip(second, gold, strict=True)]
     return gold, first, second
 
 
@@ -65,8 +65,9 @@ def test_point_scores_equal_seqeval(systems):
     for metric in ("precision", "recall", "f1"):
         assert result["overall"][metric]["score"] == pytest.approx(scores[f"overall_{metric}"], abs=1e-12)
         for entity_type in TYPES:
-            assert result["types"][entity_type][metric]["score"] == pytest.approx(scores[entity_type][metric],
-                                                                                   abs=1e-12)
+            assert result["types"][entity_type][metric]["score"] == pytest.approx(
+                scores[entity_type][metric], abs=1e-12
+            )
     assert all(result["types"][t]["number"] == scores[t]["number"] for t in TYPES)
 
 
@@ -77,8 +78,9 @@ def test_resampled_scores_equal_seqeval_on_the_resampled_sentences(systems, monk
     monkeypatch.setattr(bootstrap, "CHUNK", 16)
     gold, first, second = systems
     resamples, seed = 40, 7  # three blocks of draws
-    totals = resampled_totals([sentence_counts(gold, first, TYPES), sentence_counts(gold, second, TYPES)],
-                              resamples, seed)
+    totals = resampled_totals(
+        [sentence_counts(gold, first, TYPES), sentence_counts(gold, second, TYPES)], resamples, seed
+    )
     rng = np.random.default_rng(seed)
     for row in range(resamples):
         draw = rng.integers(0, len(gold), len(gold))
@@ -130,13 +132,15 @@ def test_an_interval_covers_its_point_and_narrows_with_more_sentences(systems):
 def test_analysis_intervals_hold_systems_baselines_and_differences(systems):
     gold, first, second = systems
     compared = {"X_on_S_types": {"system": "S", "other": "X", "types": ["LOC", "PER"]}}
-    found = intervals({"S": TYPES, "X": TYPES}, {"S": (gold, first), "X": (gold, second)}, {"S": (gold, second)},
-                      compared, 50, 0)
+    found = intervals(
+        {"S": TYPES, "X": TYPES}, {"S": (gold, first), "X": (gold, second)}, {"S": (gold, second)}, compared, 50, 0
+    )
     assert found["sentences"] == {"S": 60, "X": 60} and found["baselines"]["X"] is None
     assert set(found["differences"]) == {"S − baseline", "S − X on S's types"}
     baseline = found["differences"]["S − baseline"]
-    assert baseline["difference"] == pytest.approx(entity_scores(gold, first)["overall_f1"]
-                                                   - entity_scores(gold, second)["overall_f1"])
+    assert baseline["difference"] == pytest.approx(
+        entity_scores(gold, first)["overall_f1"] - entity_scores(gold, second)["overall_f1"]
+    )
     assert found["baselines"]["S"]["overall"]["f1"]["score"] == pytest.approx(entity_scores(gold, second)["overall_f1"])
 
 
@@ -145,8 +149,9 @@ def test_an_int8_graph_is_paired_with_its_system_on_the_same_sentences(systems):
     found = intervals({"S": TYPES}, {"S": (gold, first)}, {}, {}, 50, 0, int8={"S": (gold, second)})
     assert found["int8"]["S"]["overall"]["f1"]["score"] == pytest.approx(entity_scores(gold, second)["overall_f1"])
     difference = found["differences"]["S int8 − S"]
-    assert difference["difference"] == pytest.approx(entity_scores(gold, second)["overall_f1"]
-                                                     - entity_scores(gold, first)["overall_f1"])
+    assert difference["difference"] == pytest.approx(
+        entity_scores(gold, second)["overall_f1"] - entity_scores(gold, first)["overall_f1"]
+    )
     low, high = difference["interval"]
     assert low <= difference["difference"] <= high
     assert intervals({"S": TYPES}, {"S": (gold, first)}, {}, {}, 50, 0)["int8"] == {}  # no graph, no entry

@@ -34,25 +34,40 @@ def probe(threads: int, cpu_isa: str, **environment: str) -> dict:
     instruction-set switch in its environment but those of ``environment``."""
     env = {key: value for key, value in os.environ.items() if key not in compute.ISA_SWITCHES["avx2"]}
     env.update(PYTHONPATH=str(REPO_ROOT), HF_HUB_OFFLINE="1", **environment)
-    result = subprocess.run([sys.executable, "-c", PROBE, str(threads), cpu_isa], env=env, capture_output=True,
-                            text=True, cwd=REPO_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(threads), cpu_isa], env=env, capture_output=True, text=True, cwd=REPO_ROOT
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-needs_avx2 = pytest.mark.skipif(not compute.is_x86() or not torch.cpu._is_avx2_supported(),
-                                reason="the avx2 cap is checked on an x86 CPU with AVX2")
+needs_avx2 = pytest.mark.skipif(
+    not compute.is_x86() or not torch.cpu._is_avx2_supported(), reason="the avx2 cap is checked on an x86 CPU with AVX2"
+)
 
 
+@pytest.mark.slow  # a fresh Python with torch: about 6 s
 @needs_avx2
 def test_the_pinned_threads_and_kernels_override_the_environment():
-    found = probe(2, "avx2", OMP_NUM_THREADS="1", ATEN_CPU_CAPABILITY="default", ONEDNN_MAX_CPU_ISA="SSE41",
-                  MKL_CBWR="COMPATIBLE", TOKENIZERS_PARALLELISM="true")
+    found = probe(
+        2,
+        "avx2",
+        OMP_NUM_THREADS="1",
+        ATEN_CPU_CAPABILITY="default",
+        ONEDNN_MAX_CPU_ISA="SSE41",
+        MKL_CBWR="COMPATIBLE",
+        TOKENIZERS_PARALLELISM="true",
+    )
     assert (found["threads"], found["interop"], found["capability"]) == (2, 2, "AVX2")
-    assert found["env"] == {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2",
-                            "TOKENIZERS_PARALLELISM": "false"}
+    assert found["env"] == {
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "ONEDNN_MAX_CPU_ISA": "AVX2",
+        "MKL_CBWR": "AVX2",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
 
 
+@pytest.mark.slow  # a fresh Python with torch: about 6 s
 @needs_avx2
 def test_native_and_zero_threads_leave_the_machine_its_own_choice():
     found = probe(0, "native", OMP_NUM_THREADS="1", ATEN_CPU_CAPABILITY="default")
@@ -70,8 +85,9 @@ def test_a_cap_set_after_torch_chose_wider_kernels_is_an_error(monkeypatch: pyte
         compute.cap_instruction_set("avx2")
 
 
-def test_a_cpu_without_the_capped_set_warns_that_bytes_differ(monkeypatch: pytest.MonkeyPatch,
-                                                              caplog: pytest.LogCaptureFixture):
+def test_a_cpu_without_the_capped_set_warns_that_bytes_differ(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
     monkeypatch.setattr(compute, "is_x86", lambda: True)
     monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "DEFAULT")
     monkeypatch.setattr(torch.cpu, "_is_avx2_supported", lambda: False)
@@ -89,11 +105,14 @@ def test_no_cap_on_other_cpu_families(monkeypatch: pytest.MonkeyPatch, caplog: p
     assert "ATEN_CPU_CAPABILITY" not in os.environ and "no instruction-set cap" in caplog.text
 
 
-@pytest.mark.parametrize(("block", "message"), [
-    ({"threads": -1, "cpu_isa": "avx2"}, "compute.threads: got -1; allowed: an integer >= 0"),
-    ({"threads": 2, "cpu_isa": "sse"}, "compute.cpu_isa: got 'sse'; allowed: avx2, avx512, native"),
-    ({"threads": 2}, "compute.cpu_isa: missing from params.yaml"),
-])
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        ({"threads": -1, "cpu_isa": "avx2"}, "compute.threads: got -1; allowed: an integer >= 0"),
+        ({"threads": 2, "cpu_isa": "sse"}, "compute.cpu_isa: got 'sse'; allowed: avx2, avx512, native"),
+        ({"threads": 2}, "compute.cpu_isa: missing from params.yaml"),
+    ],
+)
 def test_compute_parameters_are_checked(block: dict, message: str):
     with pytest.raises(ParamError, match=message):
         ComputeParams.read({"compute": block})

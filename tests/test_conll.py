@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from pipeline.core.exceptions import DataError
-from pipeline.sources.conll import conll_files, read_conll
 from pipeline.data.labels import MULTINERD_LABELS
+from pipeline.sources.conll import conll_files, read_conll
 from pipeline.sources.tag_map import map_tags, multinerd_table
 from tests.conftest import REPO_ROOT, start_stage
 
@@ -22,9 +22,11 @@ TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}
 
 # CoNLL-2003's layout (token, POS, chunk, NER tag; space-separated), IOB1 as published: "Oslo" opens its entity
 # with I-LOC. Windows line ends, a byte-order mark and a document break.
-CONLL_2003_STYLE = ("\ufeff-DOCSTART- -X- -X- O\r\n\r\n"
-                    "Anna NNP B-NP B-PER\r\nvisited VBD B-VP O\r\nOslo NNP B-NP I-LOC\r\n. . O O\r\n\r\n"
-                    "The DT B-NP O\r\nNordic NNP I-NP B-MISC\r\nCouncil NNP I-NP B-ORG\r\nmet VBD B-VP O\r\n")
+CONLL_2003_STYLE = (
+    "\ufeff-DOCSTART- -X- -X- O\r\n\r\n"
+    "Anna NNP B-NP B-PER\r\nvisited VBD B-VP O\r\nOslo NNP B-NP I-LOC\r\n. . O O\r\n\r\n"
+    "The DT B-NP O\r\nNordic NNP I-NP B-MISC\r\nCouncil NNP I-NP B-ORG\r\nmet VBD B-VP O\r\n"
+)
 # WikiNEuRal's layout (index, token, tag; tab-separated), two blank lines between sentences, no final newline.
 WIKINEURAL_STYLE = "0\tKarl\tB-PER\n1\tOrsted\tI-PER\n2\tsang\tO\n\n\n0\tin\tO\n1\tNew\tB-LOC\n2\tYork\tI-LOC"
 
@@ -58,7 +60,9 @@ def test_tags_map_onto_multinerd_and_unmapped_types_become_o(tmp_path, caplog):
         table = multinerd_table(columns.tokens, mapped.ids, columns.offsets, "eng.testb")
     # The stray I-LOC (IOB1) is repaired to B-LOC and counted, as download does for MultiNERD.
     assert [[MULTINERD_LABELS[i] for i in row] for row in table["ner_tags"].to_pylist()] == [
-        ["B-PER", "O", "B-LOC", "O"], ["O", "O", "B-ORG", "O"]]
+        ["B-PER", "O", "B-LOC", "O"],
+        ["O", "O", "B-ORG", "O"],
+    ]
     assert "eng.testb: repaired 1 I- tag(s) that began an entity to B- in 1 row(s), first row 0" in caplog.text
 
 
@@ -79,14 +83,17 @@ def test_a_folder_reads_its_files_in_name_order_and_skips_readme_and_hidden(tmp_
         conll_files(tmp_path)
 
 
-@pytest.mark.parametrize(("text", "token_column", "tag_column", "problem"), [
-    (CONLL_2003_STYLE, 0, 1, "line 3: tag 'NNP' in column 1 is not a BIO tag"),  # the POS column
-    (CONLL_2003_STYLE, 0, 4, "line 3: 4 column(s), but token_column 0 and tag_column 4 need 5"),
-    (WIKINEURAL_STYLE, 1, -4, "line 1: 3 column(s), but token_column 1 and tag_column -4 need 4"),
-    ("Anna B_PER\n", 0, 1, "line 1: tag 'B_PER' in column 1 is not a BIO tag"),
-    ("Anna PER\n", 0, 1, "line 1: tag 'PER' in column 1 is not a BIO tag"),
-    ("\n\n-DOCSTART- O\n", 0, 1, "no token line"),
-])
+@pytest.mark.parametrize(
+    ("text", "token_column", "tag_column", "problem"),
+    [
+        (CONLL_2003_STYLE, 0, 1, "line 3: tag 'NNP' in column 1 is not a BIO tag"),  # the POS column
+        (CONLL_2003_STYLE, 0, 4, "line 3: 4 column(s), but token_column 0 and tag_column 4 need 5"),
+        (WIKINEURAL_STYLE, 1, -4, "line 1: 3 column(s), but token_column 1 and tag_column -4 need 4"),
+        ("Anna B_PER\n", 0, 1, "line 1: tag 'B_PER' in column 1 is not a BIO tag"),
+        ("Anna PER\n", 0, 1, "line 1: tag 'PER' in column 1 is not a BIO tag"),
+        ("\n\n-DOCSTART- O\n", 0, 1, "no token line"),
+    ],
+)
 def test_bad_columns_and_tags_name_the_file_and_line(tmp_path, text, token_column, tag_column, problem):
     path = written(tmp_path, "set.conll", text)
     with pytest.raises(DataError) as error:
@@ -131,11 +138,14 @@ def test_the_stage_writes_the_set_in_multinerd_format(tmp_path):
     assert "repaired 1 I- tag(s)" in output
 
 
-@pytest.mark.parametrize(("entry", "problem"), [
-    ({"path": "set.conll", "token_column": 0, "tag_column": 1}, "line 3: tag 'NNP' in column 1 is not a BIO tag"),
-    ({"path": "set.conll", "token_column": 7, "tag_column": -1}, "line 3: 4 column(s), but token_column 7"),
-    ({"path": "missing.conll", "token_column": 0, "tag_column": -1}, "file or folder not found"),
-])
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"path": "set.conll", "token_column": 0, "tag_column": 1}, "line 3: tag 'NNP' in column 1 is not a BIO tag"),
+        ({"path": "set.conll", "token_column": 7, "tag_column": -1}, "line 3: 4 column(s), but token_column 7"),
+        ({"path": "missing.conll", "token_column": 0, "tag_column": -1}, "file or folder not found"),
+    ],
+)
 def test_a_bad_set_stops_the_stage_with_one_line_and_writes_nothing(tmp_path, entry, problem):
     written(tmp_path, "set.conll", CONLL_2003_STYLE)
     workdir = stage_workdir(tmp_path, {**entry, "types": TYPES})
@@ -148,20 +158,29 @@ def test_a_bad_set_stops_the_stage_with_one_line_and_writes_nothing(tmp_path, en
 
 def test_an_unknown_multinerd_type_in_the_map_is_a_parameter_error(tmp_path):
     written(tmp_path, "set.conll", CONLL_2003_STYLE)
-    workdir = stage_workdir(tmp_path, {"path": "set.conll", "token_column": 0, "tag_column": -1,
-                                       "types": {"PER": "PERSON"}})
+    workdir = stage_workdir(
+        tmp_path, {"path": "set.conll", "token_column": 0, "tag_column": -1, "types": {"PER": "PERSON"}}
+    )
     returncode, output = run_external_local(workdir)
-    assert returncode == 1 and "error: external.local.hand.types: got {'PER': 'PERSON'}; allowed: a non-empty " \
-                               "mapping of names to: PER, ORG, LOC" in output
+    assert (
+        returncode == 1
+        and "error: external.local.hand.types: got {'PER': 'PERSON'}; allowed: a non-empty "
+        "mapping of names to: PER, ORG, LOC"
+        in output
+    )
 
 
 @pytest.mark.skipif(not EXTERNAL.is_dir(), reason="the shared external test sets are not on this machine")
-@pytest.mark.parametrize(("name", "sentences", "entities", "misc", "repaired"), [
-    ("wikineural", 11597, {"PER": 5207, "ORG": 3449, "LOC": 5955}, 4505, {"PER": 3}),
-    ("wikiann", 10000, {"PER": 4556, "ORG": 4745, "LOC": 4657}, 0, {}),
-])
-def test_real_test_sets_read_with_the_counts_of_their_files(name, sentences, entities, misc, repaired, tmp_path,
-                                                            caplog):
+@pytest.mark.parametrize(
+    ("name", "sentences", "entities", "misc", "repaired"),
+    [
+        ("wikineural", 11597, {"PER": 5207, "ORG": 3449, "LOC": 5955}, 4505, {"PER": 3}),
+        ("wikiann", 10000, {"PER": 4556, "ORG": 4745, "LOC": 4657}, 0, {}),
+    ],
+)
+def test_real_test_sets_read_with_the_counts_of_their_files(
+    name, sentences, entities, misc, repaired, tmp_path, caplog
+):
     # Sentences as the folder's README gives them; B- tags as `cut -f3 test.conllu | grep -c '^B-PER$'` counts them.
     shutil.copy(EXTERNAL / name / "en" / "test.conllu", tmp_path / "test.conllu")  # the shared folder is read-only
     columns = read_conll(tmp_path / "test.conllu", 1, 2)

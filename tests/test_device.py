@@ -13,11 +13,11 @@ import pytest
 import torch
 import yaml
 
-from pipeline.evaluation import scoring
-from pipeline.stages import evaluate
-from pipeline.model.device import PRECISION_KEYS, Placement, autocast, choose_placement, place_model
-from pipeline.data.labels import labels_for_types
 from pipeline.core.params import ModelParams, TrainParams
+from pipeline.data.labels import labels_for_types
+from pipeline.evaluation import scoring
+from pipeline.model.device import PRECISION_KEYS, Placement, autocast, choose_placement, place_model
+from pipeline.stages import evaluate
 from tests.conftest import record_placement
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,12 +31,15 @@ def precision(bf16: bool = False, fp16: bool = False, tf32: bool = False) -> Tra
     return TrainParams.read({"train": {"bf16": bf16, "fp16": fp16, "tf32": tf32}}, *PRECISION_KEYS)
 
 
-@pytest.mark.parametrize(("flags", "expected"), [
-    (precision(bf16=True, tf32=True), Placement(CUDA, torch.bfloat16, True)),
-    (precision(fp16=True), Placement(CUDA, torch.float16, False)),
-    (precision(), Placement(CUDA, None, False)),
-    (None, Placement(CUDA, None, False)),
-])
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (precision(bf16=True, tf32=True), Placement(CUDA, torch.bfloat16, True)),
+        (precision(fp16=True), Placement(CUDA, torch.float16, False)),
+        (precision(), Placement(CUDA, None, False)),
+        (None, Placement(CUDA, None, False)),
+    ],
+)
 def test_gpu_gets_the_precision_flags(flags, expected):
     assert choose_placement(flags, cuda=True) == expected
 
@@ -65,8 +68,12 @@ def test_autocast_runs_the_forward_pass_in_the_chosen_dtype():
 def test_place_model_moves_the_model_and_keeps_float32(tiny_encoder):
     from pipeline.model.modeling import build_model
 
-    model = build_model(ModelParams(name=str(tiny_encoder), revision=None, model_max_length=16, marker_max_length=8,
-                                    entity_max_length=2), labels_for_types(B_TYPES))
+    model = build_model(
+        ModelParams(
+            name=str(tiny_encoder), revision=None, model_max_length=16, marker_max_length=8, entity_max_length=2
+        ),
+        labels_for_types(B_TYPES),
+    )
     placed = place_model(model, choose_placement(precision(bf16=True, tf32=True), cuda=False))
     assert placed is model and model.device == CPU
     assert {parameter.dtype for parameter in model.parameters()} == {torch.float32}
@@ -86,8 +93,12 @@ def trained_workdir(tmp_path, monkeypatch, tiny_encoder):
     prepared.mkdir(parents=True)
     (prepared / "labels.json").write_text(json.dumps({"labels": labels, "types": B_TYPES}))
     pq.write_table(pa.table({"tokens": [["Anna", "in", "Oslo"]], "ner_tags": [[1, 0, 5]]}), prepared / "test.parquet")
-    model = build_model(ModelParams(name=str(tiny_encoder), revision=None, model_max_length=16, marker_max_length=8,
-                                    entity_max_length=2), labels)
+    model = build_model(
+        ModelParams(
+            name=str(tiny_encoder), revision=None, model_max_length=16, marker_max_length=8, entity_max_length=2
+        ),
+        labels,
+    )
     model.save_pretrained(tmp_path / "models" / "B")
     (tmp_path / "models" / "B" / "train_results.json").write_text(json.dumps({"epoch": 1.0}))
     monkeypatch.chdir(tmp_path)

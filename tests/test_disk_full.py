@@ -12,14 +12,11 @@ from pathlib import Path
 import pytest
 
 from pipeline import predict
-
 from pipeline.core import atomic
-
-from pipeline.stages import download
 from pipeline.core.exceptions import DiskFullError
 from pipeline.core.stage import run_stage
+from pipeline.stages import download
 from tests.conftest import REPO_ROOT, start_stage
-
 
 
 def no_space() -> OSError:
@@ -88,8 +85,11 @@ def test_predict_on_a_full_disk_keeps_the_old_output(model_dir, tmp_path, monkey
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out.jsonl"]
 
 
-@pytest.mark.skipif(not Path("/dev/full").exists() or not stat.S_ISCHR(Path("/dev/full").stat().st_mode),
-                    reason="needs Linux's /dev/full")
+@pytest.mark.slow  # a predict process: about 6 s
+@pytest.mark.skipif(
+    not Path("/dev/full").exists() or not stat.S_ISCHR(Path("/dev/full").stat().st_mode),
+    reason="needs Linux's /dev/full",
+)
 def test_predict_to_dev_full_is_one_line(model_dir):
     process = start_stage(["pipeline.predict", "--model", str(model_dir), "--output", "/dev/full", "Hi"], REPO_ROOT)
     output, _ = process.communicate(timeout=300)
@@ -150,8 +150,9 @@ def test_a_full_disk_deep_in_the_chain_names_its_file(tmp_path, capsys):
 
     status, err = run(main, capsys)
     assert status == 1
-    assert error_line(err).startswith(f"error: cannot write {tmp_path / 'ckpt' / 'model.safetensors'}: "
-                                      f"the disk is full (no space left on device); ")
+    assert error_line(err).startswith(
+        f"error: cannot write {tmp_path / 'ckpt' / 'model.safetensors'}: the disk is full (no space left on device); "
+    )
     assert f"free on the file system holding {tmp_path}" in err
 
 
@@ -159,8 +160,8 @@ def test_a_full_disk_with_no_file_named_says_the_disk_is_full(capsys):
     def main():
         try:
             raise OSError(errno.EDQUOT, "Disk quota exceeded")
-        except OSError:
-            raise ValueError("logging the metrics failed")
+        except OSError as error:
+            raise ValueError("logging the metrics failed") from error
 
     status, err = run(main, capsys)
     assert status == 1
@@ -216,8 +217,9 @@ def test_a_failed_torch_save_on_a_full_file_system_is_one_line(tmp_path, monkeyp
 
     status, err = run(main, capsys)
     assert status == 1
-    assert error_line(err) == ("error: cannot write under checkpoints: the disk is full "
-                               "(4.0 KiB free on that file system)")
+    assert error_line(err) == (
+        "error: cannot write under checkpoints: the disk is full (4.0 KiB free on that file system)"
+    )
 
 
 def test_a_failed_torch_save_with_space_left_keeps_its_traceback(tmp_path, monkeypatch):
@@ -240,8 +242,9 @@ def tiny_file_system(tmp_path: Path):
 
     def mount(folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True, text=True
+        )
         if result.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
         mounted.append(folder)

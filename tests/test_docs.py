@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
 TEXTS = {path: path.read_text(encoding="utf-8") for path in [ROOT / "README.md", *PAGES]}
-INSTALL_AND_RUN = ("python3.11 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && "
-                   "dvc repro")
-INSTALL_AND_TEST = ("python3.11 -m venv .venv && . .venv/bin/activate && pip install -r requirements-dev.txt && "
-                    "python -m pytest")
+INSTALL_AND_RUN = "python3.11 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && dvc repro"
+INSTALL_AND_TEST = (
+    "python3.11 -m venv .venv && . .venv/bin/activate && pip install -r requirements-dev.txt && python -m pytest"
+)
 
 
 class _Loader(yaml.SafeLoader):
@@ -111,13 +111,19 @@ def missing_dotted_name(dotted: str) -> str | None:
 
 
 def named(pattern: str) -> list[tuple[str, str]]:
-    return [(path.relative_to(ROOT).as_posix(), match) for path, text in TEXTS.items()
-            for match in re.findall(pattern, text)]
+    return [
+        (path.relative_to(ROOT).as_posix(), match)
+        for path, text in TEXTS.items()
+        for match in re.findall(pattern, text)
+    ]
 
 
 def test_every_module_and_function_the_docs_name_exists():
-    found = [(page, name) for page, name in named(r"(?<![\w/.-])((?:pipeline|benchmarks)(?:\.[A-Za-z_]\w*)+)")
-             if name.rsplit(".", 1)[-1] not in ("md", "py", "yaml")]  # a page or file, not a module
+    found = [
+        (page, name)
+        for page, name in named(r"(?<![\w/.-])((?:pipeline|benchmarks)(?:\.[A-Za-z_]\w*)+)")
+        if name.rsplit(".", 1)[-1] not in ("md", "py", "yaml")
+    ]  # a page or file, not a module
     assert len(found) > 50
     problems = {(page, name, why) for page, name in found if (why := missing_dotted_name(name))}
     assert not problems
@@ -139,8 +145,10 @@ def test_every_stage_the_docs_name_exists_and_the_pipeline_page_describes_every_
     found = named(r"`([a-z0-9_]+)@[^`\s]+`") + named(r"python -m pipeline\.stages\.([a-z0-9_]+)")
     assert len(found) > 10
     assert not {(page, name) for page, name in found if name not in stages}
-    table = re.findall(r"(?m)^\| `([a-z0-9_]+)(?:@<\w+>)?` \| `pipeline/stages/(\w+)\.py` \|",
-                       (DOCS / "pipeline.md").read_text(encoding="utf-8"))
+    table = re.findall(
+        r"(?m)^\| `([a-z0-9_]+)(?:@<\w+>)?` \| `pipeline/stages/(\w+)\.py` \|",
+        (DOCS / "pipeline.md").read_text(encoding="utf-8"),
+    )
     assert {stage for stage, _ in table} == stages and all(stage == module for stage, module in table)
 
 
@@ -199,8 +207,10 @@ def test_the_parameter_check_finds_a_wrong_key():
     assert missing_parameter("systems.B.train.epoch") == "train has no 'epoch'"
     assert missing_parameter("external.hub.x.path") == "external.hub sets have no 'path'"
     assert missing_dotted_name("pipeline.model.model_folder.load_model") is None
-    assert missing_dotted_name("pipeline.model.model_folder.load_modle") == \
-        "pipeline.model.model_folder has no 'load_modle'"
+    assert (
+        missing_dotted_name("pipeline.model.model_folder.load_modle")
+        == "pipeline.model.model_folder has no 'load_modle'"
+    )
 
 
 def test_sphinx_roles_become_cross_references_or_code():
@@ -211,23 +221,32 @@ def test_sphinx_roles_become_cross_references_or_code():
     finally:
         sys.path.remove(str(DOCS))
     module = Module("conll", parent=Module("data", parent=Module("pipeline")))
-    text = "Read by :func:`pipeline.sources.conll.read_conll`, raises :class:`~pipeline.core.exceptions.DataError`; " \
-           "see :mod:`pyarrow.compute`."
-    assert rewrite(module, text) == ("Read by [`pipeline.sources.conll.read_conll`][pipeline.sources.conll.read_conll], "
-                                     "raises [`DataError`][pipeline.core.exceptions.DataError]; see "
-                                     "`pyarrow.compute`.")
+    text = (
+        "Read by :func:`pipeline.sources.conll.read_conll`, raises :class:`~pipeline.core.exceptions.DataError`; "
+        "see :mod:`pyarrow.compute`."
+    )
+    assert rewrite(module, text) == (
+        "Read by [`pipeline.sources.conll.read_conll`][pipeline.sources.conll.read_conll], "
+        "raises [`DataError`][pipeline.core.exceptions.DataError]; see "
+        "`pyarrow.compute`."
+    )
 
 
 @pytest.mark.slow
 def test_the_site_builds_strictly_with_the_dag_figures_and_api_reference(tmp_path: Path):
     site = tmp_path / "site"
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     pipeline_page = (site / "pipeline" / "index.html").read_text(encoding="utf-8")
     assert '<pre class="mermaid"><code>' in pipeline_page and "train@A" in pipeline_page
-    assert (site / "reports" / "figures" / "training_curves.png").read_bytes() == \
-        (ROOT / "reports" / "figures" / "training_curves.png").read_bytes()
+    assert (site / "reports" / "figures" / "training_curves.png").read_bytes() == (
+        ROOT / "reports" / "figures" / "training_curves.png"
+    ).read_bytes()
     reference = (site / "reference" / "data" / "index.html").read_text(encoding="utf-8")
     assert 'id="pipeline.sources.conll.read_conll"' in reference
     assert 'href="../core/#pipeline.core.exceptions.DataError"' in reference
@@ -238,13 +257,20 @@ def test_the_site_builds_strictly_with_the_dag_figures_and_api_reference(tmp_pat
 def test_a_broken_link_fails_the_strict_build(tmp_path: Path):
     config = mkdocs_config()
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("# Home\n\nSee [the pipeline](pipeline.md#no-such-section) and "
-                                                "[a page](missing.md).\n", encoding="utf-8")
+    (tmp_path / "docs" / "index.md").write_text(
+        "# Home\n\nSee [the pipeline](pipeline.md#no-such-section) and [a page](missing.md).\n", encoding="utf-8"
+    )
     (tmp_path / "docs" / "pipeline.md").write_text("# The pipeline\n", encoding="utf-8")
-    small = {"site_name": "t", "docs_dir": "docs", "validation": config["validation"],
-             "markdown_extensions": ["toc"], "nav": ["index.md", "pipeline.md"]}
+    small = {
+        "site_name": "t",
+        "docs_dir": "docs",
+        "validation": config["validation"],
+        "markdown_extensions": ["toc"],
+        "nav": ["index.md", "pipeline.md"],
+    }
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(small), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert done.returncode != 0
     assert "missing.md" in done.stderr and "no-such-section" in done.stderr

@@ -20,6 +20,7 @@ GIT_READER = "pipeline.verdict"
 
 def resolve(node, context: dict):
     """``node`` with every ``${name.path}`` filled in from ``context`` (``key``, ``item`` and params.yaml)."""
+
     def value(match: re.Match) -> str:
         found = context
         for part in match.group(1).split("."):
@@ -60,8 +61,10 @@ def dvc_stages(root: Path = REPO_ROOT, params: dict | None = None) -> dict[str, 
             entries = params
             for part in stage["foreach"][2:-1].split("."):
                 entries = entries[part]
-            stages |= {f"{name}@{key}": resolve(stage["do"], {**params, "key": key, "item": item})
-                       for key, item in entries.items()}
+            stages |= {
+                f"{name}@{key}": resolve(stage["do"], {**params, "key": key, "item": item})
+                for key, item in entries.items()
+            }
         else:
             stages[name] = resolve(stage, params)
     return stages
@@ -80,9 +83,15 @@ def test_every_module_a_stage_imports_is_a_dep(stage: str):
     spec = EVERY_STAGE[stage]
     module = spec["cmd"].split()[2]  # python -m pipeline.stages.<name> [SYSTEM]
     deps = spec["deps"]
-    missing = sorted(str(module_file(Path("."), name)) for name in import_closure(REPO_ROOT, module)
-                     if not any(str(module_file(Path("."), name)) == dep
-                                or str(module_file(Path("."), name)).startswith(dep.rstrip("/") + "/") for dep in deps))
+    missing = sorted(
+        str(module_file(Path("."), name))
+        for name in import_closure(REPO_ROOT, module)
+        if not any(
+            str(module_file(Path("."), name)) == dep
+            or str(module_file(Path("."), name)).startswith(dep.rstrip("/") + "/")
+            for dep in deps
+        )
+    )
     assert not missing, f"{stage}: runs {missing} but does not list them as deps"
 
 
@@ -106,7 +115,10 @@ def test_no_module_imports_a_stage_or_a_command():
     """Stages and the three commands (``predict``, ``overrides``, ``verdict``) are entry points: nothing imports
     them, so a stage's code is the closure of its own imports."""
     entry_points = {f"pipeline.stages.{path.stem}" for path in STAGES_DIR.glob("*.py")} | {
-        "pipeline.predict", "pipeline.overrides", "pipeline.verdict"}
+        "pipeline.predict",
+        "pipeline.overrides",
+        "pipeline.verdict",
+    }
     for path in sorted((REPO_ROOT / "pipeline").rglob("*.py")):
         imported = direct_imports(path, REPO_ROOT) & entry_points
         assert not imported, f"{path.relative_to(REPO_ROOT)} imports {sorted(imported)}"
@@ -126,7 +138,8 @@ def test_one_stage_module_per_stage_and_packages_hold_no_code():
     """``pipeline/stages/`` holds exactly the stages of ``dvc.yaml``, each named as its stage; a package's
     ``__init__.py`` holds a docstring and nothing else, so importing a package runs no code."""
     assert {path.stem for path in STAGES_DIR.glob("*.py")} - {"__init__"} == {
-        name.split("@")[0] for name in EVERY_STAGE}
+        name.split("@")[0] for name in EVERY_STAGE
+    }
     for path in sorted((REPO_ROOT / "pipeline").rglob("__init__.py")):
         body = ast.parse(path.read_text(encoding="utf-8")).body
         assert len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant), path
@@ -165,8 +178,9 @@ def test_committed_outputs_are_the_small_uncached_ones():
     """Every ``cache: false`` output of the reference run is committed; every cached one is left to DVC."""
     import subprocess
 
-    tracked = set(subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True,
-                                 check=True).stdout.split())
+    tracked = set(
+        subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.split()
+    )
     for name, spec in dvc_stages().items():
         for entry in spec.get("outs", []) + spec.get("metrics", []):
             path, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
@@ -184,12 +198,18 @@ def test_no_pipeline_module_runs_git():
     for path in sorted((REPO_ROOT / "pipeline").rglob("*.py")):
         exempt = path == module_file(REPO_ROOT, GIT_READER)
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                    if isinstance(node, (ast.Import, ast.ImportFrom))
-                    for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])}
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+        }
         assert not imported & {"git", "dvc", "pygit2", "dulwich"}, f"{path.relative_to(REPO_ROOT)} imports {imported}"
-        commands = [node.value for node in ast.walk(tree)
-                    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() == "git"]
+        commands = [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip() == "git"
+        ]
         assert exempt or not commands, f"{path.relative_to(REPO_ROOT)} names the git command"
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from datasets import Dataset
 
-from pipeline.data.labels import MULTINERD_LABELS, labels_for_types, restrict_tags
-from pipeline.tagging.metrics import entity_scores, use_offline_seqeval
-from pipeline.model.modeling import build_model
 from pipeline.core.params import ModelParams
+from pipeline.data.labels import MULTINERD_LABELS, labels_for_types, restrict_tags
 from pipeline.evaluation.scoring import score_model
+from pipeline.model.modeling import build_model
+from pipeline.tagging.metrics import entity_scores, use_offline_seqeval
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 B_TYPES = ["PER", "ORG", "LOC", "ANIM", "DIS"]
@@ -25,8 +25,12 @@ def sample_test_set(n: int = 40) -> Dataset:
     lookup = remap_table(B_TYPES)
     rows = [json.loads(line) for line in (REPO_ROOT / "data/sample/test/test_en.jsonl").read_text().splitlines()]
     rows = rows[:n]
-    return Dataset.from_dict({"tokens": [row["tokens"] for row in rows],
-                              "ner_tags": [[int(lookup[tag]) for tag in row["ner_tags"]] for row in rows]})
+    return Dataset.from_dict(
+        {
+            "tokens": [row["tokens"] for row in rows],
+            "ner_tags": [[int(lookup[tag]) for tag in row["ner_tags"]] for row in rows],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +41,9 @@ def tiny_model(tiny_encoder):
     # Room for every candidate span of a sample sentence in one sample: SpanMarker 1.8.1's Trainer.evaluate
     # misaligns span scores of sentences spread over several samples (it appends unmasked scores), so the
     # comparison with it is only meaningful when no sentence is spread.
-    params = ModelParams(name=str(tiny_encoder), revision=None, model_max_length=64, marker_max_length=128,
-                         entity_max_length=4)
+    params = ModelParams(
+        name=str(tiny_encoder), revision=None, model_max_length=64, marker_max_length=128, entity_max_length=4
+    )
     return build_model(params, labels_for_types(B_TYPES))
 
 
@@ -52,8 +57,9 @@ def test_scores_equal_seqeval_and_span_marker_trainer_evaluate(tiny_model, tmp_p
     metrics, gold, predicted = score_model(tiny_model, test, labels_for_types(B_TYPES), batch_size=8)
     assert any(tag != "O" for tags in predicted for tag in tags), "the random model predicts no entity"
     # 1. The same numbers as seqeval on the tag sequences themselves.
-    assert {key[5:]: value for key, value in metrics.items() if key[5:] in entity_scores(gold, predicted)} == \
-        entity_scores(gold, predicted)
+    assert {
+        key[5:]: value for key, value in metrics.items() if key[5:] in entity_scores(gold, predicted)
+    } == entity_scores(gold, predicted)
     # 2. The same numbers as SpanMarker's trainer on the same model and sentences.
     use_offline_seqeval()
     args = TrainingArguments(output_dir=str(tmp_path), per_device_eval_batch_size=8, report_to="none")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.evaluation.span_errors import span_confusion
 from pipeline.reporting.figures import (
     plot_confusion,
     plot_label_distribution,
@@ -12,7 +13,6 @@ from pipeline.reporting.figures import (
     plot_training_curves,
     save,
 )
-from pipeline.evaluation.span_errors import span_confusion
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -22,8 +22,10 @@ def test_training_curves_plot_every_point_against_the_optimizer_step():
     f1 = {"A": ([9, 18], [0.3, 0.6]), "B": ([9, 18], [0.5, 0.7])}
     fig = plot_training_curves(loss, f1)
     loss_ax, f1_ax = fig.axes
-    assert [(list(line.get_xdata()), list(line.get_ydata())) for line in loss_ax.lines] == \
-        [([5, 10, 15], [2.0, 1.5, 1.2]), ([5, 10], [1.0, 0.8])]
+    assert [(list(line.get_xdata()), list(line.get_ydata())) for line in loss_ax.lines] == [
+        ([5, 10, 15], [2.0, 1.5, 1.2]),
+        ([5, 10], [1.0, 0.8]),
+    ]
     assert [line.get_label() for line in f1_ax.lines] == ["System A", "System B"]
     assert list(f1_ax.lines[1].get_ydata()) == [0.5, 0.7]
     assert loss_ax.get_xlabel() == f1_ax.get_xlabel() == "Optimizer step"

@@ -6,8 +6,8 @@ import pytest
 from datasets import Dataset
 from span_marker import SpanMarkerModel
 
-from pipeline.model.inference import predict_entities
 from pipeline.evaluation.scoring import score_model
+from pipeline.model.inference import predict_entities
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 SENTENCES = [
@@ -29,7 +29,7 @@ def test_any_words_give_entities_within_their_sentence(model):
     entities = predict_entities(model, SENTENCES, batch_size=2)
     assert len(entities) == len(SENTENCES)
     assert entities[0] == entities[1] == entities[2] == []
-    for found, words in zip(entities, SENTENCES):
+    for found, words in zip(entities, SENTENCES, strict=True):
         for entity in found:
             assert 0 <= entity["word_start_index"] < entity["word_end_index"] <= len(words)
             assert words[entity["word_start_index"]].strip("\u200b\u2028\t ")

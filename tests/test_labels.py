@@ -16,7 +16,18 @@ def test_schema_matches_multinerd_tag_ids():
 
 def test_system_b_labels_keep_only_o_and_five_types():
     assert labels_for_types(["PER", "ORG", "LOC", "DIS", "ANIM"]) == [
-        "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-ANIM", "I-ANIM", "B-DIS", "I-DIS"]
+        "O",
+        "B-PER",
+        "I-PER",
+        "B-ORG",
+        "I-ORG",
+        "B-LOC",
+        "I-LOC",
+        "B-ANIM",
+        "I-ANIM",
+        "B-DIS",
+        "I-DIS",
+    ]
 
 
 def test_remap_table_for_system_b():

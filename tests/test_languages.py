@@ -4,8 +4,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.stages import languages, plots
 from pipeline.core.exceptions import DataError
+from pipeline.stages import languages, plots
 
 
 def write_tests(root, system: str, codes: list[str]) -> None:
@@ -32,10 +32,16 @@ def test_language_columns_of_the_figure():
     def overall(f1: float) -> dict:
         return {"test_overall_f1": f1}
 
-    by_system = {"A": {"system": {"de": overall(0.2), "en": overall(0.9)},
-                       "baseline": {"de": overall(0.6), "en": overall(0.7)}},
-                 "B": {"system": {"de": overall(0.3), "en": overall(0.8)},
-                       "baseline": {"available": False, "reason": "plain encoder"}}}
+    by_system = {
+        "A": {"system": {"de": overall(0.2), "en": overall(0.9)}, "baseline": {"de": overall(0.6), "en": overall(0.7)}},
+        "B": {
+            "system": {"de": overall(0.3), "en": overall(0.8)},
+            "baseline": {"available": False, "reason": "plain encoder"},
+        },
+    }
     assert plots.language_f1(by_system) == {
-        "baseline (A's types)": {"de": 0.6, "en": 0.7}, "System A": {"de": 0.2, "en": 0.9},
-        "baseline (B's types)": {"de": None, "en": None}, "System B": {"de": 0.3, "en": 0.8}}
+        "baseline (A's types)": {"de": 0.6, "en": 0.7},
+        "System A": {"de": 0.2, "en": 0.9},
+        "baseline (B's types)": {"de": None, "en": None},
+        "System B": {"de": 0.3, "en": 0.8},
+    }

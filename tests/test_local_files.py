@@ -14,9 +14,13 @@ from pipeline.sources.readers import load_local, load_local_split, split_files
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_TEXT = Path("/work/shared/data/wikineural")
-ROWS = {"en": [{"tokens": ["Anna", "visited", "Rome"], "ner_tags": [1, 0, 5], "lang": "en"},
-               {"tokens": ["Rome", "is", "big"], "ner_tags": [5, 0, 0], "lang": "en"}],
-        "de": [{"tokens": ["Anna", "besuchte", "Rom"], "ner_tags": [1, 0, 5], "lang": "de"}]}
+ROWS = {
+    "en": [
+        {"tokens": ["Anna", "visited", "Rome"], "ner_tags": [1, 0, 5], "lang": "en"},
+        {"tokens": ["Rome", "is", "big"], "ner_tags": [5, 0, 0], "lang": "en"},
+    ],
+    "de": [{"tokens": ["Anna", "besuchte", "Rom"], "ner_tags": [1, 0, 5], "lang": "de"}],
+}
 
 
 def jsonl(lang: str) -> str:
@@ -74,8 +78,17 @@ def test_data_file_in_a_subfolder_is_an_error_naming_it(tmp_path):
     assert "directly in its folder" in message
 
 
-@pytest.mark.parametrize("name", ["english.jsonl", "train_en-checkpoint.jsonl", "train_EN.jsonl", "train_en.csv",
-                                  "test_de.jsonl", "train_en.jsonl.bz2"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "english.jsonl",
+        "train_en-checkpoint.jsonl",
+        "train_EN.jsonl",
+        "train_en.csv",
+        "test_de.jsonl",
+        "train_en.jsonl.bz2",
+    ],
+)
 def test_misnamed_data_file_is_an_error_stating_the_rule(tmp_path, name):
     root = hub_layout(tmp_path)
     (root / "train" / name).write_text(jsonl("en"), encoding="utf-8")
@@ -105,8 +118,11 @@ def test_any_name_of_the_split_is_a_file_prefix_and_files_come_in_language_order
     root = hub_layout(tmp_path)
     (root / "val" / "dev_de.jsonl").write_text(jsonl("de"), encoding="utf-8")
     (root / "val" / "validation_zh.jsonl").write_text(jsonl("en").replace('"en"', '"zh"'), encoding="utf-8")
-    assert [path.name for path in split_files(root, "validation")] == ["dev_de.jsonl", "val_en.jsonl",
-                                                                       "validation_zh.jsonl"]
+    assert [path.name for path in split_files(root, "validation")] == [
+        "dev_de.jsonl",
+        "val_en.jsonl",
+        "validation_zh.jsonl",
+    ]
     assert load_local(root)["validation"]["lang"].to_pylist() == ["de", "en", "en", "zh", "zh"]
 
 

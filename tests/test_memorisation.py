@@ -28,11 +28,23 @@ def test_a_hand_worked_split():
     predicted = [["B-PER", "O", "O", "B-LOC"], ["B-LOC", "O", "B-PER"]]
     found = seen_unseen(seen, tokens, gold, predicted, TYPES)
     # seen gold: Anna PER, Paris LOC, both found; the predicted Paris LOC of sentence 2 is seen but wrong
-    assert found["seen"] == {"precision": pytest.approx(2 / 3), "recall": 1.0, "f1": pytest.approx(0.8), "gold": 2,
-                             "predicted": 3, "true_positives": 2}
+    assert found["seen"] == {
+        "precision": pytest.approx(2 / 3),
+        "recall": 1.0,
+        "f1": pytest.approx(0.8),
+        "gold": 2,
+        "predicted": 3,
+        "true_positives": 2,
+    }
     # unseen gold: Paris PER and Berlin LOC, both missed; the predicted Berlin PER is unseen and wrong
-    assert found["unseen"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "gold": 2, "predicted": 1,
-                               "true_positives": 0}
+    assert found["unseen"] == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "gold": 2,
+        "predicted": 1,
+        "true_positives": 0,
+    }
     assert found["types"]["LOC"]["seen"]["gold"] == 1 and found["types"]["PER"]["unseen"]["gold"] == 1
 
 

@@ -41,7 +41,7 @@ def test_offline_metric_replaces_the_hub_download_in_span_marker():
     use_offline_seqeval()
     metric = span_marker.evaluation.evaluate.load("seqeval")
     assert isinstance(metric, OfflineSeqeval)
-    for reference, prediction in zip(REFERENCES, PREDICTIONS):
+    for reference, prediction in zip(REFERENCES, PREDICTIONS, strict=True):
         metric.add(prediction=prediction, reference=reference)
     assert metric.compute() == entity_scores(REFERENCES, PREDICTIONS)
     with pytest.raises(ValueError, match="only the seqeval metric"):
@@ -49,8 +49,10 @@ def test_offline_metric_replaces_the_hub_download_in_span_marker():
 
 
 def test_tags_from_entities_uses_end_exclusive_word_indices():
-    entities = [{"word_start_index": 0, "word_end_index": 2, "label": "PER"},
-                {"word_start_index": 3, "word_end_index": 4, "label": "LOC"}]
+    entities = [
+        {"word_start_index": 0, "word_end_index": 2, "label": "PER"},
+        {"word_start_index": 3, "word_end_index": 4, "label": "LOC"},
+    ]
     assert tags_from_entities(entities, 5) == ["B-PER", "I-PER", "O", "B-LOC", "O"]
     assert tags_from_entities([], 2) == ["O", "O"]
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import yaml
 from huggingface_hub import ModelCard
 
+from pipeline.core.params import ModelParams
 from pipeline.data.labels import labels_for_types
 from pipeline.model.model_card import render_card
-from pipeline.core.params import ModelParams, TrainParams
 from tests.conftest import declared_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +30,14 @@ def real_run_params() -> dict:
 def test_card_states_source_labels_settings_and_scores():
     params = real_run_params()
     hub = {"source": "hub", "dataset": "Babelscape/multinerd", "revision": "2814b78e7af4b5a1f1886fe7ad49632de4d9dd25"}
-    card = render_card("B", info(params["systems"]["B"]["types"], ["en"], hub), ModelParams.read(params),
-                       declared_settings(params, "B"), VALIDATION, 3.0)
+    card = render_card(
+        "B",
+        info(params["systems"]["B"]["types"], ["en"], hub),
+        ModelParams.read(params),
+        declared_settings(params, "B"),
+        VALIDATION,
+        3.0,
+    )
     assert "`Babelscape/multinerd` at revision `2814b78e7af4b5a1f1886fe7ad49632de4d9dd25`" in card
     assert "datasets:\n- Babelscape/multinerd" in card
     assert "0 O, 1 B-PER, 2 I-PER" in card and "10 I-DIS" in card
@@ -42,20 +48,36 @@ def test_card_states_source_labels_settings_and_scores():
     assert "Test results" not in card
     metadata = ModelCard(card).data  # the front matter as the Hub reads it
     assert (metadata.library_name, metadata.language, metadata.datasets, metadata.license) == (
-        "span-marker", ["en"], ["Babelscape/multinerd"], "cc-by-nc-sa-4.0")
+        "span-marker",
+        ["en"],
+        ["Babelscape/multinerd"],
+        "cc-by-nc-sa-4.0",
+    )
 
 
 def test_card_follows_the_language_and_says_when_data_is_not_multinerd():
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    card = render_card("A", info(["PER", "VEHI"], ["de"], {"source": "sample"}), ModelParams.read(params),
-                       declared_settings(params, "A"), VALIDATION, 2.0)
+    card = render_card(
+        "A",
+        info(["PER", "VEHI"], ["de"], {"source": "sample"}),
+        ModelParams.read(params),
+        declared_settings(params, "A"),
+        VALIDATION,
+        2.0,
+    )
     assert "embedded synthetic sample" in card and "datasets:" not in card
     assert "language:\n- de" in card and "in `de` text for persons, vehicles." in card
 
 
 def test_card_names_every_training_language():
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    card = render_card("A", info(["PER"], ["en", "de"], {"source": "sample"}), ModelParams.read(params),
-                       declared_settings(params, "A"), VALIDATION, 2.0)
+    card = render_card(
+        "A",
+        info(["PER"], ["en", "de"], {"source": "sample"}),
+        ModelParams.read(params),
+        declared_settings(params, "A"),
+        VALIDATION,
+        2.0,
+    )
     assert "language:\n- en\n- de\n" in card and "in `en` and `de` text for persons." in card
     assert "MultiNERD (en, de)" in card and "rows with `lang` in en, de." in card

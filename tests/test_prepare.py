@@ -2,8 +2,8 @@ import pyarrow as pa
 import pytest
 
 from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
-from pipeline.stages.prepare import filter_languages, prepare_split, split_by_language, types_without_entities
 from pipeline.data.validation import RAW_SCHEMA, DataError
+from pipeline.stages.prepare import filter_languages, prepare_split, split_by_language, types_without_entities
 
 B_TYPES = ["PER", "ORG", "LOC", "DIS", "ANIM"]
 ID = {label: index for index, label in enumerate(MULTINERD_LABELS)}
@@ -11,11 +11,14 @@ ID = {label: index for index, label in enumerate(MULTINERD_LABELS)}
 
 def raw(rows: list[tuple[list[str], list[str], str]]) -> pa.Table:
     """A raw table from (tokens, BIO tag names, lang) rows."""
-    return pa.table({
-        "tokens": [tokens for tokens, _, _ in rows],
-        "ner_tags": [[ID[tag] for tag in tags] for _, tags, _ in rows],
-        "lang": [lang for _, _, lang in rows],
-    }, schema=RAW_SCHEMA)
+    return pa.table(
+        {
+            "tokens": [tokens for tokens, _, _ in rows],
+            "ner_tags": [[ID[tag] for tag in tags] for _, tags, _ in rows],
+            "lang": [lang for _, _, lang in rows],
+        },
+        schema=RAW_SCHEMA,
+    )
 
 
 def names(table: pa.Table, types: list[str]) -> list[list[str]]:
@@ -30,8 +33,14 @@ def test_filter_keeps_only_the_language_in_order():
 
 
 def test_filter_keeps_several_languages_in_their_original_order():
-    rows = [(["a"], ["O"], "de"), (["b"], ["O"], "en"), (["c"], ["O"], "fr"), (["d"], ["O"], "en"),
-            (["e"], ["O"], "de"), (["f"], ["O"], "zh")]
+    rows = [
+        (["a"], ["O"], "de"),
+        (["b"], ["O"], "en"),
+        (["c"], ["O"], "fr"),
+        (["d"], ["O"], "en"),
+        (["e"], ["O"], "de"),
+        (["f"], ["O"], "zh"),
+    ]
     kept = filter_languages(raw(rows), ["en", "de"], "raw.parquet")  # the list's order does not reorder rows
     assert kept["tokens"].to_pylist() == [["a"], ["b"], ["d"], ["e"]]
     assert kept["lang"].to_pylist() == ["de", "en", "en", "de"]
@@ -50,8 +59,12 @@ def test_each_missing_training_language_is_named():
 
 
 def test_split_by_language_splits_the_test_set_by_language_with_system_tags():
-    rows = [(["Anna"], ["B-PER"], "en"), (["Hund"], ["B-ANIM"], "de"), (["Brot"], ["B-FOOD"], "de"),
-            (["Oslo"], ["B-LOC"], "en")]
+    rows = [
+        (["Anna"], ["B-PER"], "en"),
+        (["Hund"], ["B-ANIM"], "de"),
+        (["Brot"], ["B-FOOD"], "de"),
+        (["Oslo"], ["B-LOC"], "en"),
+    ]
     tests = split_by_language(raw(rows), B_TYPES, "raw/test.parquet")
     assert list(tests) == ["de", "en"]
     assert tests["de"]["tokens"].to_pylist() == [["Hund"], ["Brot"]]
@@ -61,18 +74,23 @@ def test_split_by_language_splits_the_test_set_by_language_with_system_tags():
 
 def test_system_b_remap_edge_cases():
     rows = [
-        ([], [], "en"),                                                     # empty sentence
-        (["just", "words"], ["O", "O"], "en"),                              # all O
+        ([], [], "en"),  # empty sentence
+        (["just", "words"], ["O", "O"], "en"),  # all O
         (["Paris", "is", "Anna", "Berg"], ["B-LOC", "O", "B-PER", "I-PER"], "en"),  # entities at both ends
         (["ate", "apple", "pie", "flu"], ["O", "B-FOOD", "I-FOOD", "B-DIS"], "en"),  # I- of a dropped type
         (["Star", "Wars", "Day"], ["B-MEDIA", "I-MEDIA", "I-MEDIA"], "en"),  # dropped type at the end
-        (["Hund"], ["B-ANIM"], "de"),                                        # other language: removed
+        (["Hund"], ["B-ANIM"], "de"),  # other language: removed
     ]
     prepared = prepare_split(raw(rows), ["en"], B_TYPES, "raw.parquet")
     assert prepared.column_names == ["tokens", "ner_tags"]
     assert prepared["tokens"].to_pylist() == [tokens for tokens, _, lang in rows if lang == "en"]
     assert names(prepared, B_TYPES) == [
-        [], ["O", "O"], ["B-LOC", "O", "B-PER", "I-PER"], ["O", "O", "O", "B-DIS"], ["O", "O", "O"]]
+        [],
+        ["O", "O"],
+        ["B-LOC", "O", "B-PER", "I-PER"],
+        ["O", "O", "O", "B-DIS"],
+        ["O", "O", "O"],
+    ]
     # Ids index System B's own 11-label list: B-DIS is 9 there, not MultiNERD's 13.
     assert prepared["ner_tags"].to_pylist()[3] == [0, 0, 0, 9]
 
@@ -92,10 +110,14 @@ def test_prepare_works_on_sliced_chunked_input():
 
 def test_types_without_entities_in_the_data_are_named():
     # Real data need not hold every type of a system: WikiNEuRal has only PER, ORG and LOC.
-    table = raw([(["Anna", "Smith", "in", "Oslo"], ["B-PER", "I-PER", "O", "B-LOC"], "en"),
-                 (["the", "UN"], ["O", "B-ORG"], "en"), ([], [], "en")])
+    table = raw(
+        [
+            (["Anna", "Smith", "in", "Oslo"], ["B-PER", "I-PER", "O", "B-LOC"], "en"),
+            (["the", "UN"], ["O", "B-ORG"], "en"),
+            ([], [], "en"),
+        ]
+    )
     assert types_without_entities(prepare_split(table, ["en"], B_TYPES, "raw"), B_TYPES) == ["ANIM", "DIS"]
     assert types_without_entities(prepare_split(table, ["en"], ["PER", "LOC"], "raw"), ["PER", "LOC"]) == []
     only_inside = raw([(["x", "y"], ["O", "I-DIS"], "en")])  # validation repairs such a tag; an I- alone is no entity
     assert "DIS" in types_without_entities(prepare_split(only_inside, ["en"], B_TYPES, "raw"), B_TYPES)
-

@@ -1,6 +1,6 @@
 """The same training writes the same bytes whatever threads and kernels the environment asks for (slow tier).
 
-Each run is ``python -m pipeline.stages.train B`` in its own process on the embedded sample cut to 30 English
+Each run is ``python -m pipeline.stages.train B`` in its own process on the embedded sample cut to 10 English
 training sentences, with all-MiniLM-L6-v2 (large enough for the threads to split its matrix products), through
 ``benchmarks/bench_determinism.py``'s own functions.
 """
@@ -22,7 +22,7 @@ UNPINNED = {"threads": 0, "cpu_isa": "native"}
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("determinism")
-    return folder, prepare_work(folder, "B", 30)
+    return folder, prepare_work(folder, "B", 10)
 
 
 DIGESTS: dict[tuple, str] = {}

@@ -25,8 +25,11 @@ def curve_files(workdir: Path) -> dict[str, str]:
 
 def complete_checkpoint_steps(checkpoints: Path) -> list[int]:
     """Steps of the checkpoints whose trainer state was written (the kill may have cut a newer one short)."""
-    return sorted(int(path.name.split("-")[-1]) for path in checkpoints.glob("checkpoint-*")
-                  if (path / "trainer_state.json").is_file())
+    return sorted(
+        int(path.name.split("-")[-1])
+        for path in checkpoints.glob("checkpoint-*")
+        if (path / "trainer_state.json").is_file()
+    )
 
 
 def test_sigterm_then_rerun_resumes_with_the_curves_of_an_uninterrupted_run(tmp_path: Path, tiny_encoder: Path):
@@ -66,8 +69,9 @@ def test_sigterm_then_rerun_resumes_with_the_curves_of_an_uninterrupted_run(tmp_
     assert got == expected
     loss_steps = [int(line.split("\t")[0]) for line in got["plots/metrics/train/loss.tsv"].splitlines()[1:]]
     assert loss_steps == list(range(2, results["global_step"] + 1, 2))  # from the first logging step on
-    assert ((workdir / "models" / "B" / "model.safetensors").read_bytes()
-            == (uninterrupted / "models" / "B" / "model.safetensors").read_bytes())
+    assert (workdir / "models" / "B" / "model.safetensors").read_bytes() == (
+        uninterrupted / "models" / "B" / "model.safetensors"
+    ).read_bytes()
 
 
 def test_checkpoints_of_another_run_are_not_resumed(tmp_path: Path, tiny_encoder: Path):

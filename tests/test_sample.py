@@ -28,8 +28,10 @@ def jsonl_files(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def rows() -> dict[str, list[dict]]:
     """Parsed rows of every sample file, keyed by its path relative to data/sample."""
-    return {name: [json.loads(line) for line in (SAMPLE / name).read_text(encoding="utf-8").splitlines()]
-            for name in EXPECTED_FILES}
+    return {
+        name: [json.loads(line) for line in (SAMPLE / name).read_text(encoding="utf-8").splitlines()]
+        for name in EXPECTED_FILES
+    }
 
 
 def bio_error(tags: list[int]) -> str | None:
@@ -87,8 +89,12 @@ def test_sizes(rows):
 
 @pytest.mark.parametrize("split", SPLITS)
 def test_every_entity_type_begins_in_every_english_split(rows, split):
-    begins = Counter(MULTINERD_LABELS[tag][2:] for row in rows[f"{split}/{split}_en.jsonl"]
-                     for tag in row["ner_tags"] if MULTINERD_LABELS[tag].startswith("B-"))
+    begins = Counter(
+        MULTINERD_LABELS[tag][2:]
+        for row in rows[f"{split}/{split}_en.jsonl"]
+        for tag in row["ner_tags"]
+        if MULTINERD_LABELS[tag].startswith("B-")
+    )
     assert set(begins) == set(ENTITY_TYPES)
     assert min(begins.values()) >= (4 if split == "train" else 2), begins
 
@@ -96,8 +102,12 @@ def test_every_entity_type_begins_in_every_english_split(rows, split):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_language_test_split_holds_20_sentences_with_per_org_and_loc(rows, lang):
     test_rows = rows[f"test/test_{lang}.jsonl"]
-    begins = {MULTINERD_LABELS[tag][2:] for row in test_rows for tag in row["ner_tags"]
-              if MULTINERD_LABELS[tag].startswith("B-")}
+    begins = {
+        MULTINERD_LABELS[tag][2:]
+        for row in test_rows
+        for tag in row["ner_tags"]
+        if MULTINERD_LABELS[tag].startswith("B-")
+    }
     assert len(test_rows) >= 20
     assert {"PER", "ORG", "LOC"} <= begins, begins
 

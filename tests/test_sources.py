@@ -5,8 +5,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.sources.readers import HubUnreachableError, load_hub, load_local
 from pipeline.data.validation import DataError
+from pipeline.sources.readers import HubUnreachableError, load_hub, load_local
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ROW_EN = {"tokens": ["Anna", "visited", "Rome"], "ner_tags": [1, 0, 5], "lang": "en"}
@@ -29,8 +29,9 @@ def write_hub_layout(root: Path, rows: dict[str, list[dict]], suffix: str = "jso
 
 @pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
 def test_local_hub_layout_loads_all_splits_and_languages(tmp_path, suffix):
-    root = write_hub_layout(tmp_path, {"train": [ROW_EN, ROW_DE, ROW_EN], "val": [ROW_DE, ROW_EN],
-                                       "test": [ROW_EN]}, suffix)
+    root = write_hub_layout(
+        tmp_path, {"train": [ROW_EN, ROW_DE, ROW_EN], "val": [ROW_DE, ROW_EN], "test": [ROW_EN]}, suffix
+    )
     splits = load_local(root)
     assert {split: table.num_rows for split, table in splits.items()} == {"train": 3, "validation": 2, "test": 1}
     assert sorted(splits["train"]["lang"].to_pylist()) == ["de", "en", "en"]

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from pipeline.tagging.metrics import entity_scores
 from pipeline.evaluation.span_errors import (
     axis_types,
     confusion_matrix,
@@ -17,6 +16,7 @@ from pipeline.evaluation.span_errors import (
     span_confusion,
     top_confusions,
 )
+from pipeline.tagging.metrics import entity_scores
 
 # (name, gold tags, predicted tags, expected pairs (kind, gold type, predicted type)). Spans are (first, last) tokens.
 CASES = [
@@ -25,8 +25,12 @@ CASES = [
     # LOC(0,0) predicted as ORG(0,0): same span, other type.
     ("type error", ["B-LOC", "O"], ["B-ORG", "O"], [("exact", "LOC", "ORG")]),
     # PER(0,2) vs PER(0,1): no exact span, overlap 2 tokens.
-    ("boundary same type", ["B-PER", "I-PER", "I-PER", "O"], ["B-PER", "I-PER", "O", "O"],
-     [("boundary", "PER", "PER")]),
+    (
+        "boundary same type",
+        ["B-PER", "I-PER", "I-PER", "O"],
+        ["B-PER", "I-PER", "O", "O"],
+        [("boundary", "PER", "PER")],
+    ),
     # ORG(1,2), ending the sentence, vs LOC(1,1): overlap 1 token, other type.
     ("boundary other type", ["O", "B-ORG", "I-ORG"], ["O", "B-LOC", "O"], [("boundary", "ORG", "LOC")]),
     # LOC(0,0), nothing predicted.
@@ -35,11 +39,19 @@ CASES = [
     ("spurious", ["O", "O"], ["O", "B-PER"], [("spurious", "O", "PER")]),
     # ORG(0,3) vs ORG(0,0) (overlap 1) and PER(1,3) (overlap 3): the larger overlap wins even with the wrong
     # type and the later start; ORG(0,0) is left over as spurious.
-    ("two predictions, larger overlap wins", ["B-ORG", "I-ORG", "I-ORG", "I-ORG"], ["B-ORG", "B-PER", "I-PER", "I-PER"],
-     [("boundary", "ORG", "PER"), ("spurious", "O", "ORG")]),
+    (
+        "two predictions, larger overlap wins",
+        ["B-ORG", "I-ORG", "I-ORG", "I-ORG"],
+        ["B-ORG", "B-PER", "I-PER", "I-PER"],
+        [("boundary", "ORG", "PER"), ("spurious", "O", "ORG")],
+    ),
     # PER(0,3) vs PER(0,1) and LOC(2,3), both overlap 2: the tie goes to the earlier PER(0,1); LOC is spurious.
-    ("two predictions, tie to earliest", ["B-PER", "I-PER", "I-PER", "I-PER"], ["B-PER", "I-PER", "B-LOC", "I-LOC"],
-     [("boundary", "PER", "PER"), ("spurious", "O", "LOC")]),
+    (
+        "two predictions, tie to earliest",
+        ["B-PER", "I-PER", "I-PER", "I-PER"],
+        ["B-PER", "I-PER", "B-LOC", "I-LOC"],
+        [("boundary", "PER", "PER"), ("spurious", "O", "LOC")],
+    ),
     # LOC(1,2) ends the sentence and is predicted exactly.
     ("exact at sentence end", ["O", "B-LOC", "I-LOC"], ["O", "B-LOC", "I-LOC"], [("exact", "LOC", "LOC")]),
     ("empty sentence", [], [], []),
@@ -48,26 +60,30 @@ CASES = [
     ("lenient I- start", ["B-PER", "I-PER"], ["I-PER", "I-PER"], [("exact", "PER", "PER")]),
     # PER(0,0) and LOC(1,3) vs ORG(0,2): overlaps 1 and 2, so LOC takes ORG (although PER comes first) and PER
     # is missed. Pairs are listed in gold order.
-    ("one prediction, two golds", ["B-PER", "B-LOC", "I-LOC", "I-LOC"], ["B-ORG", "I-ORG", "I-ORG", "O"],
-     [("missed", "PER", "O"), ("boundary", "LOC", "ORG")]),
+    (
+        "one prediction, two golds",
+        ["B-PER", "B-LOC", "I-LOC", "I-LOC"],
+        ["B-ORG", "I-ORG", "I-ORG", "O"],
+        [("missed", "PER", "O"), ("boundary", "LOC", "ORG")],
+    ),
 ]
 REFERENCES = [gold for _, gold, _, _ in CASES]
 PREDICTIONS = [predicted for _, _, predicted, _ in CASES]
 
 # All pairs of CASES counted, sorted by kind (exact, boundary, missed, spurious), gold type, predicted type.
 EXPECTED_ROWS = [
-    {"kind": "exact", "gold": "LOC", "predicted": "LOC", "count": 1},       # exact at sentence end
-    {"kind": "exact", "gold": "LOC", "predicted": "ORG", "count": 1},       # type error
-    {"kind": "exact", "gold": "PER", "predicted": "PER", "count": 2},       # exact correct, lenient I- start
-    {"kind": "boundary", "gold": "LOC", "predicted": "ORG", "count": 1},    # one prediction, two golds
-    {"kind": "boundary", "gold": "ORG", "predicted": "LOC", "count": 1},    # boundary other type
-    {"kind": "boundary", "gold": "ORG", "predicted": "PER", "count": 1},    # larger overlap wins
-    {"kind": "boundary", "gold": "PER", "predicted": "PER", "count": 2},    # boundary same type, tie to earliest
-    {"kind": "missed", "gold": "LOC", "predicted": "O", "count": 1},        # missed
-    {"kind": "missed", "gold": "PER", "predicted": "O", "count": 1},        # one prediction, two golds
-    {"kind": "spurious", "gold": "O", "predicted": "LOC", "count": 1},      # tie to earliest
-    {"kind": "spurious", "gold": "O", "predicted": "ORG", "count": 1},      # larger overlap wins
-    {"kind": "spurious", "gold": "O", "predicted": "PER", "count": 1},      # spurious
+    {"kind": "exact", "gold": "LOC", "predicted": "LOC", "count": 1},  # exact at sentence end
+    {"kind": "exact", "gold": "LOC", "predicted": "ORG", "count": 1},  # type error
+    {"kind": "exact", "gold": "PER", "predicted": "PER", "count": 2},  # exact correct, lenient I- start
+    {"kind": "boundary", "gold": "LOC", "predicted": "ORG", "count": 1},  # one prediction, two golds
+    {"kind": "boundary", "gold": "ORG", "predicted": "LOC", "count": 1},  # boundary other type
+    {"kind": "boundary", "gold": "ORG", "predicted": "PER", "count": 1},  # larger overlap wins
+    {"kind": "boundary", "gold": "PER", "predicted": "PER", "count": 2},  # boundary same type, tie to earliest
+    {"kind": "missed", "gold": "LOC", "predicted": "O", "count": 1},  # missed
+    {"kind": "missed", "gold": "PER", "predicted": "O", "count": 1},  # one prediction, two golds
+    {"kind": "spurious", "gold": "O", "predicted": "LOC", "count": 1},  # tie to earliest
+    {"kind": "spurious", "gold": "O", "predicted": "ORG", "count": 1},  # larger overlap wins
+    {"kind": "spurious", "gold": "O", "predicted": "PER", "count": 1},  # spurious
 ]
 
 
@@ -83,9 +99,17 @@ def test_span_confusion_aggregates_and_sorts():
 def test_error_summary_hand_checked_and_invariants():
     summary = error_summary(span_confusion(REFERENCES, PREDICTIONS))
     # Gold entities per case: 1+1+1+1+1+0+1+1+1+0+0+1+2 = 11; predicted: 1+1+1+1+0+1+2+2+1+0+0+1+1 = 12.
-    assert summary == {"gold_entities": 11, "predicted_entities": 12, "correct": 3, "type_errors": 1,
-                       "boundary_errors": 5, "boundary_same_type": 2, "boundary_other_type": 3,
-                       "missed": 2, "spurious": 3}
+    assert summary == {
+        "gold_entities": 11,
+        "predicted_entities": 12,
+        "correct": 3,
+        "type_errors": 1,
+        "boundary_errors": 5,
+        "boundary_same_type": 2,
+        "boundary_other_type": 3,
+        "missed": 2,
+        "spurious": 3,
+    }
     assert summary["gold_entities"] == sum(len(get_entities(tags)) for tags in REFERENCES)
     assert summary["predicted_entities"] == sum(len(get_entities(tags)) for tags in PREDICTIONS)
     matched = summary["correct"] + summary["type_errors"] + summary["boundary_errors"]
@@ -120,8 +144,19 @@ def test_empty_and_all_outside_corpus():
     rows = span_confusion([[], ["O", "O"]], [[], ["O", "O"]])
     assert rows == []
     assert error_summary(rows) == dict.fromkeys(
-        ["gold_entities", "predicted_entities", "correct", "type_errors", "boundary_errors", "boundary_same_type",
-         "boundary_other_type", "missed", "spurious"], 0)
+        [
+            "gold_entities",
+            "predicted_entities",
+            "correct",
+            "type_errors",
+            "boundary_errors",
+            "boundary_same_type",
+            "boundary_other_type",
+            "missed",
+            "spurious",
+        ],
+        0,
+    )
     assert top_confusions(rows) == []
     assert confusion_matrix(rows, ["exact"], ["PER"]).tolist() == [[0, 0], [0, 0]]
 
@@ -132,7 +167,10 @@ def test_top_confusions_order_and_shares():
     # exact PER->PER (also 2) is correct and left out; the count-1 rows follow by kind, gold, predicted.
     top = top_confusions(rows, n=3)
     assert [(row["kind"], row["gold"], row["predicted"], row["count"]) for row in top] == [
-        ("boundary", "PER", "PER", 2), ("exact", "LOC", "ORG", 1), ("boundary", "LOC", "ORG", 1)]
+        ("boundary", "PER", "PER", 2),
+        ("exact", "LOC", "ORG", 1),
+        ("boundary", "LOC", "ORG", 1),
+    ]
     assert top[0]["share_of_errors"] == pytest.approx(2 / 11)
     assert top[0]["per_gold_entity"] == pytest.approx(2 / 11)
     assert top[1]["share_of_errors"] == pytest.approx(1 / 11)
@@ -199,9 +237,11 @@ def test_examples_are_the_first_sentences_of_each_confusion_in_test_order():
     tokens = [["Anna", "in", "Oslo"], ["Oslo"], ["Bergen", "FC"], ["Oslo", "again"], ["Rome"]]
     gold = [["B-PER", "O", "B-LOC"], ["B-LOC"], ["B-ORG", "I-ORG"], ["B-LOC", "O"], ["B-LOC"]]
     predicted = [["B-PER", "O", "B-ORG"], ["B-ORG"], ["B-LOC", "O"], ["B-ORG", "O"], ["O"]]
-    rows = [{"kind": "exact", "gold": "LOC", "predicted": "ORG", "count": 3},
-            {"kind": "missed", "gold": "LOC", "predicted": "O", "count": 1},
-            {"kind": "spurious", "gold": "O", "predicted": "PER", "count": 0}]
+    rows = [
+        {"kind": "exact", "gold": "LOC", "predicted": "ORG", "count": 3},
+        {"kind": "missed", "gold": "LOC", "predicted": "O", "count": 1},
+        {"kind": "spurious", "gold": "O", "predicted": "PER", "count": 0},
+    ]
     examples = confusion_examples(tokens, gold, predicted, rows, k=2)
     assert [row["kind"] for row in examples] == ["exact", "missed", "spurious"]
     first = examples[0]["examples"]
@@ -209,8 +249,9 @@ def test_examples_are_the_first_sentences_of_each_confusion_in_test_order():
     assert first[0]["gold"] == [["PER", 0, 0], ["LOC", 2, 2]]
     assert first[0]["predicted"] == [["PER", 0, 0], ["ORG", 2, 2]]
     assert first[0]["focus"] == {"gold": ["LOC", 2, 2], "predicted": ["ORG", 2, 2]}
-    assert [(e["sentence"], e["focus"]) for e in examples[1]["examples"]] == [(4, {"gold": ["LOC", 0, 0],
-                                                                                  "predicted": None})]
+    assert [(e["sentence"], e["focus"]) for e in examples[1]["examples"]] == [
+        (4, {"gold": ["LOC", 0, 0], "predicted": None})
+    ]
     assert examples[2]["examples"] == []
     assert confusion_examples(tokens, gold, predicted, rows, k=2) == examples  # deterministic
     examples = confusion_examples(tokens, gold, predicted, rows[:1], k=5)[0]["examples"]

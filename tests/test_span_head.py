@@ -25,7 +25,9 @@ def mixed_batch(model, spread: bool):
     """A batch of real sentences of mixed lengths; with ``spread``, long sentences spread over several samples
     (more candidate spans than the markers of one sample)."""
     tokens, _ = sample_sentences(12)
-    sentences = [words[:length] for words, length in zip(tokens, [1, 3, 30, 7, 2, 30, 12, 5, 30, 4, 9, 30])]
+    sentences = [
+        words[:length] for words, length in zip(tokens, [1, 3, 30, 7, 2, 30, 12, 5, 30, 4, 9, 30], strict=True)
+    ]
     encoded = encode(model, sentences)
     if spread:
         assert len(encoded.samples) > len(sentences)
@@ -40,7 +42,7 @@ def test_span_features_are_the_stock_loop_row_for_row():
     assert features.shape == (3, 8, 8)
     for row in range(3):
         s, n = int(starts[row]), int(pairs[row])
-        expected = torch.cat([hidden[row, s:s + n], hidden[row, s + n:s + 2 * n]], dim=-1)
+        expected = torch.cat([hidden[row, s : s + n], hidden[row, s + n : s + 2 * n]], dim=-1)
         assert torch.equal(features[row, :n], expected)
         assert not features[row, n:].any()
 
@@ -69,8 +71,9 @@ def test_loss_and_gradients_equal_stock_in_training_mode(tiny_encoder):
         torch.manual_seed(1)  # the same dropout masks: both draw them in the same order and shapes
         loss = candidate(**batch).loss
         loss.backward()
-        results.append((loss.detach(), {name: p.grad.clone() for name, p in candidate.named_parameters()
-                                        if p.grad is not None}))
+        results.append(
+            (loss.detach(), {name: p.grad.clone() for name, p in candidate.named_parameters() if p.grad is not None})
+        )
     (loss, grads), (stock_loss, stock_grads) = results
     assert loss.item() > 0 and torch.isclose(loss, stock_loss, rtol=1e-6, atol=1e-7)
     assert grads.keys() == stock_grads.keys() and "classifier.weight" in grads

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
+import torch
 from datasets import Dataset
 from span_marker import Trainer
 from transformers import BertConfig, BertModel, BertTokenizerFast, TrainingArguments, set_seed
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 import pipeline.model.span_trainer
-import torch
-
-from pipeline.model.collator import PaddedCollator, chunk_bounds, padded_length, sample_length
-from pipeline.model.modeling import build_model
 from pipeline.core.params import ModelParams
 from pipeline.evaluation.scoring import score_model
+from pipeline.model.collator import PaddedCollator, chunk_bounds, padded_length, sample_length
+from pipeline.model.modeling import build_model
 from pipeline.model.span_trainer import SpanTrainer
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
-WORDS = [["Anna", "met", "Bob", "in", "Rome", "today"], ["Paris", "is", "far", "from", "Oslo", "now"],
-         ["Carl", "left", "Bern", "for", "Nice", "again"], ["Dora", "saw", "Eve", "at", "Kiev", "once"]]
+WORDS = [
+    ["Anna", "met", "Bob", "in", "Rome", "today"],
+    ["Paris", "is", "far", "from", "Oslo", "now"],
+    ["Carl", "left", "Bern", "for", "Nice", "again"],
+    ["Dora", "saw", "Eve", "at", "Kiev", "once"],
+]
 TAGS = [[1, 0, 1, 0, 3, 0], [3, 0, 0, 0, 3, 0], [1, 0, 3, 0, 3, 0], [1, 0, 1, 0, 3, 0]]
 
 
@@ -37,17 +41,30 @@ def encoder(tiny_encoder: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 def fresh_model(encoder: Path):
     set_seed(0)
-    return build_model(ModelParams(name=str(encoder), revision=None, model_max_length=32, marker_max_length=32,
-                                   entity_max_length=4), LABELS)
+    return build_model(
+        ModelParams(name=str(encoder), revision=None, model_max_length=32, marker_max_length=32, entity_max_length=4),
+        LABELS,
+    )
 
 
-def first_step_log(trainer_class, encoder: Path, tmp_path: Path, rows: list[int], batch_size: int,
-                   accumulation: int, **kwargs) -> dict:
+def first_step_log(
+    trainer_class, encoder: Path, tmp_path: Path, rows: list[int], batch_size: int, accumulation: int, **kwargs
+) -> dict:
     """The log of one optimizer step over the training sentences ``rows``."""
-    args = TrainingArguments(output_dir=str(tmp_path / "out"), per_device_train_batch_size=batch_size,
-                             gradient_accumulation_steps=accumulation, max_steps=1, logging_steps=1,
-                             learning_rate=1e-3, report_to="none", use_cpu=True, save_strategy="no",
-                             eval_strategy="no", seed=0, disable_tqdm=True)
+    args = TrainingArguments(
+        output_dir=str(tmp_path / "out"),
+        per_device_train_batch_size=batch_size,
+        gradient_accumulation_steps=accumulation,
+        max_steps=1,
+        logging_steps=1,
+        learning_rate=1e-3,
+        report_to="none",
+        use_cpu=True,
+        save_strategy="no",
+        eval_strategy="no",
+        seed=0,
+        disable_tqdm=True,
+    )
     dataset = Dataset.from_dict({"tokens": [WORDS[row] for row in rows], "ner_tags": [TAGS[row] for row in rows]})
     trainer = trainer_class(model=fresh_model(encoder), args=args, train_dataset=dataset, **kwargs)
     trainer.train()
@@ -78,8 +95,14 @@ def padded_positions(encoder: Path, tmp_path: Path, group_by_length: bool) -> tu
     sample, and of their samples alone."""
     words = [WORDS[row % 4][: 1 + row % 6] for row in range(64)]
     dataset = Dataset.from_dict({"tokens": words, "ner_tags": [[0] * len(w) for w in words]})
-    args = TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=4, group_by_length=group_by_length,
-                             report_to="none", use_cpu=True, seed=0)
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=4,
+        group_by_length=group_by_length,
+        report_to="none",
+        use_cpu=True,
+        seed=0,
+    )
     set_seed(0)
     trainer = SpanTrainer(model=fresh_model(encoder), tags=LABELS, args=args, train_dataset=dataset)
     loader = trainer.get_train_dataloader()
@@ -88,10 +111,15 @@ def padded_positions(encoder: Path, tmp_path: Path, group_by_length: bool) -> tu
     lengths = [sample_length(len(row["input_ids"]), row["num_spans"]) for row in trainer.train_dataset]
     assert sum(len(chunk["input_ids"]) for chunks in batches for chunk in chunks) == len(lengths)
     # A batch's longest sample over all its chunks, times its samples: its positions padded in one piece.
-    longest = [max(int((chunk["start_marker_indices"] + 2 * chunk["num_marker_pairs"]).max()) for chunk in chunks)
-               for chunks in batches]
-    return sampler, sum(top * sum(len(c["input_ids"]) for c in chunks) for top, chunks in zip(longest, batches)), \
-        sum(lengths)
+    longest = [
+        max(int((chunk["start_marker_indices"] + 2 * chunk["num_marker_pairs"]).max()) for chunk in chunks)
+        for chunks in batches
+    ]
+    return (
+        sampler,
+        sum(top * sum(len(c["input_ids"]) for c in chunks) for top, chunks in zip(longest, batches, strict=True)),
+        sum(lengths),
+    )
 
 
 def test_length_grouped_batches_use_the_trainers_sampler_with_the_collator_lengths(encoder, tmp_path):
@@ -113,8 +141,9 @@ def test_validation_scores_equal_the_evaluate_stage_and_encode_once(encoder, tmp
     first, second = trainer.evaluate(), trainer.evaluate()
     assert calls == [1] and first == second
     expected, _, _ = score_model(model, validation, LABELS, batch_size=2)
-    assert first == {f"eval_overall_{key}": expected[f"test_overall_{key}"]
-                     for key in ("precision", "recall", "f1", "accuracy")}
+    assert first == {
+        f"eval_overall_{key}": expected[f"test_overall_{key}"] for key in ("precision", "recall", "f1", "accuracy")
+    }
     assert any(entry.get("eval_overall_f1") == first["eval_overall_f1"] for entry in trainer.state.log_history)
 
 
@@ -128,7 +157,9 @@ def test_a_batch_in_chunks_has_the_loss_and_gradient_of_the_batch_in_one_piece(e
     whole = PaddedCollator(trainer.model.tokenizer, trainer.model.config.marker_max_length)(features)
     assert len(chunked["chunks"]) > 1
     assert sum(chunk["input_ids"].numel() for chunk in chunked["chunks"]) < whole["input_ids"].numel()
-    assert sum(int((chunk["labels"] != -100).sum()) for chunk in chunked["chunks"]) == int((whole["labels"] != -100).sum())
+    assert sum(int((chunk["labels"] != -100).sum()) for chunk in chunked["chunks"]) == int(
+        (whole["labels"] != -100).sum()
+    )
 
     model = trainer.model.eval()  # no dropout: both passes compute the same function
     gradients = []
@@ -136,7 +167,9 @@ def test_a_batch_in_chunks_has_the_loss_and_gradient_of_the_batch_in_one_piece(e
         model.zero_grad()
         loss = trainer.compute_loss(model, batch)
         loss.backward()
-        gradients.append((float(loss.detach()), torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])))
+        gradients.append(
+            (float(loss.detach()), torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None]))
+        )
     assert gradients[0][0] == pytest.approx(gradients[1][0], rel=1e-6)
     torch.testing.assert_close(gradients[0][1], gradients[1][1], rtol=1e-4, atol=1e-7)
 
@@ -149,6 +182,8 @@ def test_chunk_bounds_minimise_the_padded_positions():
     assert chunk_bounds(lengths, full, max_chunks=1) == [0, 6]
     assert chunk_bounds([100] * 5, full) == [0, 5]  # equal lengths: one chunk, nothing to save
     assert chunk_bounds([], full) == [0]
-    best = min(sum((b - a) * padded_length(lengths[b - 1], full) for a, b in zip(c, c[1:]))
-               for c in ([0, i, j, 6] for i in range(1, 6) for j in range(i + 1, 6)))
-    assert sum((b - a) * padded_length(lengths[b - 1], full) for a, b in zip(bounds, bounds[1:])) == best
+    best = min(
+        sum((b - a) * padded_length(lengths[b - 1], full) for a, b in itertools.pairwise(c))
+        for c in ([0, i, j, 6] for i in range(1, 6) for j in range(i + 1, 6))
+    )
+    assert sum((b - a) * padded_length(lengths[b - 1], full) for a, b in itertools.pairwise(bounds)) == best

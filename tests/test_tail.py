@@ -11,13 +11,27 @@ from pipeline.data.tail import oversample, sentence_repeats, type_presence, type
 LABELS = ["O", "B-PER", "I-PER", "B-BIO", "I-BIO", "B-VEHI", "I-VEHI"]
 ID = {label: index for index, label in enumerate(LABELS)}
 # Ten sentences: PER in 0-5 (share 0.6), VEHI in 2 and 7 (0.2), BIO in 8 only (0.1), no entity in 6 and 9.
-SENTENCES = [["B-PER", "I-PER", "O"], ["B-PER"], ["B-PER", "O", "B-VEHI", "I-VEHI"], ["O", "B-PER"],
-             ["B-PER", "I-PER"], ["O", "O", "B-PER"], ["O"], ["B-VEHI"], ["B-BIO", "I-BIO", "O"], ["O", "O"]]
+SENTENCES = [
+    ["B-PER", "I-PER", "O"],
+    ["B-PER"],
+    ["B-PER", "O", "B-VEHI", "I-VEHI"],
+    ["O", "B-PER"],
+    ["B-PER", "I-PER"],
+    ["O", "O", "B-PER"],
+    ["O"],
+    ["B-VEHI"],
+    ["B-BIO", "I-BIO", "O"],
+    ["O", "O"],
+]
 
 
 def table() -> pa.Table:
-    return pa.table({"tokens": [[f"w{i}"] * len(tags) for i, tags in enumerate(SENTENCES)],
-                     "ner_tags": pa.array([[ID[tag] for tag in tags] for tags in SENTENCES], pa.list_(pa.int8()))})
+    return pa.table(
+        {
+            "tokens": [[f"w{i}"] * len(tags) for i, tags in enumerate(SENTENCES)],
+            "ner_tags": pa.array([[ID[tag] for tag in tags] for tags in SENTENCES], pa.list_(pa.int8())),
+        }
+    )
 
 
 def test_presence_marks_each_type_a_sentence_holds():

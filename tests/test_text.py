@@ -8,40 +8,50 @@ import logging
 import pyarrow as pa
 import pytest
 
-from pipeline.sources.readers import load_local
 from pipeline.data.text import word_pieces
 from pipeline.data.validation import DataError, validate_table
+from pipeline.sources.readers import load_local
 from tests.test_validation import GOOD, layout
 
 
-@pytest.mark.parametrize("token, pieces", [
-    ("Paris", ["Paris"]),
-    ("", []),
-    (" ", []),
-    ("\u00a0", []),
-    ("\u200b\u200d\ufeff", []),
-    ("\x00\x1f", []),
-    ("\u0308", []),
-    ("\ufffd", []),
-    ("Zoe\u0308", ["Zo\u00eb"]),
-    ("\u200bParis\u00a0", ["Paris"]),
-    ("New York", ["New", "York"]),
-    ("\U0001F468\u200d\U0001F469", ["\U0001F468\u200d\U0001F469"]),
-    ("\u0645\u0631\u062d\u0628\u0627", ["\u0645\u0631\u062d\u0628\u0627"]),
-])
+@pytest.mark.parametrize(
+    "token, pieces",
+    [
+        ("Paris", ["Paris"]),
+        ("", []),
+        (" ", []),
+        ("\u00a0", []),
+        ("\u200b\u200d\ufeff", []),
+        ("\x00\x1f", []),
+        ("\u0308", []),
+        ("\ufffd", []),
+        ("Zoe\u0308", ["Zo\u00eb"]),
+        ("\u200bParis\u00a0", ["Paris"]),
+        ("New York", ["New", "York"]),
+        ("\U0001f468\u200d\U0001f469", ["\U0001f468\u200d\U0001f469"]),
+        ("\u0645\u0631\u062d\u0628\u0627", ["\u0645\u0631\u062d\u0628\u0627"]),
+    ],
+)
 def test_word_pieces(token, pieces):
     assert word_pieces(token) == pieces
 
 
 def table_of(*rows: tuple[list[str], list[int]]) -> pa.Table:
-    return pa.table({"tokens": pa.array([r[0] for r in rows], pa.list_(pa.string())),
-                     "ner_tags": pa.array([r[1] for r in rows], pa.list_(pa.int64())),
-                     "lang": ["en"] * len(rows)})
+    return pa.table(
+        {
+            "tokens": pa.array([r[0] for r in rows], pa.list_(pa.string())),
+            "ner_tags": pa.array([r[1] for r in rows], pa.list_(pa.int64())),
+            "lang": ["en"] * len(rows),
+        }
+    )
 
 
 def test_empty_and_whitespace_rows_are_dropped_and_counted(tmp_path, caplog):
-    lines = [json.dumps(GOOD), json.dumps({"tokens": [], "ner_tags": [], "lang": "en"}),
-             json.dumps({"tokens": ["\u00a0"], "ner_tags": [0], "lang": "en"})]
+    lines = [
+        json.dumps(GOOD),
+        json.dumps({"tokens": [], "ner_tags": [], "lang": "en"}),
+        json.dumps({"tokens": ["\u00a0"], "ner_tags": [0], "lang": "en"}),
+    ]
     with caplog.at_level(logging.WARNING):
         train = load_local(layout(tmp_path, lines))["train"]
     assert train["tokens"].to_pylist() == [GOOD["tokens"]]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.stages import train
 from pipeline.core.params import ModelParams, TrainParams
+from pipeline.stages import train
 from tests.conftest import declared_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -75,8 +75,9 @@ def test_a_torn_checkpoint_is_skipped_with_a_warning_naming_it(tmp_path: Path, c
 
 
 @pytest.mark.parametrize("broken", ["optimizer.pt", "scheduler.pt", "model.safetensors"])
-def test_a_checkpoint_missing_a_file_a_resume_reads_is_skipped(tmp_path: Path, broken: str,
-                                                              caplog: pytest.LogCaptureFixture):
+def test_a_checkpoint_missing_a_file_a_resume_reads_is_skipped(
+    tmp_path: Path, broken: str, caplog: pytest.LogCaptureFixture
+):
     directory = tmp_path / "checkpoints" / "B"
     train.reset_stale_checkpoints(directory, "run-1")
     good = make_checkpoint(directory, 100)
@@ -108,20 +109,39 @@ def test_stale_checkpoints_are_removed_and_the_folder_marked(tmp_path: Path):
 
 
 def test_last_validation_reads_the_last_evaluation():
-    history = [{"loss": 2.0, "step": 5},
-               {"eval_overall_precision": 0.1, "eval_overall_recall": 0.2, "eval_overall_f1": 0.3,
-                "eval_overall_accuracy": 0.4, "step": 9},
-               {"loss": 1.0, "step": 10},
-               {"eval_overall_precision": 0.5, "eval_overall_recall": 0.6, "eval_overall_f1": 0.7,
-                "eval_overall_accuracy": 0.8, "step": 18},
-               {"train_loss": 1.5, "train_runtime": 3.0, "step": 18}]
+    history = [
+        {"loss": 2.0, "step": 5},
+        {
+            "eval_overall_precision": 0.1,
+            "eval_overall_recall": 0.2,
+            "eval_overall_f1": 0.3,
+            "eval_overall_accuracy": 0.4,
+            "step": 9,
+        },
+        {"loss": 1.0, "step": 10},
+        {
+            "eval_overall_precision": 0.5,
+            "eval_overall_recall": 0.6,
+            "eval_overall_f1": 0.7,
+            "eval_overall_accuracy": 0.8,
+            "step": 18,
+        },
+        {"train_loss": 1.5, "train_runtime": 3.0, "step": 18},
+    ]
     assert train.last_validation(history) == {"precision": 0.5, "recall": 0.6, "f1": 0.7, "accuracy": 0.8}
 
 
 def test_training_arguments_carry_the_parameters(run, tmp_path: Path):
     _, hp = run
-    args = train.training_arguments(hp.model_copy(update=dict(gradient_accumulation_steps=2, checkpoint_steps=0)),
-                                    tmp_path)
-    assert (args.learning_rate, args.per_device_train_batch_size, args.gradient_accumulation_steps,
-            args.num_train_epochs, args.seed, args.logging_steps) == (3e-4, 8, 2, 2, 42, 5)
+    args = train.training_arguments(
+        hp.model_copy(update=dict(gradient_accumulation_steps=2, checkpoint_steps=0)), tmp_path
+    )
+    assert (
+        args.learning_rate,
+        args.per_device_train_batch_size,
+        args.gradient_accumulation_steps,
+        args.num_train_epochs,
+        args.seed,
+        args.logging_steps,
+    ) == (3e-4, 8, 2, 2, 42, 5)
     assert args.save_strategy == "no" and args.eval_strategy == "epoch" and args.report_to == []

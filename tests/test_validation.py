@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sources.readers import load_local
 from pipeline.data.validation import DataError
+from pipeline.sources.readers import load_local
 
 GOOD = {"tokens": ["Anna", "visited", "Rome"], "ner_tags": [1, 0, 5], "lang": "en"}
 
@@ -26,15 +26,21 @@ def rows(*changes: dict) -> list[str]:
     return [json.dumps(GOOD)] + [json.dumps({**GOOD, **change}) for change in changes]
 
 
-@pytest.mark.parametrize("lines, message", [
-    ([json.dumps({"tokens": ["a"], "ner_tags": [0]})], r"train_en\.jsonl: missing column\(s\) \['lang'\]"),
-    (rows({"ner_tags": [1, 0]}), r"train_en\.jsonl: row 1: 3 tokens but 2 ner_tags"),
-    (rows({}, {"ner_tags": [0, 31, 0]}), r"train_en\.jsonl: row 2: tag id 31 outside 0-30"),
-    (rows({"ner_tags": [0, -1, 0]}), r"train_en\.jsonl: row 1: tag id -1 outside 0-30"),
-    (rows({"tokens": "Anna visited Rome"}), r"train_en\.jsonl: (column 'tokens' must hold lists|not a valid JSONL)"),
-    ([], r"train_en\.jsonl: (no rows|not a valid JSONL)"),
-    (['{"tokens": ["a"], "ner_tags": [0], "lang": "en"}', "{not json"], r"train_en\.jsonl: not a valid JSONL"),
-])
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        ([json.dumps({"tokens": ["a"], "ner_tags": [0]})], r"train_en\.jsonl: missing column\(s\) \['lang'\]"),
+        (rows({"ner_tags": [1, 0]}), r"train_en\.jsonl: row 1: 3 tokens but 2 ner_tags"),
+        (rows({}, {"ner_tags": [0, 31, 0]}), r"train_en\.jsonl: row 2: tag id 31 outside 0-30"),
+        (rows({"ner_tags": [0, -1, 0]}), r"train_en\.jsonl: row 1: tag id -1 outside 0-30"),
+        (
+            rows({"tokens": "Anna visited Rome"}),
+            r"train_en\.jsonl: (column 'tokens' must hold lists|not a valid JSONL)",
+        ),
+        ([], r"train_en\.jsonl: (no rows|not a valid JSONL)"),
+        (['{"tokens": ["a"], "ner_tags": [0], "lang": "en"}', "{not json"], r"train_en\.jsonl: not a valid JSONL"),
+    ],
+)
 def test_bad_rows_are_rejected_with_file_row_and_problem(tmp_path, lines, message):
     with pytest.raises(DataError, match=message):
         load_local(layout(tmp_path, lines))
@@ -60,8 +66,8 @@ def test_i_tag_without_its_b_is_repaired_with_a_counted_warning(tmp_path, caplog
 def test_download_stage_leaves_no_output_on_bad_input(tmp_path, monkeypatch, capsys):
     import shutil
 
-    from pipeline.stages import download
     from pipeline.core.stage import run_stage
+    from pipeline.stages import download
     from tests.conftest import REPO_ROOT
 
     bad = layout(tmp_path / "bad", rows({"ner_tags": [1]}))

@@ -9,13 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.data.labels import MULTINERD_LABELS, labels_for_types
-from pipeline.stages.prepare import prepare_split
 from pipeline.data.text import word_pieces
 from pipeline.data.validation import DataError, validate_table
+from pipeline.stages.prepare import prepare_split
 
 B_TYPES = ["PER", "ORG", "LOC", "DIS", "ANIM"]
-ERROR = re.compile(r"^src: (no rows|row \d+: (\d+ tokens but \d+ ner_tags|tag id -?\d+ outside 0-30)"
-                   r"|no rows with lang == 'en' .*|no row has a visible word .*)")
+ERROR = re.compile(
+    r"^src: (no rows|row \d+: (\d+ tokens but \d+ ner_tags|tag id -?\d+ outside 0-30)"
+    r"|no rows with lang == 'en' .*|no row has a visible word .*)"
+)
+
 
 @st.composite
 def row(draw: st.DrawFn) -> tuple[list[str], list[int], str]:
@@ -30,11 +33,10 @@ def row(draw: st.DrawFn) -> tuple[list[str], list[int], str]:
     return tokens, tags, draw(st.sampled_from(["en", "de"]))
 
 
-
 def expected_words(tokens: list[str], tags: list[int]) -> tuple[list[str], list[int]]:
     """Reference: each token replaced by its pieces; later pieces of a B-X token tagged I-X."""
     words, word_tags = [], []
-    for token, tag in zip(tokens, tags):
+    for token, tag in zip(tokens, tags, strict=True):
         for index, piece in enumerate(word_pieces(token)):
             words.append(piece)
             word_tags.append(tag + 1 if index and tag % 2 else tag)
@@ -55,9 +57,13 @@ def expected_b_tags(tags: list[int]) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(row(), max_size=8))
 def test_prepare_gives_consistent_output_or_the_documented_error(rows):
-    table = pa.table({"tokens": pa.array([r[0] for r in rows], pa.list_(pa.string())),
-                      "ner_tags": pa.array([r[1] for r in rows], pa.list_(pa.int64())),
-                      "lang": pa.array([r[2] for r in rows], pa.string())})
+    table = pa.table(
+        {
+            "tokens": pa.array([r[0] for r in rows], pa.list_(pa.string())),
+            "ner_tags": pa.array([r[1] for r in rows], pa.list_(pa.int64())),
+            "lang": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
     try:
         prepared = prepare_split(validate_table(table, "src"), ["en"], B_TYPES, "src")
     except DataError as error:
@@ -70,5 +76,6 @@ def test_prepare_gives_consistent_output_or_the_documented_error(rows):
     english = [(tokens, tags) for tokens, tags in english if tokens]
     labels = labels_for_types(B_TYPES)
     assert prepared["tokens"].to_pylist() == [tokens for tokens, _ in english]
-    assert [[labels[t] for t in tags] for tags in prepared["ner_tags"].to_pylist()] == \
-        [expected_b_tags(tags) for _, tags in english]
+    assert [[labels[t] for t in tags] for tags in prepared["ner_tags"].to_pylist()] == [
+        expected_b_tags(tags) for _, tags in english
+    ]

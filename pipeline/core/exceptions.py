@@ -45,9 +45,10 @@ class DiskFullError(OSError):
         """The error for ``error`` (ENOSPC or EDQUOT) while writing ``path`` (``None``: ``error.filename``, if
         any); with ``measure`` false (a device has no free space to report) the message leaves free space out."""
         path = error.filename if path is None else path
-        reason = os.strerror(error.errno)
+        code = error.errno if error.errno is not None else errno.ENOSPC
+        reason = os.strerror(code)
         subject = "cannot write" if path is None else f"cannot write {path}"
-        message = f"{subject}: {DISK_FULL_ERRNOS[error.errno]} ({reason[:1].lower()}{reason[1:]})"
+        message = f"{subject}: {DISK_FULL_ERRNOS[code]} ({reason[:1].lower()}{reason[1:]})"
         folder = Path.cwd() if path is None else nearest_folder(Path(path))
         free = free_space(folder) if measure else None
         if free is not None:
@@ -60,12 +61,19 @@ class DiskFullError(OSError):
         """The error for a write of unknown path that failed (``code``: ENOSPC or EDQUOT) while ``folder``'s file
         system had almost no space left."""
         free = free_space(folder)
-        return cls(code, f"cannot write under {folder}: {DISK_FULL_ERRNOS[code]} "
-                         f"({format_size(free or 0)} free on that file system)")
+        return cls(
+            code,
+            f"cannot write under {folder}: {DISK_FULL_ERRNOS[code]} "
+            f"({format_size(free or 0)} free on that file system)",
+        )
 
 
-DISK_FULL_MESSAGES = {"No space left on device": errno.ENOSPC, "os error 28": errno.ENOSPC,
-                      "Disk quota exceeded": errno.EDQUOT, "os error 122": errno.EDQUOT}
+DISK_FULL_MESSAGES = {
+    "No space left on device": errno.ENOSPC,
+    "os error 28": errno.ENOSPC,
+    "Disk quota exceeded": errno.EDQUOT,
+    "os error 122": errno.EDQUOT,
+}
 """How libraries that do not raise ``OSError`` report a full disk in their message (safetensors, for one:
 ``SafetensorError: Error while serializing: I/O error: No space left on device (os error 28)``)."""
 TORCH_WRITE_FAILURE = "inline_container"

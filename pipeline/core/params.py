@@ -4,7 +4,8 @@ reads it, once, at its entry point; what the stage passes down is typed.
 A stage builds only the blocks it reads (``DownloadParams.read(params)``), or only the keys of a block it declares
 (``EvaluateParams.read(params, "batch_size")``), so a parameter is checked where it is used and nowhere else: a value
 that only ``download`` reads never stops ``evaluate``. pydantic checks every field's type and range (strictly:
-``1.5`` is no integer, ``true`` no number); the first bad value raises :class:`ParamError`, one line naming the parameter, the value and what is
+``1.5`` is no integer, ``true`` no number); the first bad value raises :class:`ParamError`, one line naming the
+parameter, the value and what is
 allowed. Readers take values key by key from the parsed file, so what a stage reads can be recorded
 (``tests/param_recorder.py``) and compared with the ``params`` of its ``dvc.yaml`` entry.
 """
@@ -22,8 +23,8 @@ from pydantic.fields import FieldInfo
 from ruamel.yaml import YAML
 
 from pipeline.core.exceptions import ParamError
-from pipeline.core.paths import LANGUAGES, PARAMS_FILE
-from pipeline.data.labels import ENTITY_TYPES
+from pipeline.core.paths import PARAMS_FILE, LanguageCode
+from pipeline.data.labels import EntityType
 
 T = TypeVar("T", bound=BaseModel)
 SYSTEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
@@ -59,6 +60,7 @@ def _allowed(info: FieldInfo) -> str:
     if hint is float:
         low = bounds.get(annotated_types.Gt) or bounds[annotated_types.Ge]
         opening, value = ("(", low.gt) if isinstance(low, annotated_types.Gt) else ("[", low.ge)
+        assert isinstance(value, int | float)  # the bounds of every float field are numbers
         return f"a number in {opening}{float(value)}, {float(bounds[annotated_types.Le].le)}]"
     if origin is dict:
         choices = typing.get_args(args[1]) if typing.get_origin(args[1]) is Literal else ()
@@ -66,8 +68,11 @@ def _allowed(info: FieldInfo) -> str:
     if origin is tuple:
         choices = typing.get_args(args[0])
         items = f"of: {', '.join(choices)}" if choices else "of names"
-        return (f"a non-empty list without repeats {items}" if annotated_types.MinLen in bounds
-                else f"a list without repeats {items}")
+        return (
+            f"a non-empty list without repeats {items}"
+            if annotated_types.MinLen in bounds
+            else f"a list without repeats {items}"
+        )
     return "a string or null" if type(None) in args else "a non-empty string"
 
 
@@ -122,7 +127,7 @@ class Block(BaseModel):
             return build(cls, block, cls.BLOCK)
         if isinstance(block, dict):
             block = {key: block[key] for key in only if key in block}
-        return cls.model_construct(**dict(build(cls.part(*only), block, cls.BLOCK)))
+        return cls.model_construct(**dict(build(cls.part(*only), block, cls.BLOCK)))  # type: ignore[return-value]
 
     @classmethod
     def part(cls, *only: str) -> type[BaseModel]:
@@ -130,12 +135,13 @@ class Block(BaseModel):
         unknown = sorted(set(only) - set(cls.model_fields))
         if unknown:
             raise ValueError(f"{cls.__name__} has no field(s) {unknown}")
-        fields: dict[str, Any] = {name: (info.annotation, info) for name, info in cls.model_fields.items()
-                                  if name in only}
+        fields: dict[str, Any] = {
+            name: (info.annotation, info) for name, info in cls.model_fields.items() if name in only
+        }
         return create_model(f"{cls.__name__}Part", __config__=cls.model_config, **fields)
 
 
-Languages = Annotated[tuple[Literal[LANGUAGES], ...], AfterValidator(_unique)]
+Languages = Annotated[tuple[LanguageCode, ...], AfterValidator(_unique)]
 
 
 class DownloadParams(Block):
@@ -181,8 +187,9 @@ class ModelParams(Block):
     """Longest entity, in words."""
 
 
-SchedulerName = Literal["linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
-                        "constant_with_warmup", "inverse_sqrt"]
+SchedulerName = Literal[
+    "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup", "inverse_sqrt"
+]
 """Learning-rate schedules of ``transformers`` that need no further arguments."""
 
 
@@ -192,8 +199,9 @@ def check_override_keys(overrides: Any, system: str) -> None:
         raise ParamError(f"systems.{system}.train: got {overrides!r}; allowed: a mapping")
     unknown = sorted(set(overrides) - set(TrainParams.model_fields))
     if unknown:
-        raise ParamError(f"systems.{system}.train: got {unknown}; allowed: keys of train "
-                         f"({', '.join(TrainParams.model_fields)})")
+        raise ParamError(
+            f"systems.{system}.train: got {unknown}; allowed: keys of train ({', '.join(TrainParams.model_fields)})"
+        )
 
 
 def system_block(params: dict[str, Any], system: str) -> dict[str, Any]:
@@ -266,9 +274,11 @@ class TrainParams(Block):
         if hp.bf16 and hp.fp16:
             raise ParamError(f"{where.get('fp16', 'train.fp16')}: got True; allowed: false when bf16 is true")
         if hp.checkpoint_steps % hp.logging_steps:
-            raise ParamError(f"{where.get('checkpoint_steps', 'train.checkpoint_steps')}: got {hp.checkpoint_steps}; "
-                             f"allowed: 0 or a multiple of train.logging_steps ({hp.logging_steps}), so that a "
-                             "resumed run logs the same loss curve as an uninterrupted one")
+            raise ParamError(
+                f"{where.get('checkpoint_steps', 'train.checkpoint_steps')}: got {hp.checkpoint_steps}; "
+                f"allowed: 0 or a multiple of train.logging_steps ({hp.logging_steps}), so that a "
+                "resumed run logs the same loss curve as an uninterrupted one"
+            )
         return hp
 
 
@@ -286,7 +296,7 @@ class ComputeParams(Block):
     choice for this CPU."""
 
 
-EntityTypes = Annotated[tuple[Literal[ENTITY_TYPES], ...], AfterValidator(_unique)]
+EntityTypes = Annotated[tuple[EntityType, ...], AfterValidator(_unique)]
 
 
 class SystemParams(Block):
@@ -312,16 +322,18 @@ class SystemParams(Block):
         for other in entry.compare:
             if other == system or other not in systems:
                 others = [name for name in system_names(params) if name != system]
-                raise ParamError(f"systems.{system}.compare: got {other!r}; allowed: other systems "
-                                 f"({', '.join(others) or 'none'})")
+                raise ParamError(
+                    f"systems.{system}.compare: got {other!r}; allowed: other systems ({', '.join(others) or 'none'})"
+                )
         return entry
 
 
 def check_system_name(name: Any) -> str:
     """``name`` if it is a :data:`SYSTEM_NAME`; raises :class:`ParamError` otherwise."""
     if not isinstance(name, str) or not SYSTEM_NAME.fullmatch(name):
-        raise ParamError(f"systems: got the name {name!r}; allowed: letters, digits and hyphens, "
-                         "starting with a letter or digit")
+        raise ParamError(
+            f"systems: got the name {name!r}; allowed: letters, digits and hyphens, starting with a letter or digit"
+        )
     return name
 
 
@@ -369,7 +381,8 @@ class EvaluateParams(Block):
 
 
 class OnnxParams(Block):
-    """Block ``onnx``: the ONNX graphs the train stage writes into each model folder (:mod:`pipeline.graphs.onnx_graph`)."""
+    """Block ``onnx``: the ONNX graphs the export stage writes into ``graphs/<system>/``
+    (:mod:`pipeline.graphs.onnx_graph`)."""
 
     BLOCK: ClassVar[str] = "onnx"
     export: bool
@@ -385,7 +398,7 @@ and LOC kept and MISC dropped: Tedeschi and Navigli, *MultiNERD*, Findings of NA
 ``img/coarse_results.png`` of the Babelscape/multinerd repository (CoNLL-2003 English test, WikiGold). The report
 shows it beside a set that declares ``published``; it is the paper's model, not one of this run's."""
 Published = Literal["conll2003", "wikigold"]
-TypeMap = dict[str, Literal[ENTITY_TYPES]]
+TypeMap = dict[str, EntityType]
 
 
 class ExternalSet(BaseModel):
@@ -450,8 +463,10 @@ def check_set_name(name: Any) -> str:
     """``name`` if it is a :data:`SYSTEM_NAME` (it names files and stages, as a system's name does); raises
     :class:`ParamError` otherwise."""
     if not isinstance(name, str) or not SYSTEM_NAME.fullmatch(name):
-        raise ParamError(f"external: got the set name {name!r}; allowed: letters, digits and hyphens, starting with "
-                         "a letter or digit")
+        raise ParamError(
+            f"external: got the set name {name!r}; allowed: letters, digits and hyphens, starting with "
+            "a letter or digit"
+        )
     return name
 
 
@@ -460,10 +475,15 @@ def external_sets(params: dict[str, Any]) -> dict[str, ExternalSet]:
     and ``external.hub`` are both required (``{}`` for none: ``dvc.yaml`` makes a stage of each entry). Raises
     :class:`ParamError` for a bad entry, a bad name or a name declared twice."""
     block = params.get("external")
-    if not isinstance(block, dict) or set(block) != {"local", "hub"} or not all(
-            isinstance(block[key], dict) for key in ("local", "hub")):
-        raise ParamError(f"external: got {block!r}; allowed: a mapping with the keys local and hub, each a mapping "
-                         "of set names to entries ({} for none)")
+    if (
+        not isinstance(block, dict)
+        or set(block) != {"local", "hub"}
+        or not all(isinstance(block[key], dict) for key in ("local", "hub"))
+    ):
+        raise ParamError(
+            f"external: got {block!r}; allowed: a mapping with the keys local and hub, each a mapping "
+            "of set names to entries ({} for none)"
+        )
     twice = sorted(set(block["local"]) & set(block["hub"]))
     if twice:
         raise ParamError(f"external: the set name(s) {twice} are declared under both local and hub; keep one")

@@ -6,11 +6,14 @@ its own imports (the ``deps`` of its ``dvc.yaml`` entry, checked by ``tests/test
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
+from typing import Literal
 
 SPLITS = ("train", "validation", "test")
 """MultiNERD's splits, in the order stages process them."""
-LANGUAGES = ("de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh")
+LanguageCode = Literal["de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh"]
+LANGUAGES: tuple[str, ...] = typing.get_args(LanguageCode)
 """MultiNERD's ten language codes (the ``lang`` column), in alphabetical order."""
 
 PARAMS_FILE = Path("params.yaml")
@@ -38,7 +41,8 @@ GRAPHS_DIR = Path("graphs")
 """``export``: ``<system>/``, the ONNX graphs of the system's model (``model.onnx``, ``model_int8.onnx``), or an
 empty folder with ``onnx.export`` false."""
 CHECKPOINTS_DIR = Path("checkpoints")
-"""``train``: resumable training checkpoints of an unfinished run (not a DVC output; removed once the model is saved)."""
+"""``train``: resumable training checkpoints of an unfinished run (not a DVC output; removed once the model is
+saved)."""
 TRAIN_RESULTS_FILE = "train_results.json"
 """Name of the training summary (steps, epochs that ran) inside a model folder."""
 

@@ -9,8 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.exceptions import (DataError, DiskFullError, GraphError, HubUnreachableError, ParamError,
-                                      disk_full_cause, is_torch_write_failure, low_space_folder)
+from pipeline.core.exceptions import (
+    DataError,
+    DiskFullError,
+    GraphError,
+    HubUnreachableError,
+    ParamError,
+    disk_full_cause,
+    is_torch_write_failure,
+    low_space_folder,
+)
 from pipeline.core.params import check_system_name, system_names
 from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, RAW_DIR, REPORTS_DIR
 
@@ -32,7 +40,7 @@ def disk_full_error(error: BaseException) -> DiskFullError | None:
         return None
     folder = low_space_folder(OUTPUT_FOLDERS)
     if folder is not None:
-        return DiskFullError.under(folder, cause.errno if cause is not None else errno.ENOSPC)
+        return DiskFullError.under(folder, (cause.errno if cause is not None else None) or errno.ENOSPC)
     return DiskFullError.writing(None, cause) if cause is not None else None
 
 
@@ -62,8 +70,10 @@ def system_argument(stage: str, params: dict[str, Any]) -> str:
     systems = params.get("systems")
     if len(sys.argv) != 2 or not isinstance(systems, dict) or sys.argv[1] not in systems:
         given = f"got {' '.join(sys.argv[1:])!r}; " if len(sys.argv) > 1 else ""
-        raise ParamError(f"usage: python -m pipeline.stages.{stage} SYSTEM ({given}SYSTEM is one of the systems of "
-                         f"params.yaml: {', '.join(system_names(params))})")
+        raise ParamError(
+            f"usage: python -m pipeline.stages.{stage} SYSTEM ({given}SYSTEM is one of the systems of "
+            f"params.yaml: {', '.join(system_names(params))})"
+        )
     return check_system_name(sys.argv[1])
 
 
@@ -71,5 +81,7 @@ def no_arguments(stage: str) -> None:
     """Raise :class:`ParamError` when ``python -m pipeline.stages.<stage>`` got any argument: the stage reads
     every system of ``params.yaml`` and takes none (``--help`` included, which would otherwise run it)."""
     if len(sys.argv) > 1:
-        raise ParamError(f"usage: python -m pipeline.stages.{stage} (no arguments; got {' '.join(sys.argv[1:])!r}): "
-                         f"{stage} reads params.yaml and the outputs of the stages before it")
+        raise ParamError(
+            f"usage: python -m pipeline.stages.{stage} (no arguments; got {' '.join(sys.argv[1:])!r}): "
+            f"{stage} reads params.yaml and the outputs of the stages before it"
+        )

@@ -35,7 +35,7 @@ def sentence_ids(tables: dict[str, pa.Table], column: str = "tokens") -> dict[st
     joined = pa.chunked_array([_joined(tables[name][column]) for name in names], pa.string())
     ids = pc.dictionary_encode(joined).combine_chunks().indices.to_numpy(zero_copy_only=False).astype(np.int64)
     bounds = np.cumsum([0, *(tables[name].num_rows for name in names)])
-    return {name: ids[bounds[i]:bounds[i + 1]] for i, name in enumerate(names)}
+    return {name: ids[bounds[i] : bounds[i + 1]] for i, name in enumerate(names)}
 
 
 def audit_splits(tables: dict[str, pa.Table]) -> dict[str, dict[str, int]]:
@@ -50,8 +50,12 @@ def audit_splits(tables: dict[str, pa.Table]) -> dict[str, dict[str, int]]:
     for name, ids in words.items():
         distinct = np.unique(ids)
         pairs = np.unique(np.stack([ids, tagged[name]], axis=1), axis=0) if len(ids) else np.zeros((0, 2), np.int64)
-        entry = {"rows": int(len(ids)), "distinct": int(len(distinct)), "repeated": int(len(ids) - len(distinct)),
-                 "conflicting": int((np.bincount(pairs[:, 0]) > 1).sum()) if len(pairs) else 0}
+        entry = {
+            "rows": int(len(ids)),
+            "distinct": int(len(distinct)),
+            "repeated": int(len(ids) - len(distinct)),
+            "conflicting": int((np.bincount(pairs[:, 0]) > 1).sum()) if len(pairs) else 0,
+        }
         if name in HELD_OUT:
             entry["in_train"] = int(np.isin(ids, train).sum())
         found[name] = entry

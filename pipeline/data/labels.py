@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Sequence
+from typing import Literal
+
 import numpy as np
 
-ENTITY_TYPES: tuple[str, ...] = (
-    "PER", "ORG", "LOC", "ANIM", "BIO", "CEL", "DIS", "EVE",
-    "FOOD", "INST", "MEDIA", "MYTH", "PLANT", "TIME", "VEHI",
-)
+EntityType = Literal[
+    "PER", "ORG", "LOC", "ANIM", "BIO", "CEL", "DIS", "EVE", "FOOD", "INST", "MEDIA", "MYTH", "PLANT", "TIME", "VEHI"
+]
+ENTITY_TYPES: tuple[str, ...] = typing.get_args(EntityType)
 """The 15 MultiNERD entity types, in the order of their tag ids."""
 
 MULTINERD_LABELS: tuple[str, ...] = ("O",) + tuple(
@@ -18,19 +22,17 @@ MULTINERD_LABELS: tuple[str, ...] = ("O",) + tuple(
 NUM_TAGS = len(MULTINERD_LABELS)
 
 
-def labels_for_types(types: list[str] | tuple[str, ...]) -> list[str]:
+def labels_for_types(types: Sequence[str]) -> list[str]:
     """BIO label list for a subset of entity types, kept in MultiNERD's id order, ``O`` first."""
     unknown = sorted(set(types) - set(ENTITY_TYPES))
     if unknown:
-        raise ValueError(
-            f"unknown entity type(s) {unknown}; allowed MultiNERD types: {', '.join(ENTITY_TYPES)}"
-        )
+        raise ValueError(f"unknown entity type(s) {unknown}; allowed MultiNERD types: {', '.join(ENTITY_TYPES)}")
     if not types:
         raise ValueError("at least one entity type must be kept")
     return [label for label in MULTINERD_LABELS if label == "O" or label[2:] in types]
 
 
-def remap_table(types: list[str] | tuple[str, ...]) -> np.ndarray:
+def remap_table(types: Sequence[str]) -> np.ndarray:
     """Lookup table from MultiNERD tag id to the id in ``labels_for_types(types)``; dropped tags map to ``O`` (0)."""
     kept = labels_for_types(types)
     new_id = {label: index for index, label in enumerate(kept)}

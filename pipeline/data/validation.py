@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -15,11 +16,13 @@ from pipeline.data.text import word_pieces
 logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("tokens", "ner_tags", "lang")
-RAW_SCHEMA = pa.schema([
-    ("tokens", pa.list_(pa.string())),
-    ("ner_tags", pa.list_(pa.int8())),
-    ("lang", pa.string()),
-])
+RAW_SCHEMA = pa.schema(
+    [
+        ("tokens", pa.list_(pa.string())),
+        ("ner_tags", pa.list_(pa.int8())),
+        ("lang", pa.string()),
+    ]
+)
 
 
 PLAIN_TOKEN = r"^[^\p{Z}\p{C}\p{M}\x{FFFD}][^\p{Z}\p{C}]*$"
@@ -66,12 +69,14 @@ def repair_bio(tags: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.nd
     return repaired, broken
 
 
-def _row_of(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
+def _row_of(offsets: np.ndarray, positions: np.ndarray | int) -> Any:
+    """The sentence (row) of each flat token position, given the sentences' ``offsets``."""
     return np.searchsorted(offsets, positions, side="right") - 1
 
 
-def clean_words(tokens: pa.Array, tags: np.ndarray,
-                offsets: np.ndarray) -> tuple[pa.Array, np.ndarray, np.ndarray, dict[str, int]]:
+def clean_words(
+    tokens: pa.Array, tags: np.ndarray, offsets: np.ndarray
+) -> tuple[pa.Array, np.ndarray, np.ndarray, dict[str, int]]:
     """Replace every token by its :func:`pipeline.data.text.word_pieces`: drop, split or normalise it.
 
     ``tokens`` are the flat strings, ``tags`` the flat MultiNERD ids and ``offsets`` (rows + 1) delimit the
@@ -83,11 +88,13 @@ def clean_words(tokens: pa.Array, tags: np.ndarray,
     encoded = tokens.dictionary_encode()
     distinct = encoded.dictionary
     index = encoded.indices.to_numpy(zero_copy_only=False)
-    plain = pc.and_(pc.match_substring_regex(distinct, PLAIN_TOKEN),
-                    pc.equal(pc.utf8_normalize(distinct, form="NFC"), distinct)).to_numpy(zero_copy_only=False)
+    plain = pc.and_(
+        pc.match_substring_regex(distinct, PLAIN_TOKEN), pc.equal(pc.utf8_normalize(distinct, form="NFC"), distinct)
+    ).to_numpy(zero_copy_only=False)
     counts = np.ones(len(distinct), dtype=np.int64)
     changed = np.zeros(len(distinct), dtype=bool)
-    replacements, replacement_starts = [], np.zeros(len(distinct), dtype=np.int64)
+    replacements: list[str] = []
+    replacement_starts = np.zeros(len(distinct), dtype=np.int64)
     for position in np.flatnonzero(~plain):
         token = distinct[int(position)].as_py()
         pieces = word_pieces(token)
@@ -106,9 +113,12 @@ def clean_words(tokens: pa.Array, tags: np.ndarray,
     new_tokens = source_strings.take(pa.array(np.repeat(starts, token_counts) + piece_of))
     new_tags = np.repeat(tags, token_counts)
     new_tags = np.where((piece_of > 0) & (new_tags % 2 == 1), new_tags + 1, new_tags).astype(tags.dtype)
-    changes = {"dropped": int((token_counts == 0).sum()), "split": int((token_counts > 1).sum()),
-               "normalised": int((token_changed & (token_counts == 1)).sum()),
-               "first_row": int(_row_of(offsets, _first_row(token_changed)))}
+    changes = {
+        "dropped": int((token_counts == 0).sum()),
+        "split": int((token_counts > 1).sum()),
+        "normalised": int((token_changed & (token_counts == 1)).sum()),
+        "first_row": int(_row_of(offsets, _first_row(token_changed))),
+    }
     return new_tokens, new_tags, first_piece[offsets], changes
 
 
@@ -169,21 +179,40 @@ def validate_table(table: pa.Table, source: str) -> pa.Table:
     repaired, changed = repair_bio(flat, offsets)
     if changed.any():
         rows = np.unique(_row_of(offsets, np.flatnonzero(changed)))
-        logger.warning("%s: repaired %d I- tag(s) that began an entity to B- in %d row(s), first row %d",
-                       source, int(changed.sum()), len(rows), int(rows[0]))
+        logger.warning(
+            "%s: repaired %d I- tag(s) that began an entity to B- in %d row(s), first row %d",
+            source,
+            int(changed.sum()),
+            len(rows),
+            int(rows[0]),
+        )
     row_offsets = pa.array(offsets, pa.int32())
-    table = pa.table({"tokens": pa.ListArray.from_arrays(row_offsets, words.cast(pa.string())),
-                      "ner_tags": pa.ListArray.from_arrays(row_offsets, pa.array(repaired.astype(np.int8))),
-                      "lang": table["lang"].cast(pa.string())}, schema=RAW_SCHEMA)
+    table = pa.table(
+        {
+            "tokens": pa.ListArray.from_arrays(row_offsets, words.cast(pa.string())),
+            "ner_tags": pa.ListArray.from_arrays(row_offsets, pa.array(repaired.astype(np.int8))),
+            "lang": table["lang"].cast(pa.string()),
+        },
+        schema=RAW_SCHEMA,
+    )
     empty = np.diff(offsets) == 0
     if empty.all():
-        raise DataError(f"{source}: no row has a visible word (all are empty, or their tokens are only "
-                        "whitespace, control or zero-width characters, or combining marks)")
+        raise DataError(
+            f"{source}: no row has a visible word (all are empty, or their tokens are only "
+            "whitespace, control or zero-width characters, or combining marks)"
+        )
     if empty.any() or changes["first_row"] >= 0:
         first = min(row for row in (changes["first_row"], _first_row(empty) if empty.any() else -1) if row >= 0)
-        logger.warning("%s: dropped %d token(s) without a visible character, split %d at inner whitespace, "
-                       "normalised %d (NFC, invisible ends trimmed), and dropped %d row(s) left without a word; "
-                       "first row %d", source, changes["dropped"], changes["split"], changes["normalised"],
-                       int(empty.sum()), first)
+        logger.warning(
+            "%s: dropped %d token(s) without a visible character, split %d at inner whitespace, "
+            "normalised %d (NFC, invisible ends trimmed), and dropped %d row(s) left without a word; "
+            "first row %d",
+            source,
+            changes["dropped"],
+            changes["split"],
+            changes["normalised"],
+            int(empty.sum()),
+            first,
+        )
         table = table.filter(pa.array(~empty))
     return table

@@ -43,7 +43,7 @@ def normalise(text: str) -> tuple[str, list[int], list[int]]:
             continue
         if clusters:
             start, end = clusters[-1]
-            joined = text[start:position + 1]
+            joined = text[start : position + 1]
             if unicodedata.normalize("NFC", joined) != unicodedata.normalize("NFC", text[start:end]) + char:
                 clusters[-1] = (start, position + 1)
                 continue

@@ -38,8 +38,10 @@ def sentence_counts(gold: list[list[str]], predicted: list[list[str]], types: li
     predicted_prefix, predicted_type, predicted_offsets = tag_codes(predicted, types)
     if not np.array_equal(offsets, predicted_offsets):
         row = int(np.flatnonzero(np.diff(offsets) != np.diff(predicted_offsets))[0])
-        raise ValueError(f"sentence {row}: {offsets[row + 1] - offsets[row]} gold tags but "
-                         f"{predicted_offsets[row + 1] - predicted_offsets[row]} predicted tags")
+        raise ValueError(
+            f"sentence {row}: {offsets[row + 1] - offsets[row]} gold tags but "
+            f"{predicted_offsets[row + 1] - predicted_offsets[row]} predicted tags"
+        )
     sentences, width, tokens = len(offsets) - 1, len(types), int(offsets[-1])
     sentence_of = np.repeat(np.arange(sentences), np.diff(offsets))
     counts = np.zeros((sentences * width, 3), dtype=np.int64)
@@ -80,7 +82,9 @@ def resampled_totals(counts: list[np.ndarray], resamples: int, seed: int) -> lis
         weights = weights.astype(np.float64)
         for position, array in enumerate(flat):
             blocks[position].append(weights @ array)
-    return [np.concatenate(block).reshape(resamples, *array.shape[1:]) for block, array in zip(blocks, counts)]
+    return [
+        np.concatenate(block).reshape(resamples, *array.shape[1:]) for block, array in zip(blocks, counts, strict=True)
+    ]
 
 
 def ratios(totals: np.ndarray) -> dict[str, np.ndarray]:
@@ -106,19 +110,25 @@ def score_intervals(counts: np.ndarray, types: list[str], totals: np.ndarray) ->
     {metric: {...}, "number": gold entities}}}``, from its :func:`sentence_counts` and resampled totals."""
     point, resampled = ratios(counts.sum(axis=0)), ratios(totals)
     overall_point, overall_resampled = ratios(counts.sum(axis=(0, 1))), ratios(totals.sum(axis=1))
-    result: dict[str, Any] = {"overall": {metric: {"score": float(overall_point[metric]),
-                                                   "interval": interval(overall_resampled[metric])}
-                                          for metric in overall_point}, "types": {}}
+    result: dict[str, Any] = {
+        "overall": {
+            metric: {"score": float(overall_point[metric]), "interval": interval(overall_resampled[metric])}
+            for metric in overall_point
+        },
+        "types": {},
+    }
     gold = counts.sum(axis=0)[:, 0] + counts.sum(axis=0)[:, 2]
     for column, entity_type in enumerate(types):
-        result["types"][entity_type] = {metric: {"score": float(point[metric][column]),
-                                                 "interval": interval(resampled[metric][:, column])}
-                                        for metric in point} | {"number": int(gold[column])}
+        result["types"][entity_type] = {
+            metric: {"score": float(point[metric][column]), "interval": interval(resampled[metric][:, column])}
+            for metric in point
+        } | {"number": int(gold[column])}
     return result
 
 
-def difference_interval(first: np.ndarray, second: np.ndarray, first_totals: np.ndarray,
-                        second_totals: np.ndarray) -> dict[str, Any]:
+def difference_interval(
+    first: np.ndarray, second: np.ndarray, first_totals: np.ndarray, second_totals: np.ndarray
+) -> dict[str, Any]:
     """Micro F1 of ``first`` minus that of ``second`` (counts of the same sentences and types), with the interval
     of the paired resampled differences and whether it excludes 0 (``significant``)."""
     difference = float(ratios(first.sum(axis=(0, 1)))["f1"] - ratios(second.sum(axis=(0, 1)))["f1"])
@@ -127,11 +137,15 @@ def difference_interval(first: np.ndarray, second: np.ndarray, first_totals: np.
     return {"difference": difference, "interval": [low, high], "significant": bool(low > 0 or high < 0)}
 
 
-def paired_intervals(first: np.ndarray, second: np.ndarray, types: list[str], resamples: int,
-                     seed: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def paired_intervals(
+    first: np.ndarray, second: np.ndarray, types: list[str], resamples: int, seed: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The paired bootstrap of two models' :func:`sentence_counts` on the same sentences: the intervals of each
     one's scores (:func:`score_intervals`) and of their F1 difference, first − second (:func:`difference_interval`),
     all from the same ``resamples`` draws of ``seed``."""
     totals = resampled_totals([first, second], resamples, seed)
-    return (score_intervals(first, types, totals[0]), score_intervals(second, types, totals[1]),
-            difference_interval(first, second, *totals))
+    return (
+        score_intervals(first, types, totals[0]),
+        score_intervals(second, types, totals[1]),
+        difference_interval(first, second, *totals),
+    )

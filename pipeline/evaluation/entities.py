@@ -41,14 +41,20 @@ def entities(prefix: np.ndarray, entity_type: np.ndarray, offsets: np.ndarray) -
     return starts, ends, entity_type[starts]
 
 
-def mention_keys(tokens: list[list[str]] | pa.ListArray, starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray,
-                 names: list[str]) -> np.ndarray:
+def mention_keys(
+    tokens: list[list[str]] | pa.ListArray, starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray, names: list[str]
+) -> np.ndarray:
     """Each entity as its type and words, ``"<TYPE>\t<word> <word> ..."`` (an object array), for entities given
     by :func:`entities` over the flattened ``tokens`` and type columns naming ``names``."""
     column = tokens if isinstance(tokens, pa.ListArray) else pa.array(tokens, type=pa.list_(pa.string()))
     words = np.array(column.flatten().to_pylist(), dtype=object)
-    return np.array([f"{names[kind]}\t{' '.join(words[start:end + 1])}"
-                     for start, end, kind in zip(starts.tolist(), ends.tolist(), kinds.tolist())], dtype=object)
+    return np.array(
+        [
+            f"{names[kind]}\t{' '.join(words[start : end + 1])}"
+            for start, end, kind in zip(starts.tolist(), ends.tolist(), kinds.tolist(), strict=True)
+        ],
+        dtype=object,
+    )
 
 
 def tag_strings(ner_tags: pa.ListArray, labels: list[str]) -> pa.ListArray:

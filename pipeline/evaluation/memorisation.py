@@ -32,12 +32,19 @@ def _scores(true_gold: int, gold: int, true_predicted: int, predicted: int) -> d
     precision = true_predicted / predicted if predicted else 0.0
     recall = true_gold / gold if gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "gold": gold, "predicted": predicted,
-            "true_positives": true_gold}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "gold": gold,
+        "predicted": predicted,
+        "true_positives": true_gold,
+    }
 
 
-def seen_unseen(seen: set[str], tokens: list[list[str]], gold: list[list[str]], predicted: list[list[str]],
-                types: list[str]) -> dict[str, Any]:
+def seen_unseen(
+    seen: set[str], tokens: list[list[str]], gold: list[list[str]], predicted: list[list[str]], types: list[str]
+) -> dict[str, Any]:
     """Scores of the test predictions on mentions seen in training and on the others: ``{"seen": scores,
     "unseen": scores, "types": {type: {"seen": ..., "unseen": ...}}}``, each with ``precision``, ``recall``,
     ``f1`` and the counts behind them (``gold``, ``predicted`` and ``true_positives`` mentions)."""
@@ -47,20 +54,29 @@ def seen_unseen(seen: set[str], tokens: list[list[str]], gold: list[list[str]], 
         starts, ends, kinds = entities(prefix, kind, offsets)
         keep = (kinds >= 0) & (kinds < len(types))
         starts, ends, kinds = starts[keep], ends[keep], kinds[keep]
-        known = np.fromiter((key in seen for key in mention_keys(tokens, starts, ends, kinds, types)), dtype=bool,
-                            count=len(starts))
+        known = np.fromiter(
+            (key in seen for key in mention_keys(tokens, starts, ends, kinds, types)), dtype=bool, count=len(starts)
+        )
         sides.append((((starts * (int(offsets[-1]) + 1)) + ends) * len(types) + kinds, kinds, known))
     (gold_keys, gold_kinds, gold_seen), (predicted_keys, predicted_kinds, predicted_seen) = sides
     gold_hit, predicted_hit = np.isin(gold_keys, predicted_keys), np.isin(predicted_keys, gold_keys)
 
     def split(gold_mask: np.ndarray, predicted_mask: np.ndarray) -> dict[str, Any]:
-        return {group: _scores(int((gold_hit & gold_mask & status_gold).sum()), int((gold_mask & status_gold).sum()),
-                               int((predicted_hit & predicted_mask & status_predicted).sum()),
-                               int((predicted_mask & status_predicted).sum()))
-                for group, status_gold, status_predicted in (("seen", gold_seen, predicted_seen),
-                                                             ("unseen", ~gold_seen, ~predicted_seen))}
+        return {
+            group: _scores(
+                int((gold_hit & gold_mask & status_gold).sum()),
+                int((gold_mask & status_gold).sum()),
+                int((predicted_hit & predicted_mask & status_predicted).sum()),
+                int((predicted_mask & status_predicted).sum()),
+            )
+            for group, status_gold, status_predicted in (
+                ("seen", gold_seen, predicted_seen),
+                ("unseen", ~gold_seen, ~predicted_seen),
+            )
+        }
 
     result = split(np.ones_like(gold_hit), np.ones_like(predicted_hit))
-    result["types"] = {entity_type: split(gold_kinds == column, predicted_kinds == column)
-                       for column, entity_type in enumerate(types)}
+    result["types"] = {
+        entity_type: split(gold_kinds == column, predicted_kinds == column) for column, entity_type in enumerate(types)
+    }
     return result

@@ -34,11 +34,19 @@ from pipeline.core.params import SYSTEM_NAME
 from pipeline.core.paths import METRICS_DIR, PREDICTIONS_DIR, REPORTS_DIR, SCORES_DIR
 
 Kind = Literal["system", "baseline", "int8", "languages", "comparison", "external"]
-PREFIXES: dict[str, str] = {"baseline": "baseline_", "int8": "int8_", "languages": "languages_",
-                            "external": "external_"}
+PREFIXES: dict[str, str] = {
+    "baseline": "baseline_",
+    "int8": "int8_",
+    "languages": "languages_",
+    "external": "external_",
+}
 """The prefix of each kind's name before the system's (none for ``system`` and ``comparison``)."""
-INTERVAL_SECTIONS: dict[str, str] = {"system": "systems", "baseline": "baselines", "int8": "int8",
-                                     "comparison": "comparisons"}
+INTERVAL_SECTIONS: dict[str, str] = {
+    "system": "systems",
+    "baseline": "baselines",
+    "int8": "int8",
+    "comparison": "comparisons",
+}
 """The key of ``reports/scores/intervals.json`` under which each kind with headline scores has its intervals."""
 COMPARISON_METRICS_DIR = METRICS_DIR / "comparisons"
 """``analyze``: ``<other>_on_<system>_types.json``, the headline scores of each comparison (DVC metrics)."""
@@ -78,8 +86,11 @@ class Result:
         has none of its own: its detail is an entry of ``reports/scores/comparisons.json``."""
         if self.kind == "comparison":
             raise ValueError(f"{self.name}: a comparison's detail is an entry of comparisons.json, not a file")
-        return EXTERNAL_SCORES_DIR / f"{self.system}.json" if self.kind == "external" else (
-            SCORES_DIR / f"{self.name}.json")
+        return (
+            EXTERNAL_SCORES_DIR / f"{self.system}.json"
+            if self.kind == "external"
+            else (SCORES_DIR / f"{self.name}.json")
+        )
 
     @property
     def predictions_file(self) -> Path:
@@ -140,8 +151,14 @@ def from_metrics_path(path: str | PurePosixPath) -> Result | None:
         return comparison(match[2], match[1]) if match else None
     if path.parent != PurePosixPath(METRICS_DIR.as_posix()):
         return None
-    kind, name = next(((kind, path.stem.removeprefix(PREFIXES[kind])) for kind in ("baseline", "int8")
-                       if path.stem.startswith(PREFIXES[kind])), ("system", path.stem))
+    kind, name = next(
+        (
+            (kind, path.stem.removeprefix(PREFIXES[kind]))
+            for kind in ("baseline", "int8")
+            if path.stem.startswith(PREFIXES[kind])
+        ),
+        ("system", path.stem),
+    )
     return Result(kind, name) if SYSTEM_NAME.fullmatch(name) else None  # type: ignore[arg-type]
 
 

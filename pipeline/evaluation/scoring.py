@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +18,33 @@ from datasets import Dataset
 from span_marker import SpanMarkerModel
 
 from pipeline.core.atomic import atomic_path, write_json
-from pipeline.model.device import Placement, autocast, place_model
-from pipeline.model.inference import Logits, predict_entities
 from pipeline.data.labels import restrict_tags
 from pipeline.evaluation.results import Result
+from pipeline.model.device import Placement, autocast, place_model
+from pipeline.model.inference import Logits, predict_entities
 from pipeline.tagging.metrics import entity_scores, headline
 from pipeline.tagging.tags import gold_tags, tags_from_entities
 
 logger = logging.getLogger(__name__)
 
 
-def predict_tags(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int,
-                 logits: Logits | None = None) -> list[list[str]]:
+def predict_tags(
+    model: SpanMarkerModel, sentences: list[list[str]], batch_size: int, logits: Logits | None = None
+) -> list[list[str]]:
     """Predicted BIO tags per sentence, decoded as SpanMarker does (best non-overlapping spans first); ``logits``
     computes the span logits (default: the model in PyTorch)."""
     entities = predict_entities(model, sentences, batch_size, show_progress_bar=True, logits=logits)
-    return [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences)]
+    return [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences, strict=True)]
 
 
-def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_size: int,
-                types: set[str] | None = None,
-                logits: Logits | None = None) -> tuple[dict[str, Any], list[list[str]], list[list[str]]]:
+def score_model(
+    model: SpanMarkerModel,
+    test: Dataset,
+    labels: Sequence[str],
+    batch_size: int,
+    types: set[str] | None = None,
+    logits: Logits | None = None,
+) -> tuple[dict[str, Any], list[list[str]], list[list[str]]]:
     """Test metrics (``test_`` keys), gold tags and predicted tags of ``model`` (its span logits from ``logits``
     when given, e.g. an ONNX graph of it).
 
@@ -49,8 +56,12 @@ def score_model(model: SpanMarkerModel, test: Dataset, labels: list[str], batch_
     start = time.perf_counter()
     predicted = predict_tags(model, sentences, batch_size, logits)
     runtime = time.perf_counter() - start
-    logger.info("predicted %d sentences in %.1f s (%.1f sentences/s)", len(sentences), runtime,
-                len(sentences) / max(runtime, 1e-9))
+    logger.info(
+        "predicted %d sentences in %.1f s (%.1f sentences/s)",
+        len(sentences),
+        runtime,
+        len(sentences) / max(runtime, 1e-9),
+    )
     gold = gold_tags(list(test["ner_tags"]), labels)
     if types is not None:
         gold, predicted = restrict_tags(gold, types), restrict_tags(predicted, types)
@@ -62,9 +73,15 @@ Scored = tuple[dict[str, Any], list[list[str]], list[list[str]]]
 """What :func:`score_model` returns: test metrics, gold tags, predicted tags."""
 
 
-def score_placed(model: SpanMarkerModel, tests: dict[str, Dataset], labels: list[str], batch_size: int,
-                 placement: Placement | None, types: set[str] | None = None,
-                 logits: Logits | None = None) -> dict[str, Scored]:
+def score_placed(
+    model: SpanMarkerModel,
+    tests: dict[str, Dataset],
+    labels: Sequence[str],
+    batch_size: int,
+    placement: Placement | None,
+    types: set[str] | None = None,
+    logits: Logits | None = None,
+) -> dict[str, Scored]:
     """:func:`score_model` of ``model`` on each named test split, keyed as ``tests``: the model moved to
     ``placement`` and run under its autocast (:mod:`pipeline.model.device`), or, with ``logits`` (an ONNX
     graph) and no placement, left on the CPU."""
@@ -90,8 +107,9 @@ def write_no_predictions(path: Path) -> None:
         pq.write_table(table, tmp)
 
 
-def write_scored(result: Result, test: Dataset, gold: list[list[str]], predicted: list[list[str]],
-                 scores: dict[str, Any]) -> dict[str, float]:
+def write_scored(
+    result: Result, test: Dataset, gold: list[list[str]], predicted: list[list[str]], scores: dict[str, Any]
+) -> dict[str, float]:
     """Write ``result``'s predictions (``test``'s words with ``gold`` and ``predicted`` tags), its per-type
     ``scores`` and its headline metrics; return the headline metrics."""
     write_predictions(result.predictions_file, test, gold, predicted)

@@ -57,22 +57,30 @@ def match_entities(reference: Sequence[str], prediction: Sequence[str]) -> list[
         if (start, end) in span_index:  # entities of one sequence are disjoint, so the exact span is unique
             partner[g] = ("exact", span_index[(start, end)])
     taken = {p for _, p in partner.values()}
-    candidates = sorted((-overlap(gold[g], predicted[p]), gold[g][1], predicted[p][1], g, p)
-                        for g in range(len(gold)) if g not in partner
-                        for p in range(len(predicted)) if p not in taken and overlap(gold[g], predicted[p]) > 0)
+    candidates = sorted(
+        (-overlap(gold[g], predicted[p]), gold[g][1], predicted[p][1], g, p)
+        for g in range(len(gold))
+        if g not in partner
+        for p in range(len(predicted))
+        if p not in taken and overlap(gold[g], predicted[p]) > 0
+    )
     for _, _, _, g, p in candidates:
         if g not in partner and p not in taken:
             partner[g] = ("boundary", p)
             taken.add(p)
-    pairs: list[MatchedPair] = [(partner[g][0], gold[g], predicted[partner[g][1]]) if g in partner
-                                else ("missed", gold[g], None) for g in range(len(gold))]
+    pairs: list[MatchedPair] = [
+        (partner[g][0], gold[g], predicted[partner[g][1]]) if g in partner else ("missed", gold[g], None)
+        for g in range(len(gold))
+    ]
     return pairs + [("spurious", None, predicted[p]) for p in range(len(predicted)) if p not in taken]
 
 
 def match_sentence(reference: Sequence[str], prediction: Sequence[str]) -> list[Pair]:
     """``(kind, gold type, predicted type)`` of each pair of :func:`match_entities`, ``"O"`` for a missing side."""
-    return [(kind, gold[0] if gold else OUTSIDE, predicted[0] if predicted else OUTSIDE)
-            for kind, gold, predicted in match_entities(reference, prediction)]
+    return [
+        (kind, gold[0] if gold else OUTSIDE, predicted[0] if predicted else OUTSIDE)
+        for kind, gold, predicted in match_entities(reference, prediction)
+    ]
 
 
 def _row_key(row: dict[str, Any]) -> tuple[int, str, str]:
@@ -100,10 +108,12 @@ def span_confusion(references: Sequence[Sequence[str]], predictions: Sequence[Se
     if len(references) != len(predictions):
         raise ValueError(f"{len(references)} gold sentences but {len(predictions)} predicted sentences")
     counts: Counter[Pair] = Counter()
-    for reference, prediction in zip(references, predictions):
+    for reference, prediction in zip(references, predictions, strict=True):
         counts.update(match_sentence(reference, prediction))
-    rows = [{"kind": kind, "gold": gold, "predicted": predicted, "count": count}
-            for (kind, gold, predicted), count in counts.items()]
+    rows = [
+        {"kind": kind, "gold": gold, "predicted": predicted, "count": count}
+        for (kind, gold, predicted), count in counts.items()
+    ]
     return sorted(rows, key=_row_key)
 
 
@@ -134,8 +144,11 @@ def error_summary(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
         _check_row(row)
 
     def total(kind: str, same_type: bool | None = None) -> int:
-        return sum(int(row["count"]) for row in rows if row["kind"] == kind
-                   and (same_type is None or (row["gold"] == row["predicted"]) == same_type))
+        return sum(
+            int(row["count"])
+            for row in rows
+            if row["kind"] == kind and (same_type is None or (row["gold"] == row["predicted"]) == same_type)
+        )
 
     summary = {
         "gold_entities": sum(int(row["count"]) for row in rows if row["gold"] != OUTSIDE),
@@ -170,9 +183,17 @@ def top_confusions(rows: Iterable[dict[str, Any]], n: int = 10) -> list[dict[str
     errors = [row for row in rows if is_error(row) and row["count"] > 0]
     n_errors, n_gold = sum(int(row["count"]) for row in errors), summary["gold_entities"]
     errors.sort(key=lambda row: (-row["count"], *_row_key(row)))
-    return [{"kind": row["kind"], "gold": row["gold"], "predicted": row["predicted"], "count": int(row["count"]),
-             "share_of_errors": row["count"] / n_errors, "per_gold_entity": row["count"] / n_gold if n_gold else 0.0}
-            for row in errors[:n]]
+    return [
+        {
+            "kind": row["kind"],
+            "gold": row["gold"],
+            "predicted": row["predicted"],
+            "count": int(row["count"]),
+            "share_of_errors": row["count"] / n_errors,
+            "per_gold_entity": row["count"] / n_gold if n_gold else 0.0,
+        }
+        for row in errors[:n]
+    ]
 
 
 def confusion_matrix(rows: Iterable[dict[str, Any]], kinds: Iterable[str], types: Sequence[str]) -> np.ndarray:
@@ -203,9 +224,13 @@ def axis_types(rows: Iterable[dict[str, Any]], types: Sequence[str]) -> list[str
     return [*types, *sorted(seen - set(types))]
 
 
-def confusion_examples(tokens: Sequence[Sequence[str]], references: Sequence[Sequence[str]],
-                       predictions: Sequence[Sequence[str]], confusions: Iterable[dict[str, Any]],
-                       k: int = 2) -> list[dict[str, Any]]:
+def confusion_examples(
+    tokens: Sequence[Sequence[str]],
+    references: Sequence[Sequence[str]],
+    predictions: Sequence[Sequence[str]],
+    confusions: Iterable[dict[str, Any]],
+    k: int = 2,
+) -> list[dict[str, Any]]:
     """Up to ``k`` test sentences for each confusion row (``kind``, ``gold``, ``predicted``, ``count``).
 
     Deterministic: for each row, in the order given (e.g. :func:`top_confusions`), the first ``k`` sentences in
@@ -222,16 +247,23 @@ def confusion_examples(tokens: Sequence[Sequence[str]], references: Sequence[Seq
     confusions = list(confusions)
     wanted = [(row["kind"], row["gold"], row["predicted"]) for row in confusions]
     found: dict[Pair, list[dict[str, Any]]] = {key: [] for key in wanted}
-    for index, (words, reference, prediction) in enumerate(zip(tokens, references, predictions)):
+    for index, (words, reference, prediction) in enumerate(zip(tokens, references, predictions, strict=True)):
         if all(len(examples) >= k for examples in found.values()):
             break
         for kind, gold, predicted in match_entities(reference, prediction):
             key = (kind, gold[0] if gold else OUTSIDE, predicted[0] if predicted else OUTSIDE)
             if key not in found or len(found[key]) >= k or any(e["sentence"] == index for e in found[key]):
                 continue
-            found[key].append({
-                "sentence": index, "tokens": list(words),
-                "gold": [list(entity) for entity in sentence_entities(reference)],
-                "predicted": [list(entity) for entity in sentence_entities(prediction)],
-                "focus": {"gold": list(gold) if gold else None, "predicted": list(predicted) if predicted else None}})
+            found[key].append(
+                {
+                    "sentence": index,
+                    "tokens": list(words),
+                    "gold": [list(entity) for entity in sentence_entities(reference)],
+                    "predicted": [list(entity) for entity in sentence_entities(prediction)],
+                    "focus": {
+                        "gold": list(gold) if gold else None,
+                        "predicted": list(predicted) if predicted else None,
+                    },
+                }
+            )
     return [{**row, "examples": found[(row["kind"], row["gold"], row["predicted"])]} for row in confusions]

@@ -18,8 +18,9 @@ from pipeline.model.model_folder import load_model
 logger = logging.getLogger(__name__)
 
 
-def evaluate_system(result: Result, runtime: Runtime, batch_size: int, precision: TrainParams | None,
-                    threads: int) -> None:
+def evaluate_system(
+    result: Result, runtime: Runtime, batch_size: int, precision: TrainParams | None, threads: int
+) -> None:
     """Score ``result.system``'s model on its test split in batches of ``batch_size`` samples, its span logits from
     ``runtime`` (:func:`~pipeline.graphs.onnx_graph.runtime_logits`: ``torch`` on the placement of ``precision``'s
     flags, an ONNX graph with ``threads`` threads), and write ``result``'s files. Raises
@@ -29,10 +30,18 @@ def evaluate_system(result: Result, runtime: Runtime, batch_size: int, precision
     model = load_model(MODELS_DIR / system)
     logits = runtime_logits(runtime, model, GRAPHS_DIR / system, threads)
     placement = choose_placement(precision) if logits is None else None
-    scores, gold, predicted = score_placed(model, {"test": test}, load_labels(system), batch_size, placement,
-                                           logits=logits)["test"]
+    scores, gold, predicted = score_placed(
+        model, {"test": test}, load_labels(system), batch_size, placement, logits=logits
+    )["test"]
     train_results = json.loads((MODELS_DIR / system / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
     scores.update(epoch=train_results["epoch"], runtime=runtime)
     summary = write_scored(result, test, gold, predicted, scores)
-    logger.info("%s (%s): test F1 %.4f (P %.4f, R %.4f) on %d sentences", result.name, runtime, summary["f1"],
-                summary["precision"], summary["recall"], len(gold))
+    logger.info(
+        "%s (%s): test F1 %.4f (P %.4f, R %.4f) on %d sentences",
+        result.name,
+        runtime,
+        summary["f1"],
+        summary["precision"],
+        summary["recall"],
+        len(gold),
+    )

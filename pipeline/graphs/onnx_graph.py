@@ -10,7 +10,8 @@ The export stage writes two graphs of a trained system's :meth:`VectorisedSpanMa
   :data:`MAX_LOGIT_DIFFERENCE` and the entities identical.
 - ``model_int8.onnx``: the float graph with its matrix-product weights in int8 by ONNX Runtime's dynamic
   quantisation (``onnxruntime.quantization.quantize_dynamic``, signed int8 weights with one scale per output
-  channel, activations quantised per batch at run time; embeddings stay float32). It computes other logits, so it is scored on its own (the ``int8`` stage), never checked
+  channel, activations quantised per batch at run time; embeddings stay float32). It computes other logits, so it is
+  scored on its own (the ``int8`` stage), never checked
   for equality.
 
 Each graph records in its metadata (:data:`WEIGHTS_KEY`) the SHA-256 of the weights it was exported from
@@ -71,10 +72,15 @@ class SpanLogitsModule(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
-                start_marker_indices: torch.Tensor, num_marker_pairs: torch.Tensor) -> torch.Tensor:
-        return self.model.span_logits(input_ids, attention_mask, position_ids, start_marker_indices,
-                                      num_marker_pairs)
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        position_ids: torch.Tensor,
+        start_marker_indices: torch.Tensor,
+        num_marker_pairs: torch.Tensor,
+    ) -> torch.Tensor:
+        return self.model.span_logits(input_ids, attention_mask, position_ids, start_marker_indices, num_marker_pairs)
 
 
 def clean_graph(graph: onnx.ModelProto, digest: str) -> onnx.ModelProto:
@@ -108,7 +114,7 @@ def quiet_loggers(names: tuple[str, ...]) -> Iterator[None]:
     try:
         yield
     finally:
-        for found, level in zip(loggers, levels):
+        for found, level in zip(loggers, levels, strict=True):
             found.setLevel(level)
 
 
@@ -121,21 +127,36 @@ def export_graph(model: VectorisedSpanMarkerModel, example: dict[str, torch.Tens
     model.eval()
     batch = tuple(example[name].cpu() for name in INPUT_NAMES)
     if batch[0].size(0) < 2:
-        raise GraphError("export_graph needs an example batch of at least two samples (a batch of one fixes "
-                         "the batch axis)")
+        raise GraphError(
+            "export_graph needs an example batch of at least two samples (a batch of one fixes the batch axis)"
+        )
     batch_axis, length_axis = torch.export.Dim("batch"), torch.export.Dim("length")
-    dynamic = ({0: batch_axis, 1: length_axis}, {0: batch_axis, 1: length_axis, 2: length_axis},
-               {0: batch_axis, 1: length_axis}, {0: batch_axis}, {0: batch_axis})
+    dynamic = (
+        {0: batch_axis, 1: length_axis},
+        {0: batch_axis, 1: length_axis, 2: length_axis},
+        {0: batch_axis, 1: length_axis},
+        {0: batch_axis},
+        {0: batch_axis},
+    )
     try:
         with torch.no_grad(), quiet_loggers(EXPORTER_LOGGERS), warnings.catch_warnings():
             # the exporter notes that the inputs share one batch and one length axis, which they are meant to
             warnings.filterwarnings("ignore", message="# The axis name")
             warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)  # torch's own pytree
-            program = torch.onnx.export(SpanLogitsModule(model).eval(), batch, input_names=list(INPUT_NAMES),
-                                        output_names=["logits"], dynamic_shapes=dynamic, dynamo=True,
-                                        optimize=True, verbose=False)
+            program = torch.onnx.export(
+                SpanLogitsModule(model).eval(),
+                batch,
+                input_names=list(INPUT_NAMES),
+                output_names=["logits"],
+                dynamic_shapes=dynamic,
+                dynamo=True,
+                optimize=True,
+                verbose=False,
+            )
     except Exception as error:  # the exporter raises many types; the stage reports one line
         raise GraphError(f"ONNX export of the model failed: {str(error).strip().splitlines()[0]}") from error
+    if program is None:
+        raise GraphError("ONNX export of the model failed: the exporter returned no program")
     graph = clean_graph(program.model_proto, weights_digest(model))
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(graph, str(path))
@@ -154,9 +175,17 @@ def quantize_graph(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with quiet_loggers(QUANTIZER_LOGGERS):
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=list(QUANTIZED_OPERATORS))
-    onnx.save(clean_graph(onnx.load(str(target)), graph_digest(source)), str(target))
+        quantize_dynamic(
+            str(source),
+            str(target),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=list(QUANTIZED_OPERATORS),
+        )
+    digest = graph_digest(source)
+    if digest is None:
+        raise GraphError(f"{source}: records no weights digest ({WEIGHTS_KEY}); export it again")
+    onnx.save(clean_graph(onnx.load(str(target)), digest), str(target))
 
 
 def graph_digest(path: Path) -> str | None:
@@ -201,13 +230,17 @@ def load_session(model: VectorisedSpanMarkerModel, folder: Path, runtime: str, t
     """
     path = graph_path(folder, runtime)
     if not path.is_file():
-        raise GraphError(f"{folder}: no ONNX graph {GRAPH_FILES[runtime]} (the export stage writes it unless "
-                         "onnx.export is false; export it, or use the torch runtime)")
+        raise GraphError(
+            f"{folder}: no ONNX graph {GRAPH_FILES[runtime]} (the export stage writes it unless "
+            "onnx.export is false; export it, or use the torch runtime)"
+        )
     recorded = graph_digest(path)
     if recorded != weights_digest(model):
-        raise GraphError(f"{path} was exported from other weights than the model it stands in for (weights SHA-256 "
-                         f"{(recorded or 'none')[:12]}… in the graph, {weights_digest(model)[:12]}… in the "
-                         "model): export it again from this model")
+        raise GraphError(
+            f"{path} was exported from other weights than the model it stands in for (weights SHA-256 "
+            f"{(recorded or 'none')[:12]}… in the graph, {weights_digest(model)[:12]}… in the "
+            "model): export it again from this model"
+        )
     logger.info("ONNX Runtime session of %s", path)
     return OnnxLogits(path, threads)
 
@@ -219,8 +252,9 @@ def runtime_logits(runtime: str, model: VectorisedSpanMarkerModel, folder: Path,
     return None if runtime == "torch" else load_session(model, folder, runtime, threads)
 
 
-def check_graph(model: VectorisedSpanMarkerModel, graph: Logits, encoded: EncodedSentences, batch_size: int,
-                where: str) -> float:
+def check_graph(
+    model: VectorisedSpanMarkerModel, graph: Logits, encoded: EncodedSentences, batch_size: int, where: str
+) -> float:
     """Check a float graph against ``model`` in PyTorch on ``encoded`` sentences, in batches of ``batch_size``
     samples; return the largest absolute logit difference.
 
@@ -238,22 +272,33 @@ def check_graph(model: VectorisedSpanMarkerModel, graph: Logits, encoded: Encode
     finally:
         model.train(was_training)
     if largest > MAX_LOGIT_DIFFERENCE:
-        raise GraphError(f"ONNX graph checked on {where}: largest logit difference against PyTorch {largest:.3g} "
-                         f"> {MAX_LOGIT_DIFFERENCE:g}")
+        raise GraphError(
+            f"ONNX graph checked on {where}: largest logit difference against PyTorch {largest:.3g} "
+            f"> {MAX_LOGIT_DIFFERENCE:g}"
+        )
     reference = predict_encoded(model, encoded, batch_size)
     exported = predict_encoded(model, encoded, batch_size, logits=graph)
-    for row, (ours, theirs) in enumerate(zip(reference, exported)):
+    for row, (ours, theirs) in enumerate(zip(reference, exported, strict=True)):
         spans = [(entity["word_start_index"], entity["word_end_index"], entity["label"]) for entity in ours]
         graph_spans = [(entity["word_start_index"], entity["word_end_index"], entity["label"]) for entity in theirs]
         if spans != graph_spans:
-            raise GraphError(f"ONNX graph checked on {where}: sentence {row} gets entities {graph_spans} from the "
-                             f"graph but {spans} from PyTorch")
+            raise GraphError(
+                f"ONNX graph checked on {where}: sentence {row} gets entities {graph_spans} from the "
+                f"graph but {spans} from PyTorch"
+            )
     return largest
 
 
-def write_graphs(model: VectorisedSpanMarkerModel, sentences: list[list[str]], folder: Path, batch_size: int,
-                 threads: int, where: str) -> float:
-    """Export ``model``'s float32 graph into the graph folder ``folder``, check it on ``sentences`` (:func:`check_graph`,
+def write_graphs(
+    model: VectorisedSpanMarkerModel,
+    sentences: list[list[str]],
+    folder: Path,
+    batch_size: int,
+    threads: int,
+    where: str,
+) -> float:
+    """Export ``model``'s float32 graph into the graph folder ``folder``, check it on ``sentences``
+    (:func:`check_graph`,
     ``where`` names them in an error), then write its int8 graph; return the largest logit difference.
 
     The model is moved to the CPU in float32 first (the check compares like with like). Raises
@@ -270,6 +315,12 @@ def write_graphs(model: VectorisedSpanMarkerModel, sentences: list[list[str]], f
     export_graph(model, example, float_path)
     largest = check_graph(model, OnnxLogits(float_path, threads), encoded, batch_size, where)
     quantize_graph(float_path, int8_path)
-    logger.info("exported %s (largest logit difference against PyTorch on %d sentences of %s: %.2g) and %s",
-                float_path.name, len(sentences), where, largest, int8_path.name)
+    logger.info(
+        "exported %s (largest logit difference against PyTorch on %d sentences of %s: %.2g) and %s",
+        float_path.name,
+        len(sentences),
+        where,
+        largest,
+        int8_path.name,
+    )
     return largest

@@ -13,6 +13,7 @@ order depends on its size).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -106,16 +107,19 @@ class PaddedCollator:
         for row, sample in enumerate(features):
             tokens, start, spans = int(num_tokens[row]), int(starts[row]), int(num_spans[row])
             input_ids[row, :tokens] = torch.as_tensor(sample["input_ids"], dtype=torch.int)
-            input_ids[row, start:start + spans] = self.tokenizer.start_marker_id
-            input_ids[row, start + spans:start + 2 * spans] = self.tokenizer.end_marker_id
+            input_ids[row, start : start + spans] = self.tokenizer.start_marker_id
+            input_ids[row, start + spans : start + 2 * spans] = self.tokenizer.end_marker_id
             position_ids[row, :tokens] = torch.arange(tokens, dtype=torch.int) + 2
-            position_ids[row, start:start + spans] = torch.as_tensor(sample["start_position_ids"], dtype=torch.int) + 2
-            position_ids[row, start + spans:start + 2 * spans] = (
-                torch.as_tensor(sample["end_position_ids"], dtype=torch.int) + 2)
+            position_ids[row, start : start + spans] = (
+                torch.as_tensor(sample["start_position_ids"], dtype=torch.int) + 2
+            )
+            position_ids[row, start + spans : start + 2 * spans] = (
+                torch.as_tensor(sample["end_position_ids"], dtype=torch.int) + 2
+            )
 
         # Text attends to text; every marker attends to the text and to its own start/end pair.
         position = torch.arange(length)
-        offset = position[None, :] - starts[:, None]                            # B × L
+        offset = position[None, :] - starts[:, None]  # B × L
         is_text = position[None, :] < num_tokens[:, None]
         is_marker = (offset >= 0) & (offset < 2 * num_spans[:, None])
         pair = torch.where(is_marker, offset % num_spans.clamp(min=1)[:, None], -1)
@@ -126,7 +130,7 @@ class PaddedCollator:
         if "labels" in features[0]:
             labels = torch.full((size, length // 2), IGNORED_LABEL, dtype=torch.long)
             for row, sample in enumerate(features):
-                labels[row, :len(sample["labels"])] = torch.as_tensor(sample["labels"], dtype=torch.long)
+                labels[row, : len(sample["labels"])] = torch.as_tensor(sample["labels"], dtype=torch.long)
             batch["labels"] = labels
         if "num_words" in features[0]:
             batch["num_words"] = torch.tensor([sample["num_words"] for sample in features])
@@ -149,5 +153,9 @@ class ChunkedCollator(PaddedCollator):
         lengths = [sample_length(len(sample["input_ids"]), sample["num_spans"]) for sample in features]
         order = sorted(range(len(features)), key=lengths.__getitem__)
         bounds = chunk_bounds([lengths[index] for index in order], self.full_length)
-        return {"chunks": [super(ChunkedCollator, self).__call__([features[index] for index in order[start:end]])
-                           for start, end in zip(bounds, bounds[1:])]}
+        return {
+            "chunks": [
+                super(ChunkedCollator, self).__call__([features[index] for index in order[start:end]])
+                for start, end in itertools.pairwise(bounds)
+            ]
+        }

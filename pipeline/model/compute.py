@@ -73,31 +73,48 @@ def pin_compute(compute: ComputeParams) -> None:
             try:
                 torch.set_num_interop_threads(compute.threads)
             except RuntimeError:
-                logger.warning("torch's inter-op threads were already set to %d in this process; kept (results "
-                               "of eager models do not depend on them)", torch.get_num_interop_threads())
+                logger.warning(
+                    "torch's inter-op threads were already set to %d in this process; kept (results "
+                    "of eager models do not depend on them)",
+                    torch.get_num_interop_threads(),
+                )
     torch.use_deterministic_algorithms(True, warn_only=True)
-    logger.info("compute: %d torch threads (%d inter-op), CPU kernels %s", torch.get_num_threads(),
-                torch.get_num_interop_threads(), torch.backends.cpu.get_cpu_capability())
+    logger.info(
+        "compute: %d torch threads (%d inter-op), CPU kernels %s",
+        torch.get_num_threads(),
+        torch.get_num_interop_threads(),
+        torch.backends.cpu.get_cpu_capability(),
+    )
 
 
 def cap_instruction_set(isa: str) -> None:
     """Set the switches of ``ISA_SWITCHES[isa]`` and check that torch's kernels follow them (see
     :func:`pin_compute`)."""
     if not is_x86():
-        logger.info("compute.cpu_isa %s: no instruction-set cap on a %s CPU; results differ from x86 machines'",
-                    isa, platform.machine())
+        logger.info(
+            "compute.cpu_isa %s: no instruction-set cap on a %s CPU; results differ from x86 machines'",
+            isa,
+            platform.machine(),
+        )
         return
     for name, value in ISA_SWITCHES[isa].items():
         if os.environ.get(name, value) != value:
-            logger.info("compute.cpu_isa %s: %s=%s in the environment replaced by %s", isa, name, os.environ[name],
-                        value)
+            logger.info(
+                "compute.cpu_isa %s: %s=%s in the environment replaced by %s", isa, name, os.environ[name], value
+            )
         os.environ[name] = value
     chosen, wanted = torch.backends.cpu.get_cpu_capability(), CAPABILITY_NAMES[isa]
     if chosen == wanted:
         return
     supported = torch.cpu._is_avx512_supported() if isa == "avx512" else torch.cpu._is_avx2_supported()
     if supported:
-        raise RuntimeError(f"torch's CPU kernels already run {chosen}, not {wanted}: pin_compute must run before "
-                           "the first tensor operation")
-    logger.warning("compute.cpu_isa %s: this CPU lacks it and runs %s kernels; results will differ from machines "
-                   "with %s", isa, chosen, wanted)
+        raise RuntimeError(
+            f"torch's CPU kernels already run {chosen}, not {wanted}: pin_compute must run before "
+            "the first tensor operation"
+        )
+    logger.warning(
+        "compute.cpu_isa %s: this CPU lacks it and runs %s kernels; results will differ from machines with %s",
+        isa,
+        chosen,
+        wanted,
+    )

@@ -62,8 +62,9 @@ class TrainingCurves(TrainerCallback):
         if state.is_world_process_zero and logs and "loss" in logs:
             self.log_loss(state.global_step, logs)
 
-    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, Any] | None = None,
-                    **kwargs: Any) -> None:
+    def on_evaluate(
+        self, args: Any, state: Any, control: Any, metrics: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         if state.is_world_process_zero and metrics:
             self.log_validation(state.global_step, state.epoch, metrics)
 

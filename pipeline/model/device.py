@@ -28,7 +28,6 @@ from span_marker import SpanMarkerModel
 
 from pipeline.core.params import TrainParams
 
-
 PRECISION_KEYS = ("bf16", "fp16", "tf32")
 """The keys of the ``train`` block that set the precision a model runs in on a GPU: ``TrainParams.read(params,
 *PRECISION_KEYS)`` is all that a stage running a model reads of the block (a system's overrides apply to its training

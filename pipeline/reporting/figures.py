@@ -42,13 +42,16 @@ def plot_label_distribution(counts: dict[str, int], title: str) -> Figure:
     return fig
 
 
-def plot_per_type_f1(scores: dict[str, dict[str, float]],
-                     intervals: dict[str, dict[str, list[float]]] | None = None) -> Figure:
+def plot_per_type_f1(
+    scores: dict[str, dict[str, float]], intervals: dict[str, dict[str, list[float]]] | None = None
+) -> Figure:
     """Grouped bars of per-type test F1, one colour per system; a type a system lacks is left blank. With
     ``intervals`` (``{system: {type: [low, high]}}``, the 95% bootstrap interval), each bar carries its interval
     as an error bar: a type with a handful of test entities shows how little its bar says."""
-    types = sorted({t for per_system in scores.values() for t in per_system},
-                   key=lambda t: (-max(per_system.get(t, 0.0) for per_system in scores.values()), t))
+    types = sorted(
+        {t for per_system in scores.values() for t in per_system},
+        key=lambda t: (-max(per_system.get(t, 0.0) for per_system in scores.values()), t),
+    )
     x = np.arange(len(types))
     width = 0.8 / max(len(scores), 1)
     fig = Figure(figsize=(10, 4.5), layout="tight")
@@ -58,8 +61,15 @@ def plot_per_type_f1(scores: dict[str, dict[str, float]],
         bounds = (intervals or {}).get(system, {})
         spans = np.array([bounds.get(t, [np.nan, np.nan]) for t in types]).reshape(len(types), 2)
         errors = np.abs(spans.T - values) if bounds else None
-        ax.bar(x + (offset - (len(scores) - 1) / 2) * width, values, width, yerr=errors, capsize=2,
-               error_kw={"elinewidth": 0.8}, label=f"System {system}")
+        ax.bar(
+            x + (offset - (len(scores) - 1) / 2) * width,
+            values,
+            width,
+            yerr=errors,
+            capsize=2,
+            error_kw={"elinewidth": 0.8},
+            label=f"System {system}",
+        )
     ax.set_xticks(x, types, rotation=90)
     title = "Per-type test F1 (types a system does not have are left blank)"
     ax.set(ylim=(0, 1.05), ylabel="Test F1", title=title + (", 95% bootstrap intervals" if intervals else ""))
@@ -72,8 +82,9 @@ def _heatmap(ax: Axes, matrix: np.ndarray, labels: list[str], norm: LogNorm, tit
     image = ax.imshow(np.ma.masked_equal(matrix, 0), cmap="Blues", norm=norm)
     for (i, j), value in np.ndenumerate(matrix):
         if value:
-            ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
-                    color="white" if norm(value) > 0.6 else "black")
+            ax.text(
+                j, i, str(value), ha="center", va="center", fontsize=7, color="white" if norm(value) > 0.6 else "black"
+            )
     ax.set_xticks(range(len(labels)), labels, rotation=90)
     ax.set_yticks(range(len(labels)), labels)
     ax.set(xlabel="Predicted type", ylabel="Gold type")
@@ -97,8 +108,9 @@ def plot_confusion(rows: list[dict[str, Any]], types: Sequence[str], title: str)
     side = max(4.0, 0.4 * len(labels) + 2.0)
     fig = Figure(figsize=(2 * side + 1.5, side), layout="constrained")
     left, right = fig.subplots(1, 2)
-    image = _heatmap(left, exact, labels, norm,
-                     "Exact spans (diagonal: correct, else type error)\nO column: missed, O row: spurious")
+    image = _heatmap(
+        left, exact, labels, norm, "Exact spans (diagonal: correct, else type error)\nO column: missed, O row: spurious"
+    )
     _heatmap(right, boundary, labels[:-1], norm, "Boundary errors (overlapping spans)")
     fig.colorbar(image, ax=[left, right], shrink=0.8, label="Entities (log scale)")
     fig.suptitle(title)
@@ -120,12 +132,21 @@ def plot_long_tail(f1_by_system: dict[str, dict[str, float]], train_counts: dict
         left_out |= set(per_type) - set(shown)
         x, y = [train_counts[t] for t in shown], [per_type[t] for t in shown]
         ax.scatter(x, y, marker=MARKERS[position % len(MARKERS)], s=40, alpha=0.8, label=f"System {system}")
-        for entity_type, xi, yi in zip(shown, x, y):
-            ax.annotate(entity_type, (xi, yi), xytext=(4, 3 if position % 2 == 0 else -9),  # systems apart
-                        textcoords="offset points", fontsize=7)
+        for entity_type, xi, yi in zip(shown, x, y, strict=True):
+            ax.annotate(
+                entity_type,
+                (xi, yi),
+                xytext=(4, 3 if position % 2 == 0 else -9),  # systems apart
+                textcoords="offset points",
+                fontsize=7,
+            )
     ax.set_xscale("log")
-    ax.set(ylim=(0, 1.05), xlabel="Entities of the type in the training set (log scale)", ylabel="Test F1",
-           title="Per-type test F1 against training frequency")
+    ax.set(
+        ylim=(0, 1.05),
+        xlabel="Entities of the type in the training set (log scale)",
+        ylabel="Test F1",
+        title="Per-type test F1 against training frequency",
+    )
     if f1_by_system:
         ax.legend()
     if left_out:
@@ -164,7 +185,10 @@ def plot_language_f1(f1: dict[str, dict[str, float | None]], languages: Sequence
     fig = Figure(figsize=(max(6.0, 0.9 * len(languages) + 2), 4.5), layout="tight")
     ax = fig.subplots()
     for offset, (column, per_language) in enumerate(f1.items()):
-        values = [np.nan if per_language.get(language) is None else per_language[language] for language in languages]
+        values = np.array(
+            [np.nan if per_language.get(language) is None else per_language[language] for language in languages],
+            dtype=float,
+        )
         label = column if not all(np.isnan(values)) else f"{column} (no scores)"
         ax.bar(x + (offset - (len(f1) - 1) / 2) * width, values, width, label=label)
     ax.set_xticks(x, list(languages))

@@ -3,21 +3,36 @@ model cards, :func:`~pipeline.model.model_card.table` and :func:`~pipeline.model
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.model.model_card import percent, table
 
 
-def scores_table(per_type: dict[str, dict[str, Any]], overall: dict[str, float]) -> list[str]:
+def scores_table(per_type: Mapping[str, Mapping[str, Any]], overall: Mapping[str, Any]) -> list[str]:
     """Per-type scores (``{TYPE: {precision, recall, f1, number}}``) and the micro ``overall`` row.
 
     The layout of the original project's result tables: Category, Number, Precision, Recall, F1.
     """
-    rows = [[entity_type, f"{score['number']:,}", percent(score["precision"]), percent(score["recall"]),
-             percent(score["f1"])] for entity_type, score in sorted(per_type.items())]
-    rows.append(["**Overall**", "-", f"**{percent(overall['precision'])}**", f"**{percent(overall['recall'])}**",
-                 f"**{percent(overall['f1'])}**"])
+    rows = [
+        [
+            entity_type,
+            f"{score['number']:,}",
+            percent(score["precision"]),
+            percent(score["recall"]),
+            percent(score["f1"]),
+        ]
+        for entity_type, score in sorted(per_type.items())
+    ]
+    rows.append(
+        [
+            "**Overall**",
+            "-",
+            f"**{percent(overall['precision'])}**",
+            f"**{percent(overall['recall'])}**",
+            f"**{percent(overall['f1'])}**",
+        ]
+    )
     return table(["Category", "Number", "Precision", "Recall", "F1 Score"], rows, "lrrrr")
 
 
@@ -30,8 +45,9 @@ def escape(text: str) -> str:
     return "".join(f"\\{char}" if char in MARKDOWN_SPECIAL else char for char in text)
 
 
-def marked_sentence(tokens: Sequence[str], entities: Sequence[Sequence[Any]],
-                    focus: Sequence[Any] | None = None) -> str:
+def marked_sentence(
+    tokens: Sequence[str], entities: Sequence[Sequence[Any]], focus: Sequence[Any] | None = None
+) -> str:
     """One sentence as Markdown with its entities marked: ``[New York]<sub>LOC</sub>``.
 
     ``entities`` are ``(type, first token, last token)``, ends inclusive, disjoint (one tag sequence's entities);

@@ -44,8 +44,14 @@ def conll_files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise DataError(f"{path}: file or folder not found")
-    files = [item for item in sorted(path.iterdir()) if item.is_file() and not item.name.startswith(".")
-             and item.suffix.lower() != ".md" and item.name.split(".")[0].upper() not in IGNORED_NAMES]
+    files = [
+        item
+        for item in sorted(path.iterdir())
+        if item.is_file()
+        and not item.name.startswith(".")
+        and item.suffix.lower() != ".md"
+        and item.name.split(".")[0].upper() not in IGNORED_NAMES
+    ]
     if not files:
         raise DataError(f"{path}: no CoNLL file in the folder (hidden files, *.md, README and LICENSE are skipped)")
     return files
@@ -56,7 +62,7 @@ def _text_lines(path: Path) -> pa.Array:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
+        line = data[: error.start].count(b"\n") + 1
         raise DataError(f"{path}: line {line}: not UTF-8 text ({error.reason})") from None
     return pc.utf8_trim(pa.array(text.split("\n"), pa.string()), characters=" \t\r")
 
@@ -80,16 +86,20 @@ def read_conll(path: Path, token_column: int, tag_column: int) -> Columns:
     short = width[data] < needed
     if short.any():
         line = int(data[short][0])
-        raise DataError(f"{path}: line {line + 1}: {width[line]} column(s), but token_column {token_column} and "
-                        f"tag_column {tag_column} need {needed}; check the columns of the set in params.yaml")
+        raise DataError(
+            f"{path}: line {line + 1}: {width[line]} column(s), but token_column {token_column} and "
+            f"tag_column {tag_column} need {needed}; check the columns of the set in params.yaml"
+        )
     starts = fields.offsets.to_numpy()[:-1][data].astype(np.int64)
     values = fields.flatten()
     tag_index = starts + (tag_column if tag_column >= 0 else width[data] + tag_column)
     tokens, tags = values.take(pa.array(starts + token_column)), values.take(pa.array(tag_index))
     bad = first_bad_tag(tags)
     if bad is not None:
-        raise DataError(f"{path}: line {int(data[bad]) + 1}: tag {tags[bad].as_py()!r} in column {tag_column} is "
-                        "not a BIO tag (O, B-<type> or I-<type>); check tag_column of the set in params.yaml")
+        raise DataError(
+            f"{path}: line {int(data[bad]) + 1}: tag {tags[bad].as_py()!r} in column {tag_column} is "
+            "not a BIO tag (O, B-<type> or I-<type>); check tag_column of the set in params.yaml"
+        )
     sentence = np.cumsum(boundary)[data]
     begins = np.flatnonzero(np.concatenate(([True], sentence[1:] != sentence[:-1])))
     return Columns(tokens, tags, np.concatenate((begins, [len(data)])).astype(np.int64), data + 1)

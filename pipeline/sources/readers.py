@@ -27,8 +27,23 @@ DATA_EXTENSIONS = (".jsonl", ".jsonl.gz", ".json", ".parquet")
 LANGUAGE_CODE = "[a-z]{2,3}"
 """A file's language: a lowercase 2-3 letter code (``en``, ``zh``)."""
 
-DATA_LIKE_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json", ".parquet", ".arrow", ".feather", ".csv", ".tsv",
-                                ".gz", ".bz2", ".xz", ".zst", ".zip"})
+DATA_LIKE_SUFFIXES = frozenset(
+    {
+        ".jsonl",
+        ".ndjson",
+        ".json",
+        ".parquet",
+        ".arrow",
+        ".feather",
+        ".csv",
+        ".tsv",
+        ".gz",
+        ".bz2",
+        ".xz",
+        ".zst",
+        ".zip",
+    }
+)
 """Final suffixes (any case) of files that look like data: such a file under a split folder that is not read
 as data is an error. Other files (``README.md``, ``notes.txt``, ``generate.py``) are ignored."""
 
@@ -64,8 +79,9 @@ def split_folder(root: Path, split: str) -> Path:
             "(the Hub layout: train/train_en.jsonl, val/val_en.jsonl, test/test_en.jsonl, ...)"
         )
     if len(folders) > 1:
-        raise DataError(f"{root}: {len(folders)} folders for the {split} split ({', '.join(map(str, folders))}); "
-                        "keep one")
+        raise DataError(
+            f"{root}: {len(folders)} folders for the {split} split ({', '.join(map(str, folders))}); keep one"
+        )
     return folders[0]
 
 
@@ -89,13 +105,16 @@ def split_files(root: Path, split: str) -> list[Path]:
         match = pattern.fullmatch(path.name) if len(relative.parts) == 1 else None
         if match is None:
             if path.suffix.lower() in DATA_LIKE_SUFFIXES:
-                raise DataError(f"{path}: looks like data but is not read as {split} data; {rule}; rename it, "
-                                "move it out, or hide it (names starting with '.' are ignored)")
+                raise DataError(
+                    f"{path}: looks like data but is not read as {split} data; {rule}; rename it, "
+                    "move it out, or hide it (names starting with '.' are ignored)"
+                )
             continue
         lang = match["lang"]
         if lang in by_language:
-            raise DataError(f"{by_language[lang]} and {path}: two files for language {lang!r} of the {split} "
-                            "split; keep one")
+            raise DataError(
+                f"{by_language[lang]} and {path}: two files for language {lang!r} of the {split} split; keep one"
+            )
         by_language[lang] = path
     if not by_language:
         raise DataError(f"{directory}: no data files for the {split} split; {rule}")
@@ -157,8 +176,9 @@ def load_hub(name: str, revision: str | None) -> dict[str, pa.Table]:
     return {split: validate_table(loaded[split].data.table, f"{name}@{revision} [{split}]") for split in SPLITS}
 
 
-def load_hub_split(name: str, revision: str | None, split: str,
-                   data_files: str | None = None) -> tuple[pa.Table, list[str] | None]:
+def load_hub_split(
+    name: str, revision: str | None, split: str, data_files: str | None = None
+) -> tuple[pa.Table, list[str] | None]:
     """One split of a Hub NER dataset at a pinned revision (``data_files``: the repository files that make up the
     split, for a dataset whose automatic splits mix languages): its Arrow table, and the BIO tag name of each
     ``ner_tags`` id when its features name them (a ``ClassLabel``), else None.
@@ -171,8 +191,9 @@ def load_hub_split(name: str, revision: str | None, split: str,
 
     where = f"{name}@{revision} [{split}]"
     try:
-        loaded = datasets.load_dataset(name, revision=revision, split=split,
-                                       data_files={split: data_files} if data_files else None)
+        loaded = datasets.load_dataset(
+            name, revision=revision, split=split, data_files={split: data_files} if data_files else None
+        )
     except ValueError as error:  # datasets: "Unknown split ..."
         raise DataError(f"{where}: {' '.join(str(error).split())}") from error
     except (ConnectionError, OfflineModeIsEnabled, HfHubHTTPError, OSError) as error:

@@ -83,9 +83,14 @@ def multinerd_table(tokens: pa.Array, ids: np.ndarray, offsets: np.ndarray, sour
     ``download`` checks MultiNERD (:func:`pipeline.data.validation.validate_table`: words cleaned, stray ``I-``
     repaired to ``B-`` with a count in a warning naming ``source``). Raises :class:`DataError` as it does."""
     row_offsets = pa.array(offsets.astype(np.int32))
-    table = pa.table({"tokens": pa.ListArray.from_arrays(row_offsets, tokens.cast(pa.string())),
-                      "ner_tags": pa.ListArray.from_arrays(row_offsets, pa.array(ids.astype(np.int8))),
-                      "lang": pa.array([UNDETERMINED_LANGUAGE] * (len(offsets) - 1), pa.string())}, schema=RAW_SCHEMA)
+    table = pa.table(
+        {
+            "tokens": pa.ListArray.from_arrays(row_offsets, tokens.cast(pa.string())),
+            "ner_tags": pa.ListArray.from_arrays(row_offsets, pa.array(ids.astype(np.int8))),
+            "lang": pa.array([UNDETERMINED_LANGUAGE] * (len(offsets) - 1), pa.string()),
+        },
+        schema=RAW_SCHEMA,
+    )
     return validate_table(table, source)
 
 
@@ -95,8 +100,14 @@ def log_summary(name: str, table: pa.Table, unmapped: Mapping[str, int]) -> None
     begins = np.bincount(flat[flat % 2 == 1], minlength=len(MULTINERD_LABELS))
     kept = ", ".join(f"{MULTINERD_LABELS[tag][2:]} {int(begins[tag]):,}" for tag in np.flatnonzero(begins))
     dropped = ", ".join(f"{entity_type} {count:,}" for entity_type, count in unmapped.items()) or "none"
-    logger.info("%s: %d sentences, %d tokens; entities %s; unmapped types made O: %s", name, table.num_rows,
-                len(flat), kept or "none", dropped)
+    logger.info(
+        "%s: %d sentences, %d tokens; entities %s; unmapped types made O: %s",
+        name,
+        table.num_rows,
+        len(flat),
+        kept or "none",
+        dropped,
+    )
 
 
 def check_tag_names(names: list[str], source: str) -> None:

@@ -77,17 +77,31 @@ def load_predictions(result: Result) -> Tags:
     return table["gold"].to_pylist(), table["predicted"].to_pylist()
 
 
-def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: dict[str, Tags],
-              compared: dict[str, dict[str, Any]], resamples: int, seed: int,
-              int8: dict[str, Tags] | None = None) -> dict[str, Any]:
+def intervals(
+    systems: dict[str, list[str]],
+    tags: dict[str, Tags],
+    baselines: dict[str, Tags],
+    compared: dict[str, dict[str, Any]],
+    resamples: int,
+    seed: int,
+    int8: dict[str, Tags] | None = None,
+) -> dict[str, Any]:
     """``reports/scores/intervals.json``: per system (``types`` keyed by system), its scores with intervals and
     its baseline's (None without one); per comparison (keyed as ``compared``), the other system's scores on the
     shared types; per system of ``int8`` (its int8 ONNX graph's test tags), the int8 scores; then every
     difference (keys of :mod:`pipeline.evaluation.results`), each a paired bootstrap of its own pair of sentence
     sets (the same sentences on both sides), from the same seed. Raises :class:`DataError` when an int8 graph was
     scored on other gold tags than its system."""
-    result: dict[str, Any] = {"resamples": resamples, "seed": seed, "sentences": {}, "systems": {}, "baselines": {},
-                              "comparisons": {}, "int8": {}, "differences": {}}
+    result: dict[str, Any] = {
+        "resamples": resamples,
+        "seed": seed,
+        "sentences": {},
+        "systems": {},
+        "baselines": {},
+        "comparisons": {},
+        "int8": {},
+        "differences": {},
+    }
     for system, types in systems.items():
         counts = sentence_counts(*tags[system], types)
         result["sentences"][system] = len(counts)
@@ -97,7 +111,8 @@ def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: d
             result["baselines"][system] = None
             continue
         result["systems"][system], result["baselines"][system], difference = paired_intervals(
-            counts, sentence_counts(*baseline, types), types, resamples, seed)
+            counts, sentence_counts(*baseline, types), types, resamples, seed
+        )
         result["differences"][results.baseline_difference(system)] = difference
     for name, detail in compared.items():
         system, other, types = detail["system"], detail["other"], detail["types"]
@@ -108,11 +123,12 @@ def intervals(systems: dict[str, list[str]], tags: dict[str, Tags], baselines: d
         result["differences"][results.comparison_difference(system, other)] = difference
     for system, quantised in (int8 or {}).items():
         if quantised[0] != tags[system][0]:
-            raise DataError(f"{results.int8(system).name} was scored on other test sentences than {system}; rerun "
-                            f"the int8 stage for {system}")
+            raise DataError(
+                f"{results.int8(system).name} was scored on other test sentences than {system}; rerun "
+                f"the int8 stage for {system}"
+            )
         counts, int8_counts = (sentence_counts(*found, systems[system]) for found in (tags[system], quantised))
-        result["int8"][system], _, difference = paired_intervals(int8_counts, counts, systems[system], resamples,
-                                                                 seed)
+        result["int8"][system], _, difference = paired_intervals(int8_counts, counts, systems[system], resamples, seed)
         result["differences"][results.int8_difference(system)] = difference
     return result
 
@@ -125,24 +141,41 @@ def compare_on_types(system: str, tags: Tags, other: str, other_tags: Tags, type
     differ once restricted (the systems were prepared from different test data)."""
     gold = restrict_tags(tags[0], types)
     if gold != restrict_tags(other_tags[0], types):
-        raise DataError(f"the test sets of {system} and {other} differ once restricted to the types both keep "
-                        f"({', '.join(sorted(types))}); rerun prepare for both")
-    return {"system": system, "other": other, "types": sorted(types),
-            "scores": {system: entity_scores(gold, restrict_tags(tags[1], types)),
-                       other: entity_scores(gold, restrict_tags(other_tags[1], types))}}
+        raise DataError(
+            f"the test sets of {system} and {other} differ once restricted to the types both keep "
+            f"({', '.join(sorted(types))}); rerun prepare for both"
+        )
+    return {
+        "system": system,
+        "other": other,
+        "types": sorted(types),
+        "scores": {
+            system: entity_scores(gold, restrict_tags(tags[1], types)),
+            other: entity_scores(gold, restrict_tags(other_tags[1], types)),
+        },
+    }
 
 
-def comparisons(declared: dict[str, tuple[str, ...]], types: dict[str, list[str]],
-                tags: dict[str, Tags]) -> dict[str, dict[str, Any]]:
+def comparisons(
+    declared: dict[str, tuple[str, ...]], types: dict[str, list[str]], tags: dict[str, Tags]
+) -> dict[str, dict[str, Any]]:
     """Every declared comparison, keyed by its result's name (``<other>_on_<system>_types``): for each system ``S``
     and each ``X`` in ``declared[S]``, :func:`compare_on_types` of S and X on the types both keep."""
-    return {results.comparison(system, other).name: compare_on_types(system, tags[system], other, tags[other],
-                                                             set(types[system]) & set(types[other]))
-            for system, others in declared.items() for other in others}
+    return {
+        results.comparison(system, other).name: compare_on_types(
+            system, tags[system], other, tags[other], set(types[system]) & set(types[other])
+        )
+        for system, others in declared.items()
+        for other in others
+    }
 
 
-def tail_table(scores: dict[str, Any], train_entities: dict[str, int], train_sentences: dict[str, int],
-               repeat_factors: dict[str, float]) -> dict[str, dict[str, Any]]:
+def tail_table(
+    scores: dict[str, Any],
+    train_entities: dict[str, int],
+    train_sentences: dict[str, int],
+    repeat_factors: dict[str, float],
+) -> dict[str, dict[str, Any]]:
     """Per type, most training entities first: training entities and sentences, the oversampling repeat
     factor, test entities and test precision/recall/F1.
 
@@ -153,11 +186,14 @@ def tail_table(scores: dict[str, Any], train_entities: dict[str, int], train_sen
     empty = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "number": 0}
     rows = {}
     for entity_type in sorted(set(train_entities) | set(now), key=lambda t: (-train_entities.get(t, 0), t)):
-        score = now.get(entity_type, empty)
-        rows[entity_type] = {"train_entities": train_entities.get(entity_type, 0),
-                             "train_sentences": train_sentences.get(entity_type, 0),
-                             "repeat_factor": repeat_factors.get(entity_type, 1.0), "test_entities": score["number"],
-                             **{key: score[key] for key in HEADLINE_KEYS}}
+        score: dict[str, Any] = dict(now.get(entity_type, empty))
+        rows[entity_type] = {
+            "train_entities": train_entities.get(entity_type, 0),
+            "train_sentences": train_sentences.get(entity_type, 0),
+            "repeat_factor": repeat_factors.get(entity_type, 1.0),
+            "test_entities": score["number"],
+            **{key: score[key] for key in HEADLINE_KEYS},
+        }
     return rows
 
 
@@ -168,10 +204,17 @@ def tail_analysis(system: str, scores: dict[str, Any], hp: TrainParams) -> dict[
     presence, types = type_presence(load_split(system, "train").data.table["ner_tags"], labels)
     threshold = hp.oversample_threshold if hp.oversample_threshold > 0 else 0.0
     factors = type_repeat_factors(presence, threshold)
-    rows = tail_table(scores, entity_counts(system), dict(zip(types, presence.sum(axis=0).tolist())),
-                      dict(zip(types, np.round(factors, 4).tolist())))
-    return {"oversampling": {"threshold": threshold, "cap": hp.oversample_cap if threshold > 0 else 1},
-            "overall_f1": scores["test_overall_f1"], "types": rows}
+    rows = tail_table(
+        scores,
+        entity_counts(system),
+        dict(zip(types, presence.sum(axis=0).tolist(), strict=True)),
+        dict(zip(types, np.round(factors, 4).tolist(), strict=True)),
+    )
+    return {
+        "oversampling": {"threshold": threshold, "cap": hp.oversample_cap if threshold > 0 else 1},
+        "overall_f1": scores["test_overall_f1"],
+        "types": rows,
+    }
 
 
 def memorisation(system: str, types: list[str], tags: Tags) -> dict[str, Any]:
@@ -179,8 +222,9 @@ def memorisation(system: str, types: list[str], tags: Tags) -> dict[str, Any]:
     training split and on the others (:func:`pipeline.evaluation.memorisation.seen_unseen`)."""
     train = load_split(system, "train").data.table
     labels = load_info(system)["labels"]
-    seen = training_mentions(train["tokens"].combine_chunks(), tag_strings(train["ner_tags"].combine_chunks(), labels),
-                             types)
+    seen = training_mentions(
+        train["tokens"].combine_chunks(), tag_strings(train["ner_tags"].combine_chunks(), labels), types
+    )
     return seen_unseen(seen, load_tokens(system), *tags, types)
 
 
@@ -202,36 +246,52 @@ def main() -> None:
     with atomic_path(results.COMPARISON_METRICS_DIR) as folder:
         folder.mkdir()
         for detail in compared.values():
-            write_json(folder / results.comparison(detail["system"], detail["other"]).metrics_file.name,
-                       headline(detail["scores"][detail["other"]]))
+            write_json(
+                folder / results.comparison(detail["system"], detail["other"]).metrics_file.name,
+                headline(detail["scores"][detail["other"]]),
+            )
 
     errors, examples = {}, {}
     for system in systems:
         rows = span_confusion(*tags[system])
         top = top_confusions(rows, n=10)
         errors[system] = {"summary": error_summary(rows), "top": top, "rows": rows}
-        examples[system] = confusion_examples(load_tokens(system), *tags[system], top[:EXAMPLE_CONFUSIONS],
-                                              k=EXAMPLES_PER_CONFUSION)
-        save(plot_confusion(rows, types[system], f"System {system}: test-set span errors"),
-             CONFUSION_FIGURES_DIR / f"{system}.png")
+        examples[system] = confusion_examples(
+            load_tokens(system), *tags[system], top[:EXAMPLE_CONFUSIONS], k=EXAMPLES_PER_CONFUSION
+        )
+        save(
+            plot_confusion(rows, types[system], f"System {system}: test-set span errors"),
+            CONFUSION_FIGURES_DIR / f"{system}.png",
+        )
     write_json(ERRORS_FILE, errors)
     write_json(EXAMPLES_FILE, examples)
 
-    scores = {system: {f"test_{key}": value for key, value in entity_scores(*tags[system]).items()}
-              for system in systems}
+    scores = {
+        system: {f"test_{key}": value for key, value in entity_scores(*tags[system]).items()} for system in systems
+    }
     write_json(TAIL_FILE, {system: tail_analysis(system, scores[system], hps[system]) for system in systems})
     write_json(SEEN_UNSEEN_FILE, {system: memorisation(system, types[system], tags[system]) for system in systems})
     baselines = {system: load_predictions(results.baseline(system)) for system in systems}
     int8 = {system: load_predictions(results.int8(system)) for system in systems}
-    write_json(INTERVALS_FILE, intervals(types, tags, {system: found for system, found in baselines.items()
-                                                       if found[0]}, compared,
-                                         bootstrap.bootstrap_resamples, bootstrap.bootstrap_seed,
-                                         {system: found for system, found in int8.items() if found[0]}))
+    write_json(
+        INTERVALS_FILE,
+        intervals(
+            types,
+            tags,
+            {system: found for system, found in baselines.items() if found[0]},
+            compared,
+            bootstrap.bootstrap_resamples,
+            bootstrap.bootstrap_seed,
+            {system: found for system, found in int8.items() if found[0]},
+        ),
+    )
     counts: dict[str, int] = {}
     for system in systems:  # a type's training entities are the same in every system that keeps it
         counts |= entity_counts(system)
-    save(plot_long_tail({system: per_type_f1(scores[system]) for system in systems}, counts),
-         FIGURES_DIR / "long_tail_f1.png")
+    save(
+        plot_long_tail({system: per_type_f1(scores[system]) for system in systems}, counts),
+        FIGURES_DIR / "long_tail_f1.png",
+    )
     logger.info("%d comparison(s) written to %s; errors to %s", len(compared), COMPARISONS_FILE, ERRORS_FILE)
 
 

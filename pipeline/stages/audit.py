@@ -33,12 +33,19 @@ def main() -> None:
     languages = sorted(set().union(*(pc.unique(table["lang"]).to_pylist() for table in tables.values())))
     by_language = {}
     for language in languages:
-        of_language = {split: table.filter(pc.equal(table["lang"], pa.scalar(language))) for split, table in
-                       tables.items()}
+        of_language = {
+            split: table.filter(pc.equal(table["lang"], pa.scalar(language))) for split, table in tables.items()
+        }
         by_language[language] = audit_splits(of_language)
         train, test = by_language[language]["train"], by_language[language]["test"]
-        logger.info("%s: train %d rows, %d repeated; test %d rows, %d also in train", language, train["rows"],
-                    train["repeated"], test["rows"], test["in_train"])
+        logger.info(
+            "%s: train %d rows, %d repeated; test %d rows, %d also in train",
+            language,
+            train["rows"],
+            train["repeated"],
+            test["rows"],
+            test["in_train"],
+        )
     write_json(AUDIT_FILE, {"languages": by_language, "totals": totals(by_language)})
 
 

@@ -42,12 +42,14 @@ def main() -> None:
         return
     info = load_info(system)
     test = load_split(system, "test")
-    scores, gold, predicted = score_placed(start, {"test": test}, info["labels"], batch_size,
-                                           choose_placement(precision), types=set(info["types"]))["test"]
+    scores, gold, predicted = score_placed(
+        start, {"test": test}, info["labels"], batch_size, choose_placement(precision), types=set(info["types"])
+    )["test"]
     scores.update(available=True, model=starting.name)
     write_scored(result, test, gold, predicted, scores)
-    logger.info("system %s: baseline (%s before fine-tuning) test F1 %.4f", system, starting.name,
-                scores["test_overall_f1"])
+    logger.info(
+        "system %s: baseline (%s before fine-tuning) test F1 %.4f", system, starting.name, scores["test_overall_f1"]
+    )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 from pipeline.core.atomic import atomic_path
 from pipeline.core.params import DownloadParams, read_params
 from pipeline.core.paths import RAW_DIR, SOURCE_FILE, SPLITS
-from pipeline.sources.readers import load_hub, load_local
 from pipeline.core.stage import no_arguments, run_stage
+from pipeline.sources.readers import load_hub, load_local
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,7 @@ def source_record(params: DownloadParams) -> dict[str, str | None]:
 def main() -> None:
     no_arguments("download")
     params = DownloadParams.read(read_params())
-    if params.source == "hub":
-        splits = load_hub(params.hub_name, params.hub_revision)
-    else:
-        splits = load_local(params.path)
+    splits = load_hub(params.hub_name, params.hub_revision) if params.source == "hub" else load_local(params.path)
     with atomic_path(RAW_DIR) as tmp:
         tmp.mkdir()
         for split in SPLITS:

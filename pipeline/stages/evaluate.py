@@ -31,8 +31,13 @@ def main() -> None:
     compute = ComputeParams.read(params)
     pin_compute(compute)  # before the first tensor operation
     evaluation = EvaluateParams.read(params, "batch_size", "runtime")
-    evaluate_system(results.system(system), evaluation.runtime, evaluation.batch_size,
-                    TrainParams.read(params, *PRECISION_KEYS), compute.threads)
+    evaluate_system(
+        results.system(system),
+        evaluation.runtime,
+        evaluation.batch_size,
+        TrainParams.read(params, *PRECISION_KEYS),
+        compute.threads,
+    )
 
 
 if __name__ == "__main__":

@@ -41,9 +41,14 @@ def main() -> None:
             logger.info("system %s: onnx.export is false, no graph exported", system)
             return
         sentences = [list(words) for words in load_split(system, "validation")["tokens"]]
-        write_graphs(load_model(MODELS_DIR / system), sentences[:onnx.check_sentences or None], folder,
-                     EvaluateParams.read(params).batch_size, compute.threads,
-                     f"the validation split of system {system}")
+        write_graphs(
+            load_model(MODELS_DIR / system),
+            sentences[: onnx.check_sentences or None],
+            folder,
+            EvaluateParams.read(params).batch_size,
+            compute.threads,
+            f"the validation split of system {system}",
+        )
 
 
 if __name__ == "__main__":

@@ -45,14 +45,22 @@ from pipeline.tagging.metrics import headline
 logger = logging.getLogger(__name__)
 
 
-def bootstrap(system: tuple[list[list[str]], list[list[str]]], baseline: tuple[list[list[str]], list[list[str]]] | None,
-              types: list[str], resamples: int, seed: int) -> dict[str, Any]:
+def bootstrap(
+    system: tuple[list[list[str]], list[list[str]]],
+    baseline: tuple[list[list[str]], list[list[str]]] | None,
+    types: list[str],
+    resamples: int,
+    seed: int,
+) -> dict[str, Any]:
     """Intervals of one set: the system's scores, the baseline's (None without one) and the F1 difference system −
     baseline (None without one), the two resampled with the same draws of the set's sentences."""
     counts = sentence_counts(*system, types)
     if baseline is None:
-        return {"system": score_intervals(counts, types, resampled_totals([counts], resamples, seed)[0]),
-                "baseline": None, "difference": None}
+        return {
+            "system": score_intervals(counts, types, resampled_totals([counts], resamples, seed)[0]),
+            "baseline": None,
+            "difference": None,
+        }
     ours, theirs, difference = paired_intervals(counts, sentence_counts(*baseline, types), types, resamples, seed)
     return {"system": ours, "baseline": theirs, "difference": difference}
 
@@ -68,14 +76,22 @@ def main() -> None:
     starting = ModelParams.read(params, *STARTING_MODEL_KEYS)
     precision = TrainParams.read(params, *PRECISION_KEYS)
     kept = load_info(system)["types"]
-    result: dict[str, Any] = {"resamples": evaluation.bootstrap_resamples, "seed": evaluation.bootstrap_seed,
-                              "runtime": runtime, "sets": {}, "skipped": {}}
-    shared = {name: [t for t in ENTITY_TYPES if t in kept and t in entry.types.values()]
-              for name, entry in sets.items()}
+    result: dict[str, Any] = {
+        "resamples": evaluation.bootstrap_resamples,
+        "seed": evaluation.bootstrap_seed,
+        "runtime": runtime,
+        "sets": {},
+        "skipped": {},
+    }
+    shared = {
+        name: [t for t in ENTITY_TYPES if t in kept and t in entry.types.values()] for name, entry in sets.items()
+    }
     for name, types in shared.items():
         if not types:
-            result["skipped"][name] = (f"no entity type in common: {system} keeps {', '.join(kept)}, the set maps onto "
-                                       f"{', '.join(sorted(set(sets[name].types.values())))}")
+            result["skipped"][name] = (
+                f"no entity type in common: {system} keeps {', '.join(kept)}, the set maps onto "
+                f"{', '.join(sorted(set(sets[name].types.values())))}"
+            )
             logger.info("system %s, %s: skipped, %s", system, name, result["skipped"][name])
     scored = {name: types for name, types in shared.items() if types}
     metrics: dict[Path, dict[str, float]] = {}
@@ -86,28 +102,45 @@ def main() -> None:
         start = load_starting_model(starting)
         for name, types in scored.items():
             test = {name: Dataset(pq.read_table(EXTERNAL_DIR / f"{name}.parquet"))}
-            scores, gold, predicted = score_placed(model, test, MULTINERD_LABELS, batch_size,
-                                                   None if logits else placement, set(types), logits)[name]
-            entry: dict[str, Any] = {"types": types, "sentences": len(gold), "published": sets[name].published,
-                                     "system": scores}
+            scores, gold, predicted = score_placed(
+                model, test, MULTINERD_LABELS, batch_size, None if logits else placement, set(types), logits
+            )[name]
+            entry: dict[str, Any] = {
+                "types": types,
+                "sentences": len(gold),
+                "published": sets[name].published,
+                "system": scores,
+            }
             if start is None:
-                entry["baseline"] = {"available": False, "model": starting.name,
-                                     "reason": plain_encoder_reason(starting)}
+                entry["baseline"] = {
+                    "available": False,
+                    "model": starting.name,
+                    "reason": plain_encoder_reason(starting),
+                }
                 before = None
             else:
-                base_scores, _, base_predicted = score_placed(start, test, MULTINERD_LABELS, batch_size, placement,
-                                                              set(types))[name]
+                base_scores, _, base_predicted = score_placed(
+                    start, test, MULTINERD_LABELS, batch_size, placement, set(types)
+                )[name]
                 entry["baseline"] = base_scores | {"available": True, "model": starting.name}
-                metrics[results.external_metrics_file(system, name, of_baseline=True)] = headline(base_scores,
-                                                                                                   "test_")
+                metrics[results.external_metrics_file(system, name, of_baseline=True)] = headline(base_scores, "test_")
                 before = (gold, base_predicted)
-            entry["intervals"] = bootstrap((gold, predicted), before, types, evaluation.bootstrap_resamples,
-                                           evaluation.bootstrap_seed)
+            entry["intervals"] = bootstrap(
+                (gold, predicted), before, types, evaluation.bootstrap_resamples, evaluation.bootstrap_seed
+            )
             metrics[results.external_metrics_file(system, name)] = headline(scores, "test_")
             result["sets"][name] = entry
             low, high = entry["intervals"]["system"]["overall"]["f1"]["interval"]
-            logger.info("system %s, %s (%s): F1 %.4f [%.4f, %.4f] on %d sentences", system, name, ", ".join(types),
-                        scores["test_overall_f1"], low, high, len(gold))
+            logger.info(
+                "system %s, %s (%s): F1 %.4f [%.4f, %.4f] on %d sentences",
+                system,
+                name,
+                ", ".join(types),
+                scores["test_overall_f1"],
+                low,
+                high,
+                len(gold),
+            )
     external = results.external(system)
     with atomic_path(external.metrics_file) as folder:
         folder.mkdir()

@@ -33,7 +33,8 @@ def main() -> None:
         raise ParamError("usage: python -m pipeline.stages.external_local SET (a set of external.local in params.yaml)")
     name = sys.argv[1]
     entry = local_set(read_params(), name)
-    tables, unmapped = [], {}
+    tables: list[pa.Table] = []
+    unmapped: dict[str, int] = {}
     for path in conll_files(Path(entry.path)):
         columns = read_conll(path, entry.token_column, entry.tag_column)
         mapped = map_tags(columns.tags, entry.types)

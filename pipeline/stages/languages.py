@@ -13,7 +13,8 @@ no DVC metric, which keeps ``dvc metrics show`` to the headline scores.
 The models run on the GPU when there is one, in the ``train`` precision (``pipeline.model.device``), as in
 ``evaluate``; with ``evaluate.runtime`` ``onnx`` or ``onnx-int8`` the trained system's span logits come from its
 ONNX graph instead (the starting model, which has none, stays in PyTorch). The test split of a training
-language holds the same sentences as the system's own test split, so its scores equal ``evaluate``'s when ``prepare.languages`` is one language.
+language holds the same sentences as the system's own test split, so its scores equal ``evaluate``'s when
+``prepare.languages`` is one language.
 """
 
 from __future__ import annotations
@@ -68,21 +69,33 @@ def main() -> None:
     placement = choose_placement(TrainParams.read(params, *PRECISION_KEYS))
     model = load_model(MODELS_DIR / system)
     logits = runtime_logits(evaluation.runtime, model, GRAPHS_DIR / system, compute.threads)
-    trained = scores_only(score_placed(model, tests, info["labels"], evaluation.batch_size,
-                                       None if logits else placement, logits=logits))
+    trained = scores_only(
+        score_placed(model, tests, info["labels"], evaluation.batch_size, None if logits else placement, logits=logits)
+    )
     start = load_starting_model(starting)
     baseline: dict[str, Any]
     if start is not None:
-        baseline = scores_only(score_placed(start, tests, info["labels"], evaluation.batch_size, placement,
-                                            types=set(info["types"])))
+        baseline = scores_only(
+            score_placed(start, tests, info["labels"], evaluation.batch_size, placement, types=set(info["types"]))
+        )
     else:
         baseline = {"available": False, "model": starting.name, "reason": plain_encoder_reason(starting)}
     for language in evaluation.languages:
-        logger.info("system %s, %s: test F1 %.4f on %d sentences", system, language,
-                    trained[language]["test_overall_f1"], len(tests[language]))
-    write_json(results.languages(system).scores_file,
-               {"system": trained, "baseline": baseline,
-                "sentences": {language: len(test) for language, test in tests.items()}})
+        logger.info(
+            "system %s, %s: test F1 %.4f on %d sentences",
+            system,
+            language,
+            trained[language]["test_overall_f1"],
+            len(tests[language]),
+        )
+    write_json(
+        results.languages(system).scores_file,
+        {
+            "system": trained,
+            "baseline": baseline,
+            "sentences": {language: len(test) for language, test in tests.items()},
+        },
+    )
 
 
 if __name__ == "__main__":

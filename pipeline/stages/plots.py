@@ -23,7 +23,6 @@ from pipeline.core.paths import FIGURES_DIR, INTERVALS_FILE, PLOT_SERIES, PLOTS_
 from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.splits import label_counts
 from pipeline.evaluation import results
-from pipeline.tagging.metrics import per_type_f1
 from pipeline.reporting.figures import (
     Curve,
     plot_label_distribution,
@@ -32,6 +31,7 @@ from pipeline.reporting.figures import (
     plot_training_curves,
     save,
 )
+from pipeline.tagging.metrics import per_type_f1
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def language_f1(by_system: dict[str, dict]) -> dict[str, dict[str, float | None]
         baseline = scores["baseline"]
         columns[f"baseline ({system}'s types)"] = {
             language: None if baseline.get("available") is False else baseline[language]["test_overall_f1"]
-            for language in scores["system"]}
+            for language in scores["system"]
+        }
         columns[f"System {system}"] = {language: s["test_overall_f1"] for language, s in scores["system"].items()}
     return columns
 
@@ -82,31 +83,49 @@ def main() -> None:
         title = f"Label distribution in the {split} set (System {distribution} data, tokens)"
         save(plot_label_distribution(counts, title), FIGURES_DIR / f"label_distribution_{split}.png")
         write_csv(PLOTS_DIR / f"label_distribution_{split}.csv", ["label", "count"], [list(i) for i in counts.items()])
-    scores = {system: per_type_f1(json.loads(results.system(system).scores_file.read_text(encoding="utf-8")))
-              for system in systems}
+    scores = {
+        system: per_type_f1(json.loads(results.system(system).scores_file.read_text(encoding="utf-8")))
+        for system in systems
+    }
     bootstrap = json.loads(INTERVALS_FILE.read_text(encoding="utf-8"))["systems"]
-    bounds = {system: {entity_type: entry["f1"]["interval"] for entity_type, entry in per_system["types"].items()}
-              for system, per_system in bootstrap.items() if system in systems}
+    bounds = {
+        system: {entity_type: entry["f1"]["interval"] for entity_type, entry in per_system["types"].items()}
+        for system, per_system in bootstrap.items()
+        if system in systems
+    }
     save(plot_per_type_f1(scores, bounds), FIGURES_DIR / "per_type_f1.png")
     for system, per_system in scores.items():
         write_csv(PLOTS_DIR / "per_type_f1" / f"{system}.csv", ["type", "f1"], [[t, f] for t, f in per_system.items()])
-    curves = {name: {system: read_curve(system, metric) for system in systems}
-              for name, (metric, _) in PLOT_SERIES.items()}
+    curves = {
+        name: {system: read_curve(system, metric) for system in systems} for name, (metric, _) in PLOT_SERIES.items()
+    }
     for name, (_, column) in PLOT_SERIES.items():
         for system, (steps, values) in curves[name].items():
-            write_csv(PLOTS_DIR / name / f"{system}.csv", ["step", column], [list(row) for row in zip(steps, values)])
+            write_csv(
+                PLOTS_DIR / name / f"{system}.csv",
+                ["step", column],
+                [list(row) for row in zip(steps, values, strict=True)],
+            )
     save(plot_training_curves(curves["training_loss"], curves["validation_f1"]), FIGURES_DIR / "training_curves.png")
-    by_system = {system: json.loads(results.languages(system).scores_file.read_text(encoding="utf-8"))
-                 for system in systems}
+    by_system = {
+        system: json.loads(results.languages(system).scores_file.read_text(encoding="utf-8")) for system in systems
+    }
     columns = language_f1(by_system)
     languages = list(by_system[systems[0]]["system"])
-    save(plot_language_f1(columns, languages, "Overall test F1 per language, before and after fine-tuning"),
-         FIGURES_DIR / "language_f1.png")
+    save(
+        plot_language_f1(columns, languages, "Overall test F1 per language, before and after fine-tuning"),
+        FIGURES_DIR / "language_f1.png",
+    )
     for system in systems:
         trained, baseline = columns[f"System {system}"], columns[f"baseline ({system}'s types)"]
-        write_csv(PLOTS_DIR / "language_f1" / f"{system}.csv", ["language", "f1", "baseline_f1"],
-                  [[language, trained[language], "" if baseline[language] is None else baseline[language]]
-                   for language in languages])
+        write_csv(
+            PLOTS_DIR / "language_f1" / f"{system}.csv",
+            ["language", "f1", "baseline_f1"],
+            [
+                [language, trained[language], "" if baseline[language] is None else baseline[language]]
+                for language in languages
+            ],
+        )
     logger.info("wrote %s and %s", FIGURES_DIR, PLOTS_DIR)
 
 

@@ -19,13 +19,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.core.atomic import atomic_path
-from pipeline.data.audit import deduplicate
-from pipeline.data.splits import LABELS_FILE, TRAIN_OVERRIDES_FILE
 from pipeline.core.exceptions import DataError
-from pipeline.data.labels import labels_for_types, remap_table
 from pipeline.core.params import PrepareParams, SystemParams, read_params
 from pipeline.core.paths import LANGUAGE_TESTS_DIR, PREPARED_DIR, RAW_DIR, SOURCE_FILE, SPLITS
 from pipeline.core.stage import run_stage, system_argument
+from pipeline.data.audit import deduplicate
+from pipeline.data.labels import labels_for_types, remap_table
+from pipeline.data.splits import LABELS_FILE, TRAIN_OVERRIDES_FILE
 from pipeline.data.validation import list_offsets
 
 logger = logging.getLogger(__name__)
@@ -54,13 +54,13 @@ def remap_tags(tags: pa.ChunkedArray | pa.ListArray, lookup: np.ndarray) -> pa.L
     return pa.ListArray.from_arrays(pa.array(list_offsets(tags), pa.int32()), values)
 
 
-def prepare_split(table: pa.Table, languages: Sequence[str], types: list[str], source: str) -> pa.Table:
+def prepare_split(table: pa.Table, languages: Sequence[str], types: Sequence[str], source: str) -> pa.Table:
     """One split for one system: the rows of ``languages``, tags re-indexed to the system's label list."""
     kept = filter_languages(table, languages, source)
     return pa.table({"tokens": kept["tokens"], "ner_tags": remap_tags(kept["ner_tags"], remap_table(types))})
 
 
-def types_without_entities(prepared: pa.Table, types: list[str]) -> list[str]:
+def types_without_entities(prepared: pa.Table, types: Sequence[str]) -> list[str]:
     """The types in ``types`` (MultiNERD's order) with no ``B-`` tag in a table from :func:`prepare_split`."""
     labels = labels_for_types(types)
     flat = prepared["ner_tags"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
@@ -68,7 +68,7 @@ def types_without_entities(prepared: pa.Table, types: list[str]) -> list[str]:
     return [label[2:] for index, label in enumerate(labels) if label.startswith("B-") and counts[index] == 0]
 
 
-def split_by_language(table: pa.Table, types: list[str], source: str) -> dict[str, pa.Table]:
+def split_by_language(table: pa.Table, types: Sequence[str], source: str) -> dict[str, pa.Table]:
     """The test split of every language present in ``table``, keyed by sorted ``lang`` code, system tags."""
     present = sorted(pc.unique(table["lang"]).to_pylist()) if table.num_rows else []
     return {language: prepare_split(table, [language], types, source) for language in present}
@@ -88,8 +88,11 @@ def main() -> None:
         kept = deduplicate(splits)
         dropped = {split: splits[split].num_rows - kept[split].num_rows for split in SPLITS}
         splits = kept
-        logger.info("system %s: deduplicated, rows dropped: %s", system,
-                    ", ".join(f"{split} {count}" for split, count in dropped.items()))
+        logger.info(
+            "system %s: deduplicated, rows dropped: %s",
+            system,
+            ", ".join(f"{split} {count}" for split, count in dropped.items()),
+        )
     target = PREPARED_DIR / system
     with atomic_path(target) as tmp:
         tmp.mkdir()
@@ -98,15 +101,25 @@ def main() -> None:
             logger.info("system %s %s: %d rows in %s", system, split, prepared.num_rows, ", ".join(languages))
         missing = types_without_entities(splits["train"], types)
         if missing:
-            logger.warning("system %s: no %s entities in the train split (%s): the model cannot learn "
-                           "these types", system, ", ".join(missing), paths["train"])
+            logger.warning(
+                "system %s: no %s entities in the train split (%s): the model cannot learn these types",
+                system,
+                ", ".join(missing),
+                paths["train"],
+            )
         labels = labels_for_types(types)
-        info = {"labels": labels, "types": [label[2:] for label in labels[1::2]], "languages": languages,
-                "source": json.loads(SOURCE_FILE.read_text(encoding="utf-8")),
-                "deduplicate": prepare_params.deduplicate, "dropped": dropped}
+        info = {
+            "labels": labels,
+            "types": [label[2:] for label in labels[1::2]],
+            "languages": languages,
+            "source": json.loads(SOURCE_FILE.read_text(encoding="utf-8")),
+            "deduplicate": prepare_params.deduplicate,
+            "dropped": dropped,
+        }
         (tmp / LABELS_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        (tmp / TRAIN_OVERRIDES_FILE).write_text(json.dumps(entry.train, indent=2, sort_keys=True) + "\n",
-                                                encoding="utf-8")
+        (tmp / TRAIN_OVERRIDES_FILE).write_text(
+            json.dumps(entry.train, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
     test_path = RAW_DIR / "test.parquet"
     with atomic_path(LANGUAGE_TESTS_DIR / system) as tmp:
         tmp.mkdir()

@@ -25,18 +25,18 @@ from dvclive import Live
 from transformers import TrainingArguments, set_seed
 
 from pipeline.core.atomic import atomic_path, remove, write_json
-from pipeline.model.curves import TrainingCurves
-from pipeline.tagging.metrics import OVERALL_KEYS
-from pipeline.data.splits import load_info, load_split, training_settings
-from pipeline.model.model_card import render_card
-from pipeline.model.compute import pin_compute
-from pipeline.model.model_folder import prepare_for_saving, write_encoder
-from pipeline.model.modeling import build_model
 from pipeline.core.params import ComputeParams, ModelParams, TrainParams, read_params
 from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESULTS_FILE, TRAINING_REPORTS_DIR
-from pipeline.model.span_trainer import SpanTrainer
 from pipeline.core.stage import run_stage, system_argument
+from pipeline.data.splits import load_info, load_split, training_settings
 from pipeline.data.tail import oversample
+from pipeline.model.compute import pin_compute
+from pipeline.model.curves import TrainingCurves
+from pipeline.model.model_card import render_card
+from pipeline.model.model_folder import prepare_for_saving, write_encoder
+from pipeline.model.modeling import build_model
+from pipeline.model.span_trainer import SpanTrainer
+from pipeline.tagging.metrics import OVERALL_KEYS
 
 logger = logging.getLogger(__name__)
 TIMING_SUFFIXES = ("_runtime", "_per_second")
@@ -99,8 +99,9 @@ WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 def checkpoint_problem(checkpoint: Path) -> str | None:
     """Why ``checkpoint`` cannot be resumed from (a file a resume reads is missing or empty, or the trainer state
     does not parse), or None when it can."""
-    missing = [name for name in RESUME_FILES if not (checkpoint / name).is_file() or
-               (checkpoint / name).stat().st_size == 0]
+    missing = [
+        name for name in RESUME_FILES if not (checkpoint / name).is_file() or (checkpoint / name).stat().st_size == 0
+    ]
     if not any((checkpoint / name).is_file() and (checkpoint / name).stat().st_size for name in WEIGHT_FILES):
         missing.append(" or ".join(WEIGHT_FILES))
     if missing:
@@ -124,9 +125,12 @@ def latest_checkpoint(directory: Path, run_fingerprint: str) -> Path | None:
     marker = directory / "fingerprint.txt"
     if not marker.is_file() or marker.read_text(encoding="utf-8") != run_fingerprint:
         return None
-    steps = {path: int(path.name.split("-")[-1]) for path in directory.glob("checkpoint-*")
-             if path.is_dir() and path.name.split("-")[-1].isdigit()}
-    for checkpoint in sorted(steps, key=steps.get, reverse=True):
+    steps = {
+        path: int(path.name.split("-")[-1])
+        for path in directory.glob("checkpoint-*")
+        if path.is_dir() and path.name.split("-")[-1].isdigit()
+    }
+    for checkpoint in sorted(steps, key=lambda path: steps[path], reverse=True):
         problem = checkpoint_problem(checkpoint)
         if problem is None:
             return checkpoint
@@ -151,8 +155,16 @@ def is_distributed_worker() -> bool:
 
 def launch_workers(system: str, processes: int) -> None:
     """Run the training on this machine as ``processes`` DDP workers with ``torchrun``."""
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
-               "-m", "pipeline.stages.train", system]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={processes}",
+        "-m",
+        "pipeline.stages.train",
+        system,
+    ]
     logger.info("launching %d training processes: %s", processes, " ".join(command))
     completed = subprocess.run(command, check=False)
     if completed.returncode != 0:
@@ -171,9 +183,14 @@ def training_split(system: str, labels: list[str], hp: TrainParams) -> Dataset:
     table = load_split(system, "train").data.table
     sampled, repeats = oversample(table, labels, hp.oversample_threshold, hp.oversample_cap)
     if sampled.num_rows != table.num_rows:
-        logger.info("oversampling the long tail (threshold %g, cap %d): %d of %d sentences repeated, %d rows",
-                    hp.oversample_threshold, hp.oversample_cap, int((repeats > 1).sum()), table.num_rows,
-                    sampled.num_rows)
+        logger.info(
+            "oversampling the long tail (threshold %g, cap %d): %d of %d sentences repeated, %d rows",
+            hp.oversample_threshold,
+            hp.oversample_cap,
+            int((repeats > 1).sum()),
+            table.num_rows,
+            sampled.num_rows,
+        )
     return Dataset(sampled)
 
 
@@ -205,11 +222,15 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
         return
     timings = {key: value for key, value in result.metrics.items() if key.endswith(TIMING_SUFFIXES)}
     logger.info("system %s: %s", system, ", ".join(f"{key} {value}" for key, value in timings.items()))
-    metrics = {**{key: value for key, value in result.metrics.items() if key not in timings},
-               "global_step": result.global_step, "processes": trainer.args.world_size,
-               "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0}
-    card = render_card(system, info, model_params, hp, last_validation(trainer.state.log_history),
-                       result.metrics["epoch"])
+    metrics = {
+        **{key: value for key, value in result.metrics.items() if key not in timings},
+        "global_step": result.global_step,
+        "processes": trainer.args.world_size,
+        "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0,
+    }
+    card = render_card(
+        system, info, model_params, hp, last_validation(trainer.state.log_history), result.metrics["epoch"]
+    )
     prepare_for_saving(model, MODELS_DIR / system, model_params)
     with atomic_path(MODELS_DIR / system) as tmp:
         trainer.save_model(str(tmp))

@@ -66,7 +66,12 @@ def entity_scores(references: list[list[str]], predictions: list[list[str]]) -> 
 
 def overall(scores: dict[str, Any], prefix: str = "") -> OverallScores:
     """The ``<prefix>overall_*`` entries of :func:`entity_scores`' result (or a metrics file's) as one record."""
-    return OverallScores(**{key: scores[f"{prefix}overall_{key}"] for key in OVERALL_KEYS})
+    return OverallScores(
+        precision=scores[f"{prefix}overall_precision"],
+        recall=scores[f"{prefix}overall_recall"],
+        f1=scores[f"{prefix}overall_f1"],
+        accuracy=scores[f"{prefix}overall_accuracy"],
+    )
 
 
 def headline(scores: dict[str, Any], prefix: str = "") -> dict[str, float]:
@@ -106,8 +111,13 @@ def use_offline_seqeval() -> None:
 
 def per_type(metrics: dict[str, Any], prefix: str = "test_") -> dict[str, TypeScores]:
     """``{TYPE: {precision, recall, f1, number}}`` from a metrics dictionary's ``<prefix><TYPE>`` entries."""
-    return {key[len(prefix):]: value for key, value in metrics.items()
-            if key.startswith(prefix) and isinstance(value, dict)}
+    return {
+        key[len(prefix) :]: TypeScores(
+            precision=value["precision"], recall=value["recall"], f1=value["f1"], number=value["number"]
+        )
+        for key, value in metrics.items()
+        if key.startswith(prefix) and isinstance(value, dict)
+    }
 
 
 def per_type_f1(metrics: dict[str, Any], prefix: str = "test_") -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -11,10 +12,10 @@ def tags_from_entities(entities: list[dict[str, Any]], num_words: int) -> list[s
     for entity in entities:
         start, end, label = entity["word_start_index"], entity["word_end_index"], entity["label"]
         tags[start] = f"B-{label}"
-        tags[start + 1:end] = [f"I-{label}"] * (end - start - 1)
+        tags[start + 1 : end] = [f"I-{label}"] * (end - start - 1)
     return tags
 
 
-def gold_tags(ner_tags: list[list[int]], labels: list[str]) -> list[list[str]]:
+def gold_tags(ner_tags: list[list[int]], labels: Sequence[str]) -> list[list[str]]:
     """Tag ids to BIO tag strings."""
     return [[labels[tag] for tag in sentence] for sentence in ner_tags]

@@ -6,8 +6,11 @@ process, dvc's own included, is left alone."""
 import os
 import sys
 
-if os.environ.get("PARAM_READS") and sys.orig_argv[1:3][:1] == ["-m"] and sys.orig_argv[2].startswith(
-        "pipeline.stages."):
+if (
+    os.environ.get("PARAM_READS")
+    and sys.orig_argv[1:3][:1] == ["-m"]
+    and sys.orig_argv[2].startswith("pipeline.stages.")
+):
     from tests.param_recorder import record_stage
 
     record_stage(os.environ["PARAM_READS"], sys.orig_argv[2].rpartition(".")[2], sys.orig_argv[3:])
