@@ -230,8 +230,9 @@ def read_sentences(args: argparse.Namespace) -> list[Sentence]:
 
 def model_path(name: str | None) -> tuple[Path, Path]:
     """The model folder and the graph folder of ``name``: ``models/<name>`` and ``graphs/<name>`` for a system of
-    ``params.yaml`` (in the working directory), else ``name`` as a path and its ``onnx/`` sub-folder; without a
-    name, the first system's. Raises :class:`ParamError` for no name and no systems."""
+    ``params.yaml`` (in the working directory; also when ``name`` is the path ``models/<system>``), else ``name`` as
+    a path and its ``onnx/`` sub-folder; without a name, the first system's. Raises :class:`ParamError` for no name
+    and no systems."""
     systems = system_names(read_params()) if PARAMS_FILE.is_file() else []
     if name is None:
         if not systems:
@@ -239,6 +240,8 @@ def model_path(name: str | None) -> tuple[Path, Path]:
                 f"--model: no {PARAMS_FILE} here to name a system; give a model folder (see {PROG} --help)"
             )
         name = systems[0]
+    if Path(name).parent == MODELS_DIR and Path(name).name in systems:  # models/<system> given as a path
+        name = Path(name).name
     if name in systems:
         return MODELS_DIR / name, GRAPHS_DIR / name
     return Path(name), Path(name) / MODEL_GRAPH_FOLDER
