@@ -119,9 +119,15 @@ def write_scored(
     return summary
 
 
+def unavailable(reason: str, **details: Any) -> dict[str, Any]:
+    """The scores of a model that is not there (a plain-encoder baseline, no int8 graph):
+    ``{"available": false, "reason": reason, **details}``, which the report and the plots show as such."""
+    return {"available": False, "reason": reason, **details}
+
+
 def write_unavailable(result: Result, reason: str, **details: Any) -> None:
     """Write ``result``'s files when there is no model to score: no prediction rows, a scores file saying why
-    (``{"available": false, "reason": reason, **details}``) and an empty metrics file (``{}``)."""
+    (:func:`unavailable`) and an empty metrics file (``{}``)."""
     write_no_predictions(result.predictions_file)
-    write_json(result.scores_file, {"available": False, "reason": reason, **details})
+    write_json(result.scores_file, unavailable(reason, **details))
     write_json(result.metrics_file, {})

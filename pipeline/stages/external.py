@@ -34,7 +34,7 @@ from pipeline.data.labels import ENTITY_TYPES, MULTINERD_LABELS
 from pipeline.data.splits import load_info
 from pipeline.evaluation import results
 from pipeline.evaluation.bootstrap import paired_intervals, resampled_totals, score_intervals, sentence_counts
-from pipeline.evaluation.scoring import score_placed
+from pipeline.evaluation.scoring import score_placed, unavailable
 from pipeline.graphs.onnx_graph import runtime_logits
 from pipeline.model.compute import pin_compute
 from pipeline.model.device import PRECISION_KEYS, choose_placement
@@ -112,11 +112,7 @@ def main() -> None:
                 "system": scores,
             }
             if start is None:
-                entry["baseline"] = {
-                    "available": False,
-                    "model": starting.name,
-                    "reason": plain_encoder_reason(starting),
-                }
+                entry["baseline"] = unavailable(plain_encoder_reason(starting), model=starting.name)
                 before = None
             else:
                 base_scores, _, base_predicted = score_placed(

@@ -32,7 +32,7 @@ from pipeline.core.paths import GRAPHS_DIR, LANGUAGE_TESTS_DIR, MODELS_DIR
 from pipeline.core.stage import run_stage, system_argument
 from pipeline.data.splits import load_info
 from pipeline.evaluation import results
-from pipeline.evaluation.scoring import Scored, score_placed
+from pipeline.evaluation.scoring import Scored, score_placed, unavailable
 from pipeline.graphs.onnx_graph import runtime_logits
 from pipeline.model.compute import pin_compute
 from pipeline.model.device import PRECISION_KEYS, choose_placement
@@ -79,7 +79,7 @@ def main() -> None:
             score_placed(start, tests, info["labels"], evaluation.batch_size, placement, types=set(info["types"]))
         )
     else:
-        baseline = {"available": False, "model": starting.name, "reason": plain_encoder_reason(starting)}
+        baseline = unavailable(plain_encoder_reason(starting), model=starting.name)
     for language in evaluation.languages:
         logger.info(
             "system %s, %s: test F1 %.4f on %d sentences",

@@ -203,7 +203,7 @@ def int8_section(systems: list[str], scores: dict[str, dict], intervals: dict[st
         "## Int8 ONNX graph",
         "",
         "Each system's test F1 from its PyTorch model (the scores above) and from its int8 ONNX graph "
-        "(`models/<system>/onnx/model_int8.onnx`, ONNX Runtime's dynamic quantisation of the exported float "
+        "(`graphs/<system>/model_int8.onnx`, ONNX Runtime's dynamic quantisation of the exported float "
         "graph), on the same sentences; the difference is int8 − PyTorch in points, with its 95% paired "
         "bootstrap interval.",
         "",
