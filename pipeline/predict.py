@@ -57,7 +57,7 @@ from pipeline.core.params import RUNTIMES, read_params, system_names
 from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PARAMS_FILE
 from pipeline.core.stage import run_stage
 from pipeline.data.words import split_words
-from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, load_session
+from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, runtime_logits
 from pipeline.model import model_folder
 from pipeline.model.device import choose_placement, place_model
 from pipeline.model.inference import Logits, predict_entities
@@ -121,7 +121,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=positive_int,
         default=32,
         metavar="N",
-        help="sentences per prediction batch (default: %(default)s)",
+        help="samples per prediction batch: a sentence is one, or several when it has more candidate spans than "
+        "the model's markers (default: %(default)s)",
     )
     parser.add_argument(
         "--runtime",
@@ -302,7 +303,7 @@ def sentence_record(sentence: Sentence, entities: list[dict[str, Any]]) -> dict[
 def predict_records(
     model: SpanMarkerModel, sentences: list[Sentence], batch_size: int, logits: Logits | None = None
 ) -> Iterator[dict[str, Any]]:
-    """The output records of ``sentences``, in order, predicted ``batch_size`` sentences at a time (span logits
+    """The output records of ``sentences``, in order, predicted in batches of ``batch_size`` samples (span logits
     from ``logits`` when given, e.g. an ONNX graph)."""
     entities = predict_entities(
         model,
@@ -335,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     sentences = read_sentences(args)
     path, graphs = model_path(args.model)
     model = load_model(path, place=args.runtime == "torch")
-    logits = None if args.runtime == "torch" else load_session(model, graphs, args.runtime, threads=0)
+    logits = runtime_logits(args.runtime, model, graphs, threads=0)
     count = write_records(predict_records(model, sentences, args.batch_size, logits), args.output)
     logger.info(
         "tagged %d sentence%s%s", count, "" if count == 1 else "s", f"; wrote {args.output}" if args.output else ""

@@ -220,7 +220,7 @@ def test_sphinx_roles_become_cross_references_or_code():
         from griffe_roles import rewrite
     finally:
         sys.path.remove(str(DOCS))
-    module = Module("conll", parent=Module("data", parent=Module("pipeline")))
+    module = Module("conll", parent=Module("sources", parent=Module("pipeline")))
     text = (
         "Read by :func:`pipeline.sources.conll.read_conll`, raises :class:`~pipeline.core.exceptions.DataError`; "
         "see :mod:`pyarrow.compute`."
@@ -247,7 +247,7 @@ def test_the_site_builds_strictly_with_the_dag_figures_and_api_reference(tmp_pat
     assert (site / "reports" / "figures" / "training_curves.png").read_bytes() == (
         ROOT / "reports" / "figures" / "training_curves.png"
     ).read_bytes()
-    reference = (site / "reference" / "data" / "index.html").read_text(encoding="utf-8")
+    reference = (site / "reference" / "sources" / "index.html").read_text(encoding="utf-8")
     assert 'id="pipeline.sources.conll.read_conll"' in reference
     assert 'href="../core/#pipeline.core.exceptions.DataError"' in reference
     assert (site / "search" / "search_index.json").is_file()

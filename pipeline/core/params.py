@@ -283,9 +283,9 @@ class TrainParams(Block):
 
 
 class ComputeParams(Block):
-    """Block ``compute``: the threads and CPU kernels of every stage that runs a model (train, evaluate, baseline,
-    languages), fixed so that a result does not depend on the machine's core count or instruction set
-    (:mod:`pipeline.model.compute`)."""
+    """Block ``compute``: the threads and CPU kernels of every stage that runs a model (train, export, evaluate, int8,
+    baseline, languages, external), fixed so that a result does not depend on the machine's core count or
+    instruction set (:mod:`pipeline.model.compute`)."""
 
     BLOCK: ClassVar[str] = "compute"
     threads: int = Field(ge=0)
@@ -352,7 +352,7 @@ def all_systems(params: dict[str, Any]) -> dict[str, SystemParams]:
 
 
 RUNTIMES = ("torch", "onnx", "onnx-int8")
-"""What computes a model's span logits: PyTorch, the model folder's float32 ONNX graph, or its int8 graph
+"""What computes a model's span logits: PyTorch, the export stage's float32 ONNX graph, or its int8 graph
 (:mod:`pipeline.graphs.onnx_graph`)."""
 Runtime = Literal["torch", "onnx", "onnx-int8"]
 

@@ -151,12 +151,9 @@ def from_metrics_path(path: str | PurePosixPath) -> Result | None:
         return comparison(match[2], match[1]) if match else None
     if path.parent != PurePosixPath(METRICS_DIR.as_posix()):
         return None
+    prefixed = [kind for kind in INTERVAL_SECTIONS if kind in PREFIXES]  # the other kinds with a metrics file here
     kind, name = next(
-        (
-            (kind, path.stem.removeprefix(PREFIXES[kind]))
-            for kind in ("baseline", "int8")
-            if path.stem.startswith(PREFIXES[kind])
-        ),
+        ((kind, path.stem.removeprefix(PREFIXES[kind])) for kind in prefixed if path.stem.startswith(PREFIXES[kind])),
         ("system", path.stem),
     )
     return Result(kind, name) if SYSTEM_NAME.fullmatch(name) else None  # type: ignore[arg-type]

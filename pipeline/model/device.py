@@ -1,8 +1,8 @@
 """Where a model runs and in what precision: the GPU when there is one, with the run's ``train`` precision.
 
 Training gets its device and mixed precision from the Hugging Face ``Trainer``; the stages that only run a
-model (evaluate, baseline) use :func:`choose_placement`, :func:`place_model` and :func:`autocast`
-(``pipeline.predict``, which has no parameter file, only the first two: the GPU in float32)::
+model in PyTorch (evaluate, baseline, languages, external) use :func:`choose_placement`, :func:`place_model` and
+:func:`autocast` (``pipeline.predict``, which has no parameter file, only the first two: the GPU in float32)::
 
     placement = choose_placement(TrainParams.read(params, *PRECISION_KEYS))
     model = place_model(SpanMarkerModel.from_pretrained(path), placement)

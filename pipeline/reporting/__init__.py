@@ -1,1 +1,1 @@
-"""Figures and prose: matplotlib figures, Markdown tables, model cards."""
+"""What the plots, analyze and report stages draw and write: matplotlib figures and the report's Markdown."""

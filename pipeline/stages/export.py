@@ -45,7 +45,7 @@ def main() -> None:
             load_model(MODELS_DIR / system),
             sentences[: onnx.check_sentences or None],
             folder,
-            EvaluateParams.read(params).batch_size,
+            EvaluateParams.read(params, "batch_size").batch_size,
             compute.threads,
             f"the validation split of system {system}",
         )

@@ -1,9 +1,9 @@
 """Stage ``int8``: score one system's int8 ONNX graph on its test split, beside the evaluate stage's scores.
 
-Usage: ``python -m pipeline.stages.int8 SYSTEM``, a system of ``params.yaml``. The graph is the model folder's
-``graphs/<system>/model_int8.onnx`` written by the export stage (ONNX Runtime's dynamic quantisation of the float
-graph, :mod:`pipeline.graphs.onnx_graph`),
-run by ONNX Runtime on the CPU with ``compute.threads`` threads. Writes, as the evaluate stage does for ``<system>``,
+Usage: ``python -m pipeline.stages.int8 SYSTEM``, a system of ``params.yaml``. The graph is
+``graphs/<system>/model_int8.onnx``, written by the export stage (ONNX Runtime's dynamic quantisation of the float
+graph, :mod:`pipeline.graphs.onnx_graph`), run by ONNX Runtime on the CPU with ``compute.threads`` threads. Writes,
+as the evaluate stage does for ``<system>``,
 
 - ``reports/metrics/int8_<system>.json``: micro precision, recall and F1 (DVC metrics);
 - ``reports/scores/int8_<system>.json``: the per-type detail;
