@@ -12,7 +12,8 @@ is WikiNEuRal), predicted at one batch size with the model in float32 on the CPU
 - ``onnx``: the same path with the span logits from the system's float32 ONNX graph in ONNX Runtime;
 - ``onnx-int8``: the same with the int8 graph (ONNX Runtime's dynamic quantisation).
 
-The graphs are the ones the export stage wrote into ``graphs/<system>/`` (``onnx.export``). Each column is timed over
+The graphs are the ones the export stage writes into ``graphs/<system>/`` of the work folder (run here after
+``bench_real_text`` has trained the model). Each column is timed over
 the whole test split after a warm-up on its first sentences; peak memory is the process's resident memory above
 its level at the start of the prediction (sampled every 10 ms, as :mod:`benchmarks.bench_equal_work` does); F1 is
 seqeval's micro F1 against the gold tags of the prepared test split, which for ``torch`` equals the evaluate
@@ -53,7 +54,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks.bench_equal_work import peak_memory
 from benchmarks.bench_real_text import main as build_work_folder
-from benchmarks.bench_real_text import parse_override
+from benchmarks.bench_real_text import parse_override, run_stage
 from benchmarks.quiet import quiet_libraries
 from pipeline.core.params import ComputeParams
 from pipeline.graphs.onnx_graph import load_session
@@ -297,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     quiet_libraries()
     use_offline_seqeval()
     work = args.work or Path(tempfile.mkdtemp(prefix="onnx-bench-"))
-    if not (work / "graphs" / args.system).is_dir():
+    if not (work / "models" / args.system).is_dir():
         build_work_folder(
             [
                 "--data",
@@ -314,6 +315,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 *(item for override in args.overrides for item in ("--set", override)),
             ]
         )
+    if not (work / "graphs" / args.system).is_dir():  # the export stage, on the work folder's model
+        run_stage("export", args.system, work, work / "stages.log")
     pin_compute(ComputeParams(threads=args.threads, cpu_isa="avx2"))
     report = run(work, args.system, args.batch_size, args.threads)
     report.update(work=str(work), load_average_end=os.getloadavg(), torch=torch.__version__)

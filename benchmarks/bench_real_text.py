@@ -5,8 +5,8 @@ The data is a folder laid out like MultiNERD on the Hub (``train/``, ``val/``, `
 copies ``params.yaml`` into a work folder with ``download.source: local``, ``download.path`` and
 ``train.epochs: 1`` (plus any ``--set KEY=VALUE``); with ``--train-sentences N`` the source is a copy in the work
 folder whose train files keep their first N lines (validation and test stay whole). It then runs
-``python -m pipeline.stages.download``, ``prepare``, ``train``, ``export`` (the ONNX graphs) and ``evaluate`` there, one
-process each, and prints the wall time of each stage and the test precision, recall and F1 per entity type
+``python -m pipeline.stages.download``, ``prepare``, ``train`` and ``evaluate`` there, one process each, and prints the
+wall time of each stage and the test precision, recall and F1 per entity type
 (``reports/scores/<system>.json``)
 and overall (``reports/metrics/<system>.json``). With ``--external NAME=PATH`` (repeatable) the work folder's
 ``external`` block declares each CoNLL file as a local external test set (columns ``--external-columns``, PER, ORG
@@ -44,7 +44,7 @@ from pipeline.core.params import read_params
 from pipeline.evaluation import results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("download", "prepare", "train", "export", "evaluate")
+STAGES = ("download", "prepare", "train", "evaluate")
 EXTERNAL_TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}
 """The type map of every ``--external`` set: the types the MultiNERD paper keeps on other sets; MISC becomes O."""
 

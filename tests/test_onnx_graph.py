@@ -34,6 +34,7 @@ from pipeline.model.model_folder import load_model
 from tests.test_batching import LABELS, sample_sentences, tiny_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # ONNX export, quantisation and ONNX Runtime sessions: about 10 s in all
 
 
 def spans(entities: list[list[dict]]) -> list[list[tuple]]:

@@ -146,6 +146,7 @@ def run_all_stages(rows: dict[str, list[dict]], capsys: pytest.CaptureFixture[st
     check_records(predict_cli(texts, capsys), texts)
 
 
+@pytest.mark.slow  # download, prepare, train, export, evaluate and predict in turn: about 8 s
 def test_the_reported_rows_pass_every_stage(tiny_encoder, tmp_path, capsys, caplog):
     rows = {split: GOOD + ISSUE_ROWS[split] for split in FOLDERS}
     with caplog.at_level(logging.WARNING), run_folder(tmp_path, tiny_encoder, rows):
