@@ -66,8 +66,10 @@ def _allowed(info: FieldInfo) -> str:
         choices = typing.get_args(args[1]) if typing.get_origin(args[1]) is Literal else ()
         return f"a non-empty mapping of names to: {', '.join(choices)}" if choices else "a mapping"
     if origin is tuple:
-        choices = typing.get_args(args[0])
-        items = f"of: {', '.join(choices)}" if choices else "of names"
+        item = args[0]
+        choices = typing.get_args(item) if typing.get_origin(item) is Literal else ()
+        integers = typing.get_args(item)[:1] == (int,)  # Annotated[int, ...]
+        items = f"of: {', '.join(choices)}" if choices else "of integers >= 0" if integers else "of names"
         return (
             f"a non-empty list without repeats {items}"
             if annotated_types.MinLen in bounds
@@ -142,6 +144,7 @@ class Block(BaseModel):
 
 
 Languages = Annotated[tuple[LanguageCode, ...], AfterValidator(_unique)]
+Seeds = Annotated[tuple[Annotated[int, Field(ge=0)], ...], AfterValidator(_unique)]
 
 
 class DownloadParams(Block):
@@ -194,9 +197,15 @@ SchedulerName = Literal[
 
 
 def check_override_keys(overrides: Any, system: str) -> None:
-    """Raise :class:`ParamError` unless ``overrides`` (``systems.<system>.train``) maps keys of ``train``."""
+    """Raise :class:`ParamError` unless ``overrides`` (``systems.<system>.train``) maps keys of ``train`` other than
+    ``seeds``: the runs of every system are ``dvc.yaml``'s matrix of systems × ``train.seeds``, one list for all."""
     if not isinstance(overrides, dict):
         raise ParamError(f"systems.{system}.train: got {overrides!r}; allowed: a mapping")
+    if "seeds" in overrides:
+        raise ParamError(
+            f"systems.{system}.train.seeds: a system cannot have seeds of its own; allowed: train.seeds alone, which "
+            "every system runs (dvc.yaml's stages are a matrix of systems × train.seeds)"
+        )
     unknown = sorted(set(overrides) - set(TrainParams.model_fields))
     if unknown:
         raise ParamError(
@@ -238,7 +247,12 @@ class TrainParams(Block):
     adam_beta2: float = Field(ge=0.0, le=1.0)
     adam_epsilon: float = Field(gt=0.0, le=1.0)
     weight_decay: float = Field(ge=0.0, le=1.0)
-    seed: int = Field(ge=0)
+    seeds: Seeds = Field(min_length=1)
+    """Training seeds: every system is trained, evaluated and scored once per seed, each run its own stage
+    instance (``train@<system>-<seed>``), and its scores are summarised over the seeds (mean, standard
+    deviation, min, max). The first seed's run is the system's reference run: the one the int8, languages and
+    external stages, the error analysis and ``predict`` use. In the settings of one run (:meth:`for_run`) it
+    holds that run's seed alone."""
     logging_steps: int = Field(ge=1)
     """Optimizer steps between two points of the training-loss curve."""
     bf16: bool
@@ -269,8 +283,27 @@ class TrainParams(Block):
         if not isinstance(shared, dict):
             raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
         check_override_keys(overrides, system)
+        return cls._checked({**shared, **overrides}, {key: f"systems.{system}.train.{key}" for key in overrides})
+
+    @classmethod
+    def for_run(cls, params: dict[str, Any], system: str, overrides: dict[str, Any], seed: int) -> TrainParams:
+        """The settings of one run, ``system`` trained with ``seed``: :meth:`for_system`'s, with ``seeds`` the run's
+        seed alone. ``train.seeds`` is not read (each key of the block is taken by name), so that adding a seed
+        to the list reruns no existing run; a key of the block that is not a parameter is left to the stages
+        that read the whole block. Raises :class:`ParamError` as :meth:`for_system` does."""
+        shared = params.get(cls.BLOCK)
+        if not isinstance(shared, dict):
+            raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
+        check_override_keys(overrides, system)
+        values = {key: shared[key] for key in RUN_KEYS if key in shared}
         where = {key: f"systems.{system}.train.{key}" for key in overrides}
-        hp = build(cls, {**shared, **overrides}, cls.BLOCK, where)
+        return cls._checked({**values, **overrides, "seeds": [seed]}, where)
+
+    @classmethod
+    def _checked(cls, values: dict[str, Any], where: dict[str, str]) -> TrainParams:
+        """The block built from ``values`` (``where``: the parameter each overridden key came from), with the
+        checks across keys."""
+        hp = build(cls, values, cls.BLOCK, where)
         if hp.bf16 and hp.fp16:
             raise ParamError(f"{where.get('fp16', 'train.fp16')}: got True; allowed: false when bf16 is true")
         if hp.checkpoint_steps % hp.logging_steps:
@@ -280,6 +313,10 @@ class TrainParams(Block):
                 "resumed run logs the same loss curve as an uninterrupted one"
             )
         return hp
+
+
+RUN_KEYS = tuple(name for name in TrainParams.model_fields if name != "seeds")
+"""The keys of ``train`` one run's training reads: all but ``seeds`` (the run's seed is on its command line)."""
 
 
 class ComputeParams(Block):
@@ -378,6 +415,13 @@ class EvaluateParams(Block):
     """Resamples of the test sentences behind every confidence interval (:mod:`pipeline.evaluation.bootstrap`)."""
     bootstrap_seed: int = Field(ge=0)
     """Seed of the resampling; the same seed draws the same resamples for every system (paired)."""
+    aso_alpha: float = Field(gt=0.0, le=0.5)
+    """Significance level of the Almost Stochastic Order test over training seeds (confidence ``1 − aso_alpha``),
+    which judges the differences between systems when either side has several seeds
+    (:mod:`pipeline.evaluation.stochastic_order`)."""
+    aso_threshold: float = Field(gt=0.0, le=0.5)
+    """One side is judged better when its ``epsilon_min`` (the violation ratio of stochastic dominance) is below
+    this: 0.5 is the test's own bound, 0.2 the stricter value deepsig's authors recommend."""
 
 
 class OnnxParams(Block):

@@ -36,19 +36,29 @@ EXTERNAL_DIR = Path("data/external")
 mapped to MultiNERD's ids), for the ``external`` stage."""
 
 MODELS_DIR = Path("models")
-"""``train``: ``<system>/``, a SpanMarker model folder with its model card."""
+"""``train``: ``<system>/seed-<seed>/``, the SpanMarker model folder of one run, with its model card."""
 GRAPHS_DIR = Path("graphs")
-"""``export``: ``<system>/``, the ONNX graphs of the system's model (``model.onnx``, ``model_int8.onnx``), or an
-empty folder with ``onnx.export`` false."""
+"""``export``: ``<system>/seed-<seed>/``, the ONNX graphs of one run's model (``model.onnx``, ``model_int8.onnx``), or
+an empty folder with ``onnx.export`` false."""
 CHECKPOINTS_DIR = Path("checkpoints")
-"""``train``: resumable training checkpoints of an unfinished run (not a DVC output; removed once the model is
-saved)."""
+"""``train``: ``<system>/seed-<seed>/``, resumable training checkpoints of an unfinished run (not a DVC output;
+removed once the model is saved)."""
+
+
+def run_folder(system: str, seed: int) -> Path:
+    """``<system>/seed-<seed>``: where one run (``system`` trained with ``seed``) keeps its files under
+    :data:`MODELS_DIR`, :data:`GRAPHS_DIR`, :data:`CHECKPOINTS_DIR` and :data:`TRAINING_REPORTS_DIR`, and the
+    stem of its predictions and scores files."""
+    return Path(system) / f"seed-{seed}"
+
+
 TRAIN_RESULTS_FILE = "train_results.json"
 """Name of the training summary (steps, epochs that ran) inside a model folder."""
 
 REPORTS_DIR = Path("reports")
 TRAINING_REPORTS_DIR = REPORTS_DIR / "training"
-"""``train``: dvclive's ``<system>/metrics.json`` (final validation scores) and per-step curves in ``plots/``."""
+"""``train``: dvclive's ``<system>/seed-<seed>/metrics.json`` (final validation scores) and per-step curves in
+``plots/``, one folder per run."""
 METRICS_DIR = REPORTS_DIR / "metrics"
 """The headline test scores (micro precision, recall, F1), one file per system, baseline and comparison, all in
 one key layout: the DVC metrics, and nothing else."""

@@ -77,6 +77,27 @@ def system_argument(stage: str, params: dict[str, Any]) -> str:
     return check_system_name(sys.argv[1])
 
 
+def run_arguments(stage: str, params: dict[str, Any]) -> tuple[str, int]:
+    """The run named on the command line of ``python -m pipeline.stages.<stage> SYSTEM SEED``: a system of
+    ``params.yaml`` (as :func:`system_argument` checks it) and a training seed, a non-negative integer (``dvc.yaml``
+    gives one of ``train.seeds``, which the stage does not read, so that adding a seed reruns no existing run).
+    Raises :class:`ParamError` otherwise."""
+    systems = params.get("systems")
+    arguments = sys.argv[1:]
+    if (
+        len(arguments) != 2
+        or not isinstance(systems, dict)
+        or arguments[0] not in systems
+        or not (arguments[1].isascii() and arguments[1].isdigit())
+    ):
+        given = f"got {' '.join(arguments)!r}; " if arguments else ""
+        raise ParamError(
+            f"usage: python -m pipeline.stages.{stage} SYSTEM SEED ({given}SYSTEM is one of the systems of "
+            f"params.yaml: {', '.join(system_names(params))}; SEED one of train.seeds, an integer >= 0)"
+        )
+    return check_system_name(arguments[0]), int(arguments[1])
+
+
 def no_arguments(stage: str) -> None:
     """Raise :class:`ParamError` when ``python -m pipeline.stages.<stage>`` got any argument: the stage reads
     every system of ``params.yaml`` and takes none (``--help`` included, which would otherwise run it)."""

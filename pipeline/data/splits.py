@@ -42,6 +42,13 @@ def training_settings(params: dict[str, Any], system: str, root: Path = PREPARED
     return TrainParams.for_system(params, system, load_train_overrides(system, root))
 
 
+def run_settings(params: dict[str, Any], system: str, seed: int, root: Path = PREPARED_DIR) -> TrainParams:
+    """The settings of one run, ``system`` trained with ``seed``: :func:`training_settings` with ``seeds`` that one
+    seed, ``train.seeds`` itself unread (:meth:`TrainParams.for_run`). Raises
+    :class:`~pipeline.core.exceptions.ParamError` as :meth:`TrainParams.for_system` does."""
+    return TrainParams.for_run(params, system, load_train_overrides(system, root), seed)
+
+
 def load_labels(system: str, root: Path = PREPARED_DIR) -> list[str]:
     """The BIO label list of a system; ``ner_tags`` in its data index into it."""
     return load_info(system, root)["labels"]

@@ -7,7 +7,10 @@ name or parses one back out of a file name.
 ==============  ================================  =========  ====================================================
 kind            name                              stage      files
 ==============  ================================  =========  ====================================================
-``system``      ``<system>``                      evaluate   metrics, scores, predictions
+``run``         ``<system>/seed-<seed>``          evaluate   scores, predictions (one run: the system trained
+                                                             with one seed of ``train.seeds``)
+``system``      ``<system>``                      seeds      metrics and scores: the mean over the system's runs,
+                                                             and their spread
 ``baseline``    ``baseline_<system>``             baseline   metrics, scores, predictions
 ``int8``        ``int8_<system>``                 int8       metrics, scores, predictions
 ``languages``   ``languages_<system>``            languages  scores
@@ -31,9 +34,9 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from pipeline.core.params import SYSTEM_NAME
-from pipeline.core.paths import METRICS_DIR, PREDICTIONS_DIR, REPORTS_DIR, SCORES_DIR
+from pipeline.core.paths import METRICS_DIR, PREDICTIONS_DIR, REPORTS_DIR, SCORES_DIR, run_folder
 
-Kind = Literal["system", "baseline", "int8", "languages", "comparison", "external"]
+Kind = Literal["run", "system", "baseline", "int8", "languages", "comparison", "external"]
 PREFIXES: dict[str, str] = {
     "baseline": "baseline_",
     "int8": "int8_",
@@ -58,16 +61,20 @@ COMPARISON = re.compile(r"([A-Za-z0-9-]+)_on_([A-Za-z0-9-]+)_types")
 
 @dataclass(frozen=True)
 class Result:
-    """One result: its ``kind``, the ``system`` it belongs to and, for a comparison, the ``other`` system scored
-    on ``system``'s types."""
+    """One result: its ``kind``, the ``system`` it belongs to, for a comparison the ``other`` system scored on
+    ``system``'s types, and for a run its training ``seed``."""
 
     kind: Kind
     system: str
     other: str = ""
+    seed: int | None = None
 
     @property
     def name(self) -> str:
-        """The name of its files, e.g. ``A``, ``baseline_A``, ``A_on_B_types``."""
+        """The name of its files, e.g. ``A``, ``baseline_A``, ``A_on_B_types``, ``A/seed-42`` (a run's, in a folder
+        of the system's runs)."""
+        if self.kind == "run":
+            return run_folder(self.system, self.seed or 0).as_posix()
         if self.kind == "comparison":
             return f"{self.other}_on_{self.system}_types"
         return PREFIXES.get(self.kind, "") + self.system
@@ -75,7 +82,10 @@ class Result:
     @property
     def metrics_file(self) -> Path:
         """Its headline scores: ``reports/metrics/<name>.json`` (a comparison's in ``comparisons/``; an external
-        result's is the folder ``reports/metrics/external_<system>/``, see :func:`external_metrics_file`)."""
+        result's is the folder ``reports/metrics/external_<system>/``, see :func:`external_metrics_file`). A run has
+        none: its headline scores are in its scores file, and the system's metrics are the mean over its runs."""
+        if self.kind == "run":
+            raise ValueError(f"{self.name}: a run's headline scores are in its scores file, not a DVC metrics file")
         if self.kind == "comparison":
             return COMPARISON_METRICS_DIR / f"{self.name}.json"
         return METRICS_DIR / self.name if self.kind == "external" else METRICS_DIR / f"{self.name}.json"
@@ -104,8 +114,13 @@ class Result:
         return INTERVAL_SECTIONS[self.kind], self.name if self.kind == "comparison" else self.system
 
 
+def run(name: str, seed: int) -> Result:
+    """The evaluate stage's scores of system ``name`` trained with ``seed``."""
+    return Result("run", name, seed=seed)
+
+
 def system(name: str) -> Result:
-    """The evaluate stage's scores of system ``name``."""
+    """System ``name``'s scores over its runs (the ``seeds`` stage)."""
     return Result("system", name)
 
 

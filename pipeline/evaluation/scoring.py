@@ -111,11 +111,13 @@ def write_scored(
     result: Result, test: Dataset, gold: list[list[str]], predicted: list[list[str]], scores: dict[str, Any]
 ) -> dict[str, float]:
     """Write ``result``'s predictions (``test``'s words with ``gold`` and ``predicted`` tags), its per-type
-    ``scores`` and its headline metrics; return the headline metrics."""
+    ``scores`` and its headline metrics (a run has no metrics file: its system's are the mean over its runs);
+    return the headline metrics."""
     write_predictions(result.predictions_file, test, gold, predicted)
     write_json(result.scores_file, scores)
     summary = headline(scores, "test_")
-    write_json(result.metrics_file, summary)
+    if result.kind != "run":
+        write_json(result.metrics_file, summary)
     return summary
 
 

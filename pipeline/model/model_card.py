@@ -12,6 +12,7 @@ from typing import Any
 from huggingface_hub import ModelCardData
 
 from pipeline.core.params import ModelParams, TrainParams
+from pipeline.core.paths import MODELS_DIR, run_folder
 from pipeline.tagging.metrics import HEADLINE_KEYS, OVERALL_KEYS
 
 
@@ -68,6 +69,11 @@ TYPE_NAMES = {
 """Plain names of MultiNERD's types, after the dataset's paper (Tedeschi and Navigli, Findings of NAACL 2022)."""
 
 
+def hyperparameters(hp: TrainParams) -> list[list[Any]]:
+    """``[name, value]`` rows of one run's settings (:meth:`TrainParams.for_run`), its one seed as ``seed``."""
+    return [["seed", hp.seeds[0]] if name == "seeds" else [name, value] for name, value in hp.model_dump().items()]
+
+
 def render_card(
     system: str,
     info: dict[str, Any],
@@ -99,7 +105,7 @@ def render_card(
         metadata.to_yaml(),
         "---",
         "",
-        f"# SpanMarker System {system}: MultiNERD ({codes}), {len(types)} entity types",
+        f"# SpanMarker System {system} (seed {hp.seeds[0]}): MultiNERD ({codes}), {len(types)} entity types",
         "",
         f"Intended use: named-entity recognition in {' and '.join(f'`{code}`' for code in languages)} text for "
         f"{type_names}. Trained by this "
@@ -116,7 +122,7 @@ def render_card(
         f"- Starting model: {starting_model(model)}.",
         f"- Epochs that ran: {epochs_run}.",
         "",
-        *table(["Hyperparameter", "Value"], list(hp.model_dump().items())),
+        *table(["Hyperparameter", "Value"], hyperparameters(hp)),
         "",
         "## Validation results",
         "",
@@ -130,7 +136,7 @@ def render_card(
         "```python",
         "from span_marker import SpanMarkerModel",
         "",
-        f'model = SpanMarkerModel.from_pretrained("models/{system}")',
+        f'model = SpanMarkerModel.from_pretrained("{(MODELS_DIR / run_folder(system, hp.seeds[0])).as_posix()}")',
         'model.predict("Amelia Earhart flew her Lockheed Vega 5B across the Atlantic to Paris.")',
         "```",
         "",

@@ -43,11 +43,15 @@ def plot_label_distribution(counts: dict[str, int], title: str) -> Figure:
 
 
 def plot_per_type_f1(
-    scores: dict[str, dict[str, float]], intervals: dict[str, dict[str, list[float]]] | None = None
+    scores: dict[str, dict[str, float]],
+    intervals: dict[str, dict[str, list[float]]] | None = None,
+    seeds: dict[str, dict[str, list[float]]] | None = None,
 ) -> Figure:
-    """Grouped bars of per-type test F1, one colour per system; a type a system lacks is left blank. With
-    ``intervals`` (``{system: {type: [low, high]}}``, the 95% bootstrap interval), each bar carries its interval
-    as an error bar: a type with a handful of test entities shows how little its bar says."""
+    """Grouped bars of per-type test F1 (the mean over seeds), one colour per system; a type a system lacks is left
+    blank. With ``intervals`` (``{system: {type: [low, high]}}``, the reference run's 95% bootstrap interval), each
+    bar carries its interval as an error bar: a type with a handful of test entities shows how little its bar says.
+    With ``seeds`` (``{system: {type: [F1 of each seed]}}``), a black dot per seed beside the bar's centre shows
+    how far the training seed alone moves it."""
     types = sorted(
         {t for per_system in scores.values() for t in per_system},
         key=lambda t: (-max(per_system.get(t, 0.0) for per_system in scores.values()), t),
@@ -70,9 +74,22 @@ def plot_per_type_f1(
             error_kw={"elinewidth": 0.8},
             label=f"System {system}",
         )
+        per_seed = (seeds or {}).get(system, {})
+        if per_seed:
+            centre = x + (offset - (len(scores) - 1) / 2) * width + width / 4
+            points = [(centre[i], f1) for i, t in enumerate(types) for f1 in per_seed.get(t, [])]
+            ax.plot(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                "o",
+                color="black",
+                markersize=2.5,
+                label="one training seed" if offset == 0 else None,
+            )
     ax.set_xticks(x, types, rotation=90)
     title = "Per-type test F1 (types a system does not have are left blank)"
-    ax.set(ylim=(0, 1.05), ylabel="Test F1", title=title + (", 95% bootstrap intervals" if intervals else ""))
+    notes = [note for note, shown in (("95% bootstrap intervals", intervals), ("a dot per seed", seeds)) if shown]
+    ax.set(ylim=(0, 1.05), ylabel="Test F1", title=title + "".join(f", {note}" for note in notes))
     ax.legend()
     return fig
 
@@ -156,7 +173,8 @@ def plot_long_tail(f1_by_system: dict[str, dict[str, float]], train_counts: dict
 
 
 def plot_training_curves(loss: dict[str, Curve], validation_f1: dict[str, Curve]) -> Figure:
-    """Training loss at every logging step (left) and validation F1 at every evaluation (right), per system.
+    """Training loss at every logging step (left) and validation F1 at every evaluation (right), per run (keyed by
+    its label: the system, and its seed where there are several).
 
     Both panels share the x axis, the optimizer step, so an evaluation sits above the loss of the same step.
     """

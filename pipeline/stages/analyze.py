@@ -1,26 +1,30 @@
 """Stage ``analyze``: comparisons on shared types, span-level error analysis and the long-tail view, for every
 system of ``params.yaml``.
 
-Reads each system's test predictions and prepared training data and writes
+Reads the test predictions of each system's runs (one per seed of ``train.seeds``; the first seed's run is the
+system's reference run) and its prepared training data, and writes
 
 - ``reports/metrics/comparisons/X_on_S_types.json`` (DVC metrics), for every system ``S`` and every system ``X`` of
   ``systems.S.compare``: X's micro precision, recall and F1 once every type outside the types both keep is
-  mapped to ``O`` in its gold and predicted tags;
-- ``reports/scores/comparisons.json``: the per-type detail of each comparison, both sides scored on the same
-  restricted gold tags;
+  mapped to ``O`` in its gold and predicted tags, the mean over seeds (run ``i`` of X beside run ``i`` of S);
+- ``reports/scores/comparisons.json``: the per-type detail of each comparison's reference runs, both sides scored on
+  the same restricted gold tags;
 - ``reports/errors/summary.json`` (confusion counts and the most frequent errors per system) and
   ``reports/errors/examples.json`` (the first test sentences of each of the most frequent confusions);
-- ``reports/scores/tail.json``: each system's per-type test scores against the type's training frequency and
-  its oversampling repeat factor;
+- ``reports/scores/tail.json``: each system's per-type test scores (reference run) against the type's training
+  frequency and its oversampling repeat factor;
 - ``reports/scores/intervals.json``: 95% paired-bootstrap confidence intervals (``evaluate.bootstrap_*``) of the
   micro precision, recall and F1, overall and per type, of every system, baseline and compared system (``X_on_S_types``
   under ``comparisons``), of each system's int8 ONNX graph (under ``int8``, when the ``int8`` stage scored one), and
   of the F1 differences the report discusses: each system − its baseline, each comparison (declaring system − other
   system on the types both keep) and each int8 graph − its system, each marked significant when its interval
-  excludes 0;
-- ``reports/scores/seen_unseen.json``: each system's test scores on mentions (words and type) seen as entities
-  of its training split and on the unseen ones, overall and per type;
-- figures: ``reports/figures/confusion/<system>.png`` and ``reports/figures/long_tail_f1.png``.
+  excludes 0; per run, its intervals (``runs``); the spread over seeds of every system's and comparison's scores
+  (``seeds``); and which test judges each difference (``tests``): Almost Stochastic Order over the per-seed F1 where
+  either side has several seeds, else the paired bootstrap
+  (:mod:`pipeline.evaluation.stochastic_order`);
+- ``reports/scores/seen_unseen.json``: each system's test scores (reference run) on mentions (words and type) seen
+  as entities of its training split and on the unseen ones, overall and per type;
+- figures: ``reports/figures/confusion/<system>.png`` (reference run) and ``reports/figures/long_tail_f1.png``.
 
 Oversampling against no oversampling is a comparison like any other: declare a second system with the same
 types, ``train: {oversample_threshold: ...}`` and ``compare: [<the plain one>]`` (``docs/parameters.md``, *Systems*).
@@ -56,7 +60,9 @@ from pipeline.evaluation.bootstrap import paired_intervals, resampled_totals, sc
 from pipeline.evaluation.entities import tag_strings
 from pipeline.evaluation.memorisation import seen_unseen, training_mentions
 from pipeline.evaluation.results import Result
+from pipeline.evaluation.seeds import headline_spread
 from pipeline.evaluation.span_errors import confusion_examples, error_summary, span_confusion, top_confusions
+from pipeline.evaluation.stochastic_order import aso_test, uses_aso
 from pipeline.reporting.figures import plot_confusion, plot_long_tail, save
 from pipeline.tagging.metrics import HEADLINE_KEYS, entity_scores, headline, per_type, per_type_f1
 
@@ -131,6 +137,61 @@ def intervals(
         result["int8"][system], _, difference = paired_intervals(int8_counts, counts, systems[system], resamples, seed)
         result["differences"][results.int8_difference(system)] = difference
     return result
+
+
+def seed_sections(
+    systems: dict[str, list[str]],
+    run_tags: dict[str, dict[int, Tags]],
+    baselines: dict[str, Tags],
+    compared: dict[str, dict[str, Any]],
+    bootstrap: EvaluateParams,
+) -> dict[str, Any]:
+    """The seed view of ``intervals.json``, from the test tags of every run (``run_tags``: ``{system: {seed: tags}}``,
+    seeds in ``train.seeds`` order, the same seeds for every system):
+
+    - ``runs``: ``{system: {seed: overall intervals}}``, each run's bootstrap intervals (as ``systems`` holds the
+      reference run's);
+    - ``seeds``: ``{name: spread}`` for every system and comparison (:func:`pipeline.evaluation.seeds.headline_spread`
+      of its per-seed headline scores; a comparison's are the other system's on the shared types);
+    - ``tests``: ``{difference: test}`` for every system − baseline and comparison difference: Almost Stochastic
+      Order on the per-seed F1 where either side has several seeds (a baseline, untrained, is its one score), else
+      ``{"test": "paired bootstrap"}`` (:mod:`pipeline.evaluation.stochastic_order`).
+    """
+    resamples, seed = bootstrap.bootstrap_resamples, bootstrap.bootstrap_seed
+
+    def judged(mine: list[float], theirs: list[float]) -> dict[str, Any]:
+        if not uses_aso(mine, theirs):
+            return {"test": "paired bootstrap", "seeds": [len(mine), len(theirs)]}
+        return aso_test(mine, theirs, bootstrap.aso_alpha, bootstrap.aso_threshold, resamples, seed)
+
+    runs: dict[str, dict[str, Any]] = {}
+    spreads: dict[str, dict[str, Any]] = {}
+    tests: dict[str, dict[str, Any]] = {}
+    for system, types in systems.items():
+        runs[system] = {}
+        for run_seed, found in run_tags[system].items():
+            counts = sentence_counts(*found, types)
+            totals = resampled_totals([counts], resamples, seed)[0]
+            runs[system][str(run_seed)] = score_intervals(counts, types, totals)["overall"]
+        spreads[system] = headline_spread(
+            {key: headline(entity_scores(*found)) for key, found in run_tags[system].items()}
+        )
+        if system in baselines:
+            theirs = [headline(entity_scores(*baselines[system]))["f1"]]
+            tests[results.baseline_difference(system)] = judged(spreads[system]["values"]["f1"], theirs)
+    for name, detail in compared.items():
+        system, other, shared = detail["system"], detail["other"], set(detail["types"])
+        own: dict[int, dict[str, float]] = {}
+        others: dict[int, dict[str, float]] = {}
+        for run_seed, found in run_tags[system].items():
+            gold = restrict_tags(found[0], shared)
+            own[run_seed] = headline(entity_scores(gold, restrict_tags(found[1], shared)))
+            others[run_seed] = headline(entity_scores(gold, restrict_tags(run_tags[other][run_seed][1], shared)))
+        spreads[name] = headline_spread(others)
+        tests[results.comparison_difference(system, other)] = judged(
+            headline_spread(own)["values"]["f1"], spreads[name]["values"]["f1"]
+        )
+    return {"runs": runs, "seeds": spreads, "tests": tests}
 
 
 def compare_on_types(system: str, tags: Tags, other: str, other_tags: Tags, types: set[str]) -> dict[str, Any]:
@@ -217,38 +278,44 @@ def tail_analysis(system: str, scores: dict[str, Any], hp: TrainParams) -> dict[
     }
 
 
-def memorisation(system: str, types: list[str], tags: Tags) -> dict[str, Any]:
-    """One system's entry of ``reports/scores/seen_unseen.json``: its test scores on mentions seen in its
-    training split and on the others (:func:`pipeline.evaluation.memorisation.seen_unseen`)."""
+def memorisation(system: str, types: list[str], tags: Tags, seed: int) -> dict[str, Any]:
+    """One system's entry of ``reports/scores/seen_unseen.json``: the test scores of its run ``seed`` (``tags``) on
+    mentions seen in its training split and on the others (:func:`pipeline.evaluation.memorisation.seen_unseen`)."""
     train = load_split(system, "train").data.table
     labels = load_info(system)["labels"]
     seen = training_mentions(
         train["tokens"].combine_chunks(), tag_strings(train["ner_tags"].combine_chunks(), labels), types
     )
-    return seen_unseen(seen, load_tokens(system), *tags, types)
+    return seen_unseen(seen, load_tokens(system, seed), *tags, types)
 
 
-def load_tokens(system: str) -> list[list[str]]:
-    """The words of a system's test sentences, in test order."""
-    return pq.read_table(results.system(system).predictions_file, columns=["tokens"])["tokens"].to_pylist()
+def load_tokens(system: str, seed: int) -> list[list[str]]:
+    """The words of a system's test sentences, in test order (from its run ``seed``'s predictions file)."""
+    return pq.read_table(results.run(system, seed).predictions_file, columns=["tokens"])["tokens"].to_pylist()
 
 
 def main() -> None:
     no_arguments("analyze")
     params = read_params()
     systems = all_systems(params)
-    bootstrap = EvaluateParams.read(params, "bootstrap_resamples", "bootstrap_seed")
+    bootstrap = EvaluateParams.read(params, "bootstrap_resamples", "bootstrap_seed", "aso_alpha", "aso_threshold")
     hps = {system: training_settings(params, system) for system in systems}
+    seeds = next(iter(hps.values())).seeds  # train.seeds, which no system overrides
+    reference = seeds[0]
     types = {system: load_info(system)["types"] for system in systems}
-    tags = {system: load_predictions(results.system(system)) for system in systems}
+    run_tags = {system: {seed: load_predictions(results.run(system, seed)) for seed in seeds} for system in systems}
+    tags = {system: run_tags[system][reference] for system in systems}
     compared = comparisons({system: entry.compare for system, entry in systems.items()}, types, tags)
     write_json(COMPARISONS_FILE, compared)
+    baselines = {system: load_predictions(results.baseline(system)) for system in systems}
+    with_baseline = {system: found for system, found in baselines.items() if found[0]}
+    seed_view = seed_sections(types, run_tags, with_baseline, compared, bootstrap)
     with atomic_path(results.COMPARISON_METRICS_DIR) as folder:
         folder.mkdir()
-        for detail in compared.values():
+        for name, detail in compared.items():
             write_json(
                 folder / results.comparison(detail["system"], detail["other"]).metrics_file.name,
-                headline(detail["scores"][detail["other"]]),
+                {key: seed_view["seeds"][name][key]["mean"] for key in HEADLINE_KEYS},
             )
 
     errors, examples = {}, {}
@@ -257,7 +324,7 @@ def main() -> None:
         top = top_confusions(rows, n=10)
         errors[system] = {"summary": error_summary(rows), "top": top, "rows": rows}
         examples[system] = confusion_examples(
-            load_tokens(system), *tags[system], top[:EXAMPLE_CONFUSIONS], k=EXAMPLES_PER_CONFUSION
+            load_tokens(system, reference), *tags[system], top[:EXAMPLE_CONFUSIONS], k=EXAMPLES_PER_CONFUSION
         )
         save(
             plot_confusion(rows, types[system], f"System {system}: test-set span errors"),
@@ -270,21 +337,26 @@ def main() -> None:
         system: {f"test_{key}": value for key, value in entity_scores(*tags[system]).items()} for system in systems
     }
     write_json(TAIL_FILE, {system: tail_analysis(system, scores[system], hps[system]) for system in systems})
-    write_json(SEEN_UNSEEN_FILE, {system: memorisation(system, types[system], tags[system]) for system in systems})
-    baselines = {system: load_predictions(results.baseline(system)) for system in systems}
-    int8 = {system: load_predictions(results.int8(system)) for system in systems}
     write_json(
-        INTERVALS_FILE,
-        intervals(
-            types,
-            tags,
-            {system: found for system, found in baselines.items() if found[0]},
-            compared,
-            bootstrap.bootstrap_resamples,
-            bootstrap.bootstrap_seed,
-            {system: found for system, found in int8.items() if found[0]},
-        ),
+        SEEN_UNSEEN_FILE,
+        {system: memorisation(system, types[system], tags[system], reference) for system in systems},
     )
+    int8 = {system: load_predictions(results.int8(system)) for system in systems}
+    found = intervals(
+        types,
+        tags,
+        with_baseline,
+        compared,
+        bootstrap.bootstrap_resamples,
+        bootstrap.bootstrap_seed,
+        {system: found for system, found in int8.items() if found[0]},
+    )
+    found["tests"] = seed_view["tests"] | {
+        key: {"test": "paired bootstrap", "seeds": [1, 1]}
+        for key in found["differences"]
+        if key not in seed_view["tests"]
+    }
+    write_json(INTERVALS_FILE, found | {"runs": seed_view["runs"], "seeds": seed_view["seeds"]})
     counts: dict[str, int] = {}
     for system in systems:  # a type's training entities are the same in every system that keeps it
         counts |= entity_counts(system)

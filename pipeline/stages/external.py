@@ -1,6 +1,8 @@
 """Stage ``external``: one trained system, and the starting model, scored on every external test set.
 
-Usage: ``python -m pipeline.stages.external SYSTEM``, a system of ``params.yaml``. For each set of ``external``
+Usage: ``python -m pipeline.stages.external SYSTEM SEED``, a system of ``params.yaml`` and the first seed of
+``train.seeds`` (the system's reference run, whose model this stage scores; ``dvc.yaml`` passes it).
+For each set of ``external``
 (read by ``external_local`` or ``external_hub`` into ``data/external/<set>.parquet``) it keeps the entity types the
 set and the system share (a set with none is skipped, and the scores file says why), maps every other type to ``O``
 in gold and predictions, and scores the system with the inference and scoring code of ``evaluate``
@@ -28,8 +30,8 @@ from datasets import Dataset
 
 from pipeline.core.atomic import atomic_path, write_json
 from pipeline.core.params import ComputeParams, EvaluateParams, ModelParams, TrainParams, external_sets, read_params
-from pipeline.core.paths import EXTERNAL_DIR, GRAPHS_DIR, MODELS_DIR
-from pipeline.core.stage import run_stage, system_argument
+from pipeline.core.paths import EXTERNAL_DIR, GRAPHS_DIR, MODELS_DIR, run_folder
+from pipeline.core.stage import run_arguments, run_stage
 from pipeline.data.labels import ENTITY_TYPES, MULTINERD_LABELS
 from pipeline.data.splits import load_info
 from pipeline.evaluation import results
@@ -67,7 +69,7 @@ def bootstrap(
 
 def main() -> None:
     params = read_params()
-    system = system_argument("external", params)
+    system, seed = run_arguments("external", params)  # seed: the first of train.seeds
     compute = ComputeParams.read(params)
     pin_compute(compute)  # before the first tensor operation
     sets = external_sets(params)
@@ -97,8 +99,8 @@ def main() -> None:
     metrics: dict[Path, dict[str, float]] = {}
     if scored:
         placement = choose_placement(precision)
-        model = load_model(MODELS_DIR / system)
-        logits = runtime_logits(runtime, model, GRAPHS_DIR / system, compute.threads)
+        model = load_model(MODELS_DIR / run_folder(system, seed))
+        logits = runtime_logits(runtime, model, GRAPHS_DIR / run_folder(system, seed), compute.threads)
         start = load_starting_model(starting)
         for name, types in scored.items():
             test = {name: Dataset(pq.read_table(EXTERNAL_DIR / f"{name}.parquet"))}

@@ -1,6 +1,8 @@
 """Stage ``languages``: one trained system and the starting model scored on every evaluation language.
 
-Usage: ``python -m pipeline.stages.languages SYSTEM``, a system of ``params.yaml``. For each language of
+Usage: ``python -m pipeline.stages.languages SYSTEM SEED``, a system of ``params.yaml`` and the first seed of
+``train.seeds`` (the system's reference run, whose model this stage scores; ``dvc.yaml`` passes it).
+For each language of
 ``evaluate.languages`` it scores, with the inference and scoring code of ``evaluate``
 (:func:`pipeline.evaluation.scoring.score_placed`), the test split of that language prepared with the system's types
 (``data/languages/<system>/<lang>.parquet``), and writes ``reports/scores/languages_<system>.json``:
@@ -28,8 +30,8 @@ from datasets import Dataset
 from pipeline.core.atomic import write_json
 from pipeline.core.exceptions import DataError
 from pipeline.core.params import ComputeParams, EvaluateParams, ModelParams, TrainParams, read_params
-from pipeline.core.paths import GRAPHS_DIR, LANGUAGE_TESTS_DIR, MODELS_DIR
-from pipeline.core.stage import run_stage, system_argument
+from pipeline.core.paths import GRAPHS_DIR, LANGUAGE_TESTS_DIR, MODELS_DIR, run_folder
+from pipeline.core.stage import run_arguments, run_stage
 from pipeline.data.splits import load_info
 from pipeline.evaluation import results
 from pipeline.evaluation.scoring import Scored, score_placed, unavailable
@@ -59,7 +61,7 @@ def scores_only(scored: dict[str, Scored]) -> dict[str, dict[str, Any]]:
 
 def main() -> None:
     params = read_params()
-    system = system_argument("languages", params)
+    system, seed = run_arguments("languages", params)  # seed: the first of train.seeds
     compute = ComputeParams.read(params)
     pin_compute(compute)  # before the first tensor operation
     evaluation = EvaluateParams.read(params, "batch_size", "languages", "runtime")
@@ -67,8 +69,8 @@ def main() -> None:
     info = load_info(system)
     tests = load_language_tests(system, evaluation.languages)
     placement = choose_placement(TrainParams.read(params, *PRECISION_KEYS))
-    model = load_model(MODELS_DIR / system)
-    logits = runtime_logits(evaluation.runtime, model, GRAPHS_DIR / system, compute.threads)
+    model = load_model(MODELS_DIR / run_folder(system, seed))
+    logits = runtime_logits(evaluation.runtime, model, GRAPHS_DIR / run_folder(system, seed), compute.threads)
     trained = scores_only(
         score_placed(model, tests, info["labels"], evaluation.batch_size, None if logits else placement, logits=logits)
     )

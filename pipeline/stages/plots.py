@@ -1,10 +1,11 @@
-"""Stage ``plots``: label distributions, per-type test F1 of every system (with the bootstrap intervals of
-``reports/scores/intervals.json``), every system's training curves, and
-overall test F1 per evaluation language of each system and its baseline.
+"""Stage ``plots``: label distributions, per-type test F1 of every system (the mean over seeds, one mark per seed,
+and the reference run's bootstrap intervals of ``reports/scores/intervals.json``), the training curves of every run,
+and overall test F1 per evaluation language of each system and its baseline.
 
 Writes PNG figures to ``reports/figures/`` and, for ``dvc plots show`` (as declared in ``dvc.yaml``), the
 numbers behind them as CSV under ``reports/plots/``: ``label_distribution_<split>.csv``,
-``per_type_f1/<system>.csv``, ``training_loss/<system>.csv``, ``validation_f1/<system>.csv`` and
+``per_type_f1/<system>.csv`` (the mean over seeds), ``seed_f1/<system>.csv`` (each seed's overall test F1),
+``training_loss/<system>/seed-<seed>.csv``, ``validation_f1/<system>/seed-<seed>.csv`` and
 ``language_f1/<system>.csv`` (columns ``language``, ``f1`` and ``baseline_f1``, empty without a baseline). The label
 distributions are those of the system that keeps the most types (the first such in ``params.yaml``), all of
 MultiNERD's in the default setup.
@@ -18,8 +19,16 @@ import logging
 from pathlib import Path
 
 from pipeline.core.atomic import atomic_path
-from pipeline.core.params import all_systems, read_params
-from pipeline.core.paths import FIGURES_DIR, INTERVALS_FILE, PLOT_SERIES, PLOTS_DIR, SPLITS, TRAINING_REPORTS_DIR
+from pipeline.core.params import TrainParams, all_systems, read_params
+from pipeline.core.paths import (
+    FIGURES_DIR,
+    INTERVALS_FILE,
+    PLOT_SERIES,
+    PLOTS_DIR,
+    SPLITS,
+    TRAINING_REPORTS_DIR,
+    run_folder,
+)
 from pipeline.core.stage import no_arguments, run_stage
 from pipeline.data.splits import label_counts
 from pipeline.evaluation import results
@@ -44,9 +53,9 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
         writer.writerows(rows)
 
 
-def read_curve(system: str, metric: str) -> Curve:
-    """Optimizer steps and values of one of a system's dvclive series, e.g. ``train/loss``."""
-    path = TRAINING_REPORTS_DIR / system / "plots" / "metrics" / f"{metric}.tsv"
+def read_curve(system: str, seed: int, metric: str) -> Curve:
+    """Optimizer steps and values of one of a run's dvclive series, e.g. ``train/loss``."""
+    path = TRAINING_REPORTS_DIR / run_folder(system, seed) / "plots" / "metrics" / f"{metric}.tsv"
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     column = metric.split("/")[-1]
@@ -77,6 +86,7 @@ def main() -> None:
     params = read_params()
     entries = all_systems(params)
     systems = list(entries)
+    seeds = TrainParams.read(params, "seeds").seeds
     distribution = widest_system({system: entry.types for system, entry in entries.items()})
     for split in SPLITS:
         counts = label_counts(distribution, split)
@@ -93,16 +103,35 @@ def main() -> None:
         for system, per_system in bootstrap.items()
         if system in systems
     }
-    save(plot_per_type_f1(scores, bounds), FIGURES_DIR / "per_type_f1.png")
+    runs = {
+        system: {seed: json.loads(results.run(system, seed).scores_file.read_text(encoding="utf-8")) for seed in seeds}
+        for system in systems
+    }
+    marks = {
+        system: {entity_type: [per_type_f1(runs[system][seed])[entity_type] for seed in seeds] for entity_type in f1}
+        for system, f1 in scores.items()
+    }
+    save(plot_per_type_f1(scores, bounds, marks), FIGURES_DIR / "per_type_f1.png")
     for system, per_system in scores.items():
         write_csv(PLOTS_DIR / "per_type_f1" / f"{system}.csv", ["type", "f1"], [[t, f] for t, f in per_system.items()])
+        write_csv(
+            PLOTS_DIR / "seed_f1" / f"{system}.csv",
+            ["seed", "f1"],
+            [[seed, runs[system][seed]["test_overall_f1"]] for seed in seeds],
+        )
+    labels = {
+        (system, seed): f"{system}" if len(seeds) == 1 else f"{system}, seed {seed}"
+        for system in systems
+        for seed in seeds
+    }
     curves = {
-        name: {system: read_curve(system, metric) for system in systems} for name, (metric, _) in PLOT_SERIES.items()
+        name: {labels[run]: read_curve(*run, metric) for run in labels} for name, (metric, _) in PLOT_SERIES.items()
     }
     for name, (_, column) in PLOT_SERIES.items():
-        for system, (steps, values) in curves[name].items():
+        for (system, seed), label in labels.items():
+            steps, values = curves[name][label]
             write_csv(
-                PLOTS_DIR / name / f"{system}.csv",
+                PLOTS_DIR / name / f"{run_folder(system, seed).as_posix()}.csv",
                 ["step", column],
                 [list(row) for row in zip(steps, values, strict=True)],
             )

@@ -51,7 +51,7 @@ def provenance(
         "- Code, data and models: the content hashes of every input and output of this run are in `dvc.lock` "
         "of the commit that holds this report.",
     ]
-    rows = [[name, *(getattr(hp[system], name) for system in systems)] for name in TrainParams.model_fields]
+    rows = [[name, *(setting(getattr(hp[system], name)) for system in systems)] for name in TrainParams.model_fields]
     ran = ", ".join(f"{system} {scores[system]['epoch']}" for system in systems)
     lines += [
         "",
@@ -63,13 +63,127 @@ def provenance(
     return lines
 
 
+def setting(value: Any) -> Any:
+    """A hyperparameter's value for a table: a list (``seeds``) as its items joined by commas."""
+    return ", ".join(str(item) for item in value) if isinstance(value, tuple) else value
+
+
 def test_scores(system: str, types: list[str], scores: dict[str, Any]) -> list[str]:
+    seeds = scores["seeds"]["seeds"]
+    over = [f"Means over the {len(seeds)} training seeds; their spread: *Training seeds* below.", ""]
     return [
         f"## System {system}: test set ({', '.join(types)})",
         "",
+        *(over if len(seeds) > 1 else []),
         *scores_table(per_type(scores), overall(scores, "test_")),
         "",
     ]
+
+
+def reference_f1(scores: dict[str, Any]) -> float:
+    """A system's test F1 in its reference run (the first seed), from its scores file."""
+    runs = scores["seeds"]
+    return runs["runs"][str(runs["seeds"][0])]["f1"]
+
+
+def mean_std(entry: dict[str, Any]) -> str:
+    """A spread over seeds in percent: ``80.35 ± 1.20 [78.90, 81.60]`` (``± n/a`` for one seed)."""
+    std = "n/a" if entry["std"] is None else f"{100 * entry['std']:.2f}"
+    return f"{100 * entry['mean']:.2f} ± {std} [{100 * entry['min']:.2f}, {100 * entry['max']:.2f}]"
+
+
+def test_verdict(name: str, test: dict[str, Any], difference: dict[str, Any]) -> list[str]:
+    """One row of the tests table: the difference, the test that judges it, why, and its outcome."""
+    if test["test"] == "paired bootstrap":
+        return [name, "paired bootstrap over test sentences", "one seed on each side", signed_interval(difference)]
+    winner, loser = name.split(" − ")[0], name.split(" − ")[1].split(" on ")[0]
+    outcome = {
+        "better": f"{winner} better",
+        "worse": f"{loser} better",
+        "undecided": "no decision",
+    }[test["decision"]]
+    return [
+        name,
+        f"Almost Stochastic Order (α = {test['alpha']}, τ = {test['threshold']})",
+        f"{test['seeds'][0]} vs {test['seeds'][1]} seed(s)",
+        f"ε_min {test['epsilon_min']:.3f} (reverse {test['epsilon_min_reverse']:.3f}): **{outcome}**",
+    ]
+
+
+def seeds_section(systems: list[str], scores: dict[str, dict], intervals: dict[str, Any]) -> list[str]:
+    """The spread of every system's test scores over its training seeds (mean ± sample standard deviation, min,
+    max), each run's scores with its bootstrap intervals, per-type F1 over seeds, and which test judges each
+    difference and why (:mod:`pipeline.evaluation.stochastic_order`)."""
+    seeds = intervals["seeds"][systems[0]]["seeds"]
+    listed = ", ".join(str(seed) for seed in seeds)
+    lines = ["## Training seeds", ""]
+    if len(seeds) == 1:
+        lines += [
+            f"Each system was trained once, with seed {listed} (`train.seeds`). The intervals above resample the "
+            "test sentences: they say how far a score would move on another test set, not on another training run, "
+            "which for a fine-tuned transformer often moves test F1 by more (Reimers and Gurevych, EMNLP 2017). "
+            "Train several seeds (`dvc exp run -S 'train.seeds=[1,2,3]'`) for the spread over seeds, and "
+            "differences judged by Almost Stochastic Order over them.",
+            "",
+        ]
+    else:
+        spread_rows = [
+            [name, str(len(seeds)), *(mean_std(intervals["seeds"][name][key]) for key in HEADLINE_KEYS)]
+            for name in intervals["seeds"]
+        ]
+        run_rows = [
+            [
+                f"System {system}",
+                str(seed),
+                *(with_interval(intervals["runs"][system][str(seed)][key]) for key in HEADLINE_KEYS),
+            ]
+            for system in systems
+            for seed in seeds
+        ]
+        types = sorted({t for system in systems for t in scores[system]["seeds"]["types"]})
+        type_rows = [
+            [
+                t,
+                *(
+                    mean_std(scores[s]["seeds"]["types"][t]["f1"]) if t in scores[s]["seeds"]["types"] else ""
+                    for s in systems
+                ),
+            ]
+            for t in types
+        ]
+        lines += [
+            f"Each system was trained once per seed of `train.seeds` ({listed}); every score above is the mean over "
+            "them. Mean ± sample standard deviation (n − 1) [min, max] over seeds, in percent (a comparison's row is "
+            "the other system's scores on the shared types):",
+            "",
+            *table(["Scored", "Seeds", "Precision", "Recall", "F1"], spread_rows, "lrrrr"),
+            "",
+            "Each run, with the 95% bootstrap intervals over test sentences of its scores:",
+            "",
+            *table(["System", "Seed", "Precision [95% CI]", "Recall [95% CI]", "F1 [95% CI]"], run_rows, "lrrrr"),
+            "",
+            "Per-type test F1 over seeds:",
+            "",
+            *table(["Type", *(f"System {s} F1" for s in systems)], type_rows, "l" + "r" * len(systems)),
+            "",
+        ]
+    tests = [
+        test_verdict(name, intervals["tests"][name], difference)
+        for name, difference in intervals["differences"].items()
+        if name in intervals["tests"]
+    ]
+    if tests:
+        lines += [
+            "Which test judges each difference: with one seed a side, the paired bootstrap over test sentences "
+            "(significant when its 95% interval excludes 0); with several seeds on either side, Almost Stochastic "
+            "Order over the per-seed F1 (Dror et al., ACL 2019; the `deepsig` package), which says whether one "
+            "side's scores over seeds are better than the other's: ε_min below τ decides for the first side, the "
+            "reverse ε_min below τ for the second.",
+            "",
+            *table(["Difference", "Test", "Why", "Outcome"], tests),
+            "",
+        ]
+    return lines
 
 
 def comparison(detail: dict[str, Any], system_types: list[str]) -> list[str]:
@@ -192,7 +306,7 @@ def int8_section(systems: list[str], scores: dict[str, dict], intervals: dict[st
         rows.append(
             [
                 f"System {system}",
-                percent(scores[system]["test_overall_f1"]),
+                percent(reference_f1(scores[system])),
                 percent(quantised["test_overall_f1"]),
                 signed(difference["difference"]),
                 f"[{100 * difference['interval'][0]:+.2f}, {100 * difference['interval'][1]:+.2f}]",
@@ -202,10 +316,10 @@ def int8_section(systems: list[str], scores: dict[str, dict], intervals: dict[st
     lines = [
         "## Int8 ONNX graph",
         "",
-        "Each system's test F1 from its PyTorch model (the scores above) and from its int8 ONNX graph "
-        "(`graphs/<system>/model_int8.onnx`, ONNX Runtime's dynamic quantisation of the exported float "
-        "graph), on the same sentences; the difference is int8 − PyTorch in points, with its 95% paired "
-        "bootstrap interval.",
+        "Each system's test F1 from the PyTorch model of its reference run (its first seed) and from that run's "
+        "int8 ONNX graph (`graphs/<system>/seed-<seed>/model_int8.onnx`, ONNX Runtime's dynamic quantisation of "
+        "the exported float graph), on the same sentences; the difference is int8 − PyTorch in points, with its "
+        "95% paired bootstrap interval.",
         "",
     ]
     if rows:
@@ -589,6 +703,7 @@ def render(
         )
     if "intervals" in scores:
         lines += trust_section(scores["intervals"])
+        lines += seeds_section(systems, scores, scores["intervals"])
         if all(results.int8(system).name in scores for system in systems):
             lines += int8_section(systems, scores, scores["intervals"])
     if "seen_unseen" in scores:

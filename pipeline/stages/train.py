@@ -1,9 +1,11 @@
-"""Stage ``train``: fine-tune one system with SpanMarker's Trainer and save it to ``models/<system>/``.
+"""Stage ``train``: fine-tune one system with one seed (a run) with SpanMarker's Trainer and save it to
+``models/<system>/seed-<seed>/``.
 
-Usage: ``python -m pipeline.stages.train SYSTEM``, a system of ``params.yaml``. Training curves go to
-``reports/training/<system>/`` via dvclive (:mod:`pipeline.model.curves`). The test split is never read here:
-``evaluate`` scores it. Every ``train.checkpoint_steps`` optimizer steps a checkpoint is written to
-``checkpoints/<system>/``; a run interrupted (killed, preempted) resumes from the last complete checkpoint when started
+Usage: ``python -m pipeline.stages.train SYSTEM SEED``, a system of ``params.yaml`` and one of ``train.seeds``
+(``dvc.yaml`` runs every pair). Training curves go to ``reports/training/<system>/seed-<seed>/`` via dvclive
+(:mod:`pipeline.model.curves`). The test split is never read here: ``evaluate`` scores it. Every
+``train.checkpoint_steps`` optimizer steps a checkpoint is written to ``checkpoints/<system>/seed-<seed>/``; a run
+interrupted (killed, preempted) resumes from the last complete checkpoint when started
 again with the same parameters and data. Checkpoints of other parameters or data are discarded, and all are removed once
 the model is saved.
 """
@@ -26,9 +28,16 @@ from transformers import TrainingArguments, set_seed
 
 from pipeline.core.atomic import atomic_path, remove, write_json
 from pipeline.core.params import ComputeParams, ModelParams, TrainParams, read_params
-from pipeline.core.paths import CHECKPOINTS_DIR, MODELS_DIR, PREPARED_DIR, TRAIN_RESULTS_FILE, TRAINING_REPORTS_DIR
-from pipeline.core.stage import run_stage, system_argument
-from pipeline.data.splits import load_info, load_split, training_settings
+from pipeline.core.paths import (
+    CHECKPOINTS_DIR,
+    MODELS_DIR,
+    PREPARED_DIR,
+    TRAIN_RESULTS_FILE,
+    TRAINING_REPORTS_DIR,
+    run_folder,
+)
+from pipeline.core.stage import run_arguments, run_stage
+from pipeline.data.splits import load_info, load_split, run_settings
 from pipeline.data.tail import oversample
 from pipeline.model.compute import pin_compute
 from pipeline.model.curves import TrainingCurves
@@ -62,8 +71,8 @@ def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
         adam_beta2=hp.adam_beta2,
         adam_epsilon=hp.adam_epsilon,
         weight_decay=hp.weight_decay,
-        seed=hp.seed,
-        data_seed=hp.seed,
+        seed=hp.seeds[0],  # the run's seed (TrainParams.for_run)
+        data_seed=hp.seeds[0],
         bf16=hp.bf16,
         fp16=hp.fp16,
         tf32=True if hp.tf32 else None,
@@ -82,8 +91,8 @@ def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
 
 
 def fingerprint(model: ModelParams, hp: TrainParams, system: str) -> str:
-    """Hash of everything that decides a system's training: model and train parameters and the prepared data
-    (whose ``labels.json`` holds the types)."""
+    """Hash of everything that decides a run's training: model and train parameters (the run's seed among them)
+    and the system's prepared data (whose ``labels.json`` holds the types)."""
     digest = hashlib.sha256(json.dumps([model.model_dump(), hp.model_dump()], sort_keys=True).encode())
     for path in sorted((PREPARED_DIR / system).iterdir()):
         digest.update(path.name.encode())
@@ -153,7 +162,7 @@ def is_distributed_worker() -> bool:
     return "LOCAL_RANK" in os.environ
 
 
-def launch_workers(system: str, processes: int) -> None:
+def launch_workers(system: str, seed: int, processes: int) -> None:
     """Run the training on this machine as ``processes`` DDP workers with ``torchrun``."""
     command = [
         sys.executable,
@@ -164,6 +173,7 @@ def launch_workers(system: str, processes: int) -> None:
         "-m",
         "pipeline.stages.train",
         system,
+        str(seed),
     ]
     logger.info("launching %d training processes: %s", processes, " ".join(command))
     completed = subprocess.run(command, check=False)
@@ -195,16 +205,19 @@ def training_split(system: str, labels: list[str], hp: TrainParams) -> Dataset:
 
 
 def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: Path | None) -> None:
-    """Fine-tune one system (in this process, or as one DDP worker) and save it from the main process."""
-    set_seed(hp.seed)
+    """Fine-tune one run, ``system`` with ``hp``'s one seed (in this process, or as one DDP worker), and save it
+    from the main process."""
+    seed = hp.seeds[0]
+    run = run_folder(system, seed)
+    set_seed(seed)
     info = load_info(system)
     labels = info["labels"]
     model = build_model(model_params, labels)
-    checkpoints = CHECKPOINTS_DIR / system
+    checkpoints = CHECKPOINTS_DIR / run
     main_process = int(os.environ.get("RANK", "0")) == 0
     callbacks = []
     if main_process:
-        live = Live(dir=str(TRAINING_REPORTS_DIR / system), dvcyaml=None, save_dvc_exp=False, resume=False)
+        live = Live(dir=str(TRAINING_REPORTS_DIR / run), dvcyaml=None, save_dvc_exp=False, resume=False)
         callbacks.append(TrainingCurves(live))
     trainer = SpanTrainer(
         model=model,
@@ -214,7 +227,7 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
         eval_dataset=load_split(system, "validation"),
         callbacks=callbacks,
     )
-    logger.info("training system %s (%d labels) from %s", system, len(labels), model_params.name)
+    logger.info("training system %s, seed %d (%d labels) from %s", system, seed, len(labels), model_params.name)
     if checkpoint is not None:
         logger.info("resuming the interrupted run from %s", checkpoint)
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -231,30 +244,30 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
     card = render_card(
         system, info, model_params, hp, last_validation(trainer.state.log_history), result.metrics["epoch"]
     )
-    prepare_for_saving(model, MODELS_DIR / system, model_params)
-    with atomic_path(MODELS_DIR / system) as tmp:
+    prepare_for_saving(model, MODELS_DIR / run, model_params)
+    with atomic_path(MODELS_DIR / run) as tmp:
         trainer.save_model(str(tmp))
         write_encoder(model, tmp)
         write_json(tmp / TRAIN_RESULTS_FILE, metrics)
         (tmp / "README.md").write_text(card, encoding="utf-8")
     remove(checkpoints)
-    logger.info("saved %s", MODELS_DIR / system)
+    logger.info("saved %s", MODELS_DIR / run)
 
 
 def main() -> None:
     params = read_params()
-    system = system_argument("train", params)
+    system, seed = run_arguments("train", params)
     pin_compute(ComputeParams.read(params))  # before the first tensor operation
     model_params = ModelParams.read(params)
-    hp = training_settings(params, system)  # with the overrides prepare recorded
-    checkpoints = CHECKPOINTS_DIR / system
+    hp = run_settings(params, system, seed)  # with the overrides prepare recorded
+    checkpoints = CHECKPOINTS_DIR / run_folder(system, seed)
     run_fingerprint = fingerprint(model_params, hp, system)
     if is_distributed_worker():
         train(system, model_params, hp, latest_checkpoint(checkpoints, run_fingerprint))
         return
     reset_stale_checkpoints(checkpoints, run_fingerprint)
     if hp.processes > 1:
-        launch_workers(system, hp.processes)
+        launch_workers(system, seed, hp.processes)
     else:
         train(system, model_params, hp, latest_checkpoint(checkpoints, run_fingerprint))
 
