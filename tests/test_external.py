@@ -177,6 +177,36 @@ def test_the_report_table_gives_intervals_baseline_and_the_published_figure(scor
     assert "- System B was not scored on `food`: no entity type in common" in text
 
 
+def test_a_set_declared_as_ontonotes_shows_the_papers_ontonotes_figure():
+    sets = external_sets(
+        {
+            "external": {
+                "local": {},
+                "hub": {
+                    "onto": {
+                        "hub_name": "x/ontonotes",
+                        "hub_revision": None,
+                        "split": "test",
+                        "types": {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC"},
+                        "published": "ontonotes",
+                    }
+                },
+            }
+        }
+    )
+    scored = {"score": 0.5, "interval": [0.4, 0.6]}
+    entry = {
+        "types": ["PER", "ORG", "LOC"],
+        "sentences": 10,
+        "published": sets["onto"].published,  # what the external stage records for the report
+        "intervals": {"system": {"overall": {"f1": scored}}, "baseline": None, "difference": None},
+    }
+    lines = report.external_section(["A"], {"external_A": {"sets": {"onto": entry}, "skipped": {}}})
+    row = next(line for line in lines if line.startswith("| `onto`"))
+    assert [cell.strip() for cell in row.strip("|").split("|")][-1] == "72.45%"
+    assert any(line.startswith("*Published*:") and "not a like-for-like comparison" in line for line in lines)
+
+
 def test_no_external_set_gives_a_line_in_the_report():
     assert report.external_section(["A"], {"external_A": {"sets": {}, "skipped": {}}}) == [
         "## Other test sets",

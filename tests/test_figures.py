@@ -77,3 +77,18 @@ def test_language_bars_leave_missing_baselines_blank():
     assert np.isnan(heights[0]) and np.isnan(heights[1]) and heights[2:] == [0.2, 0.9]
     assert [text.get_text() for text in ax.get_legend().get_texts()] == ["baseline (no scores)", "System A"]
     assert [label.get_text() for label in ax.get_xticklabels()] == ["de", "en"]
+
+
+def test_language_figure_marks_the_published_figures_beside_the_bars():
+    from pipeline.reporting.figures import plot_language_f1
+
+    label = "published (mBERT, all languages; not like-for-like)"
+    fig = plot_language_f1(
+        {"System A": {"de": 0.2, "en": 0.9, "zh": 0.1}}, ["de", "en", "zh"], "title", {label: {"de": 0.95, "zh": 0.87}}
+    )
+    ax = fig.axes[0]
+    assert [patch.get_height() for patch in ax.patches] == [0.2, 0.9, 0.1]  # the bars are unchanged
+    (marks,) = ax.lines
+    assert list(marks.get_xdata()) == [0, 2] and list(marks.get_ydata()) == [0.95, 0.87]  # de and zh, not en
+    assert marks.get_linestyle() == "None" and marks.get_marker() == "o" and marks.get_color() == "black"
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [label, "System A"]  # lines come first

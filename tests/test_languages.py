@@ -45,3 +45,10 @@ def test_language_columns_of_the_figure():
         "baseline (B's types)": {"de": None, "en": None},
         "System B": {"de": 0.3, "en": 0.8},
     }
+
+
+def test_the_figure_marks_the_mbert_figures_published_for_the_languages_it_shows():
+    marks = plots.published_language_f1(["de", "zh"])
+    assert list(marks) == [plots.PUBLISHED_LABEL] and "mBERT" in plots.PUBLISHED_LABEL
+    assert "not like-for-like" in plots.PUBLISHED_LABEL
+    assert marks[plots.PUBLISHED_LABEL] == {"de": pytest.approx(0.9476), "zh": pytest.approx(0.8702)}

@@ -1,19 +1,24 @@
 """Typed parameter blocks: what the defaults hold, and a clear error naming each kind of bad value."""
 
 import copy
+import re
+import typing
 from pathlib import Path
 
 import pytest
 import yaml
 
 from pipeline.core.params import (
+    PUBLISHED_F1,
     DownloadParams,
     EvaluateParams,
     ModelParams,
     ParamError,
     PrepareParams,
+    Published,
     SystemParams,
     all_systems,
+    external_sets,
     read_params,
     system_names,
 )
@@ -288,3 +293,33 @@ def test_a_stage_of_every_system_takes_no_argument_and_runs_nothing_when_given_o
     with pytest.raises(ParamError, match=f"usage: python -m pipeline.stages.{stage} \\(no arguments; got '--help'\\)"):
         importlib.import_module(f"pipeline.stages.{stage}").main()
     assert not any(tmp_path.iterdir())
+
+
+def test_every_out_of_domain_figure_of_the_paper_has_a_published_key():
+    assert PUBLISHED_F1 == {
+        "conll2003": 77.11,
+        "conll2003-de": 65.22,
+        "conll2002-es": 78.2,
+        "conll2002-nl": 77.84,
+        "wikigold": 83.11,
+        "ontonotes": 72.45,
+        "bsnlp-ru": 67.39,
+        "bsnlp-pl": 62.94,
+    }
+    assert typing.get_args(Published) == tuple(PUBLISHED_F1)
+    entry = {"path": "a", "token_column": 0, "tag_column": -1, "types": {"PER": "PER"}}
+    local = {key: {**entry, "published": key} for key in ("conll2003", "wikigold", "ontonotes", "bsnlp-pl")}
+    sets = external_sets({"external": {"local": local, "hub": {}}})
+    assert {name: declared.published for name, declared in sets.items()} == {key: key for key in local}
+    with pytest.raises(ParamError) as error:
+        external_sets({"external": {"local": {"a": {**entry, "published": "conll2002"}}, "hub": {}}})
+    assert str(error.value) == (
+        "external.local.a.published: got 'conll2002'; allowed: conll2003, conll2003-de, conll2002-es, conll2002-nl, "
+        "wikigold, ontonotes, bsnlp-ru, bsnlp-pl or null"
+    )
+
+
+def test_the_docs_table_of_published_keys_is_the_constant():
+    text = (REPO_ROOT / "docs" / "external.md").read_text()
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| [^|]+ \| ([0-9.]+) \|$", text, flags=re.MULTILINE)
+    assert {key: float(value) for key, value in rows} == PUBLISHED_F1

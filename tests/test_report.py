@@ -104,26 +104,52 @@ def test_baseline_section_compares_before_and_after():
     assert "| **Overall** | **50.00%** | **70.00%** | **+20.00** |" in lines
 
 
-def test_languages_table_shows_each_language_with_the_change_from_the_baseline():
-    def languages(trained: dict, before: dict | None) -> dict:
-        baseline = (
-            {"available": False, "reason": "model.name 'x' is a plain encoder"}
-            if before is None
-            else {lang: scores(f1) for lang, f1 in before.items()}
-        )
-        return {
-            "system": {lang: scores(f1) for lang, f1 in trained.items()},
-            "baseline": baseline,
-            "sentences": {lang: 24 for lang in trained},
-        }
+def languages(trained: dict, before: dict | None) -> dict:
+    """A ``languages_<system>`` scores file: the system's overall F1 per language, and its baseline's (None: none)."""
+    baseline = (
+        {"available": False, "reason": "model.name 'x' is a plain encoder"}
+        if before is None
+        else {lang: scores(f1) for lang, f1 in before.items()}
+    )
+    return {
+        "system": {lang: scores(f1) for lang, f1 in trained.items()},
+        "baseline": baseline,
+        "sentences": {lang: 24 for lang in trained},
+    }
 
+
+def test_languages_table_shows_each_language_with_the_change_from_the_baseline():
     lines = report.languages_section(
         {"A": languages({"de": 0.3, "en": 0.9}, {"de": 0.5, "en": 0.8}), "B": languages({"de": 0.4, "en": 0.95}, None)},
         ["en"],
     )
-    assert "| `de` | 24 | 50.00% | 30.00% | -20.00 | n/a | 40.00% | n/a |" in lines
-    assert "| `en` (trained) | 24 | 80.00% | 90.00% | +10.00 | n/a | 95.00% | n/a |" in lines
+    assert "| `de` | 24 | 50.00% | 30.00% | -20.00 | n/a | 40.00% | n/a | 94.76% |" in lines
+    assert "| `en` (trained) | 24 | 80.00% | 90.00% | +10.00 | n/a | 95.00% | n/a | 95.18% |" in lines
     assert any(line.startswith("No baseline: model.name 'x' is a plain encoder") for line in lines)
+
+
+def test_languages_table_gives_the_published_mbert_figure_of_every_language_labelled_as_such():
+    ten = ["de", "en", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh"]
+    lines = report.languages_section({"A": languages(dict.fromkeys(ten, 0.5), None)}, ["en"])
+    header = next(line for line in lines if line.startswith("| Language |"))
+    assert header.endswith("| System A | Change | Published (mBERT, all languages) |")
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines if line.startswith("| `")]
+    assert {cells[0].split()[0].strip("`"): cells[-1] for cells in rows} == {
+        "de": "94.76%",
+        "en": "95.18%",
+        "es": "91.53%",
+        "fr": "91.92%",
+        "it": "92.59%",
+        "nl": "93.27%",
+        "pl": "92.66%",
+        "pt": "92.86%",
+        "ru": "93.39%",
+        "zh": "87.02%",
+    }
+    note = next(line for line in lines if line.startswith("*Published*"))
+    assert "model card of `tomaarsen/span-marker-mbert-base-multinerd`" in note
+    assert "(92.48% over all ten)" in note and "fine-tuned on all ten MultiNERD languages" in note
+    assert "not a like-for-like comparison with the systems beside it, fine-tuned on `en` only" in note
 
 
 def tail_row(train: int, test: int, f1: float) -> dict:

@@ -192,11 +192,18 @@ def plot_training_curves(loss: dict[str, Curve], validation_f1: dict[str, Curve]
     return fig
 
 
-def plot_language_f1(f1: dict[str, dict[str, float | None]], languages: Sequence[str], title: str) -> Figure:
+def plot_language_f1(
+    f1: dict[str, dict[str, float | None]],
+    languages: Sequence[str],
+    title: str,
+    published: dict[str, dict[str, float]] | None = None,
+) -> Figure:
     """Grouped bars of overall test F1 per language (x), one bar per column of ``f1`` (e.g. baseline, A, B).
 
     ``f1`` maps a column name to ``{language: F1 in [0, 1]}``; a language a column lacks, or holds as None (no
     baseline), is left blank and the column's legend entry says "no scores" when it has none at all.
+    ``published`` maps a legend label to ``{language: F1 in [0, 1]}`` published for another model: one black marker
+    per language it holds, at the centre of the language's bars, so that it reads as a reference, not as a bar.
     """
     x = np.arange(len(languages))
     width = 0.8 / max(len(f1), 1)
@@ -209,8 +216,18 @@ def plot_language_f1(f1: dict[str, dict[str, float | None]], languages: Sequence
         )
         label = column if not all(np.isnan(values)) else f"{column} (no scores)"
         ax.bar(x + (offset - (len(f1) - 1) / 2) * width, values, width, label=label)
+    for position, (label, marks) in enumerate((published or {}).items()):
+        held = [i for i, language in enumerate(languages) if language in marks]
+        ax.plot(
+            x[held],
+            [marks[languages[i]] for i in held],
+            linestyle="none",
+            marker=MARKERS[position % len(MARKERS)],
+            color="black",
+            label=label,
+        )
     ax.set_xticks(x, list(languages))
     ax.set(ylim=(0, 1), xlabel="Test language", ylabel="Overall test F1", title=title)
-    if f1:
+    if f1 or published:
         ax.legend(fontsize=8)
     return fig

@@ -1,6 +1,7 @@
 """Stage ``plots``: label distributions, per-type test F1 of every system (the mean over seeds, one mark per seed,
 and the reference run's bootstrap intervals of ``reports/scores/intervals.json``), the training curves of every run,
-and overall test F1 per evaluation language of each system and its baseline.
+and overall test F1 per evaluation language of each system and its baseline, with the F1 published for the
+multilingual mBERT checkpoint marked beside them (:data:`~pipeline.reporting.published.MBERT_LANGUAGE_F1`).
 
 Writes PNG figures to ``reports/figures/`` and, for ``dvc plots show`` (as declared in ``dvc.yaml``), the
 numbers behind them as CSV under ``reports/plots/``: ``label_distribution_<split>.csv``,
@@ -40,9 +41,12 @@ from pipeline.reporting.figures import (
     plot_training_curves,
     save,
 )
+from pipeline.reporting.published import MBERT_LANGUAGE_F1
 from pipeline.tagging.metrics import per_type_f1
 
 logger = logging.getLogger(__name__)
+PUBLISHED_LABEL = "published (mBERT, all languages; not like-for-like)"
+"""Legend entry of the mBERT checkpoint's published F1 in the languages figure."""
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
@@ -79,6 +83,11 @@ def language_f1(by_system: dict[str, dict]) -> dict[str, dict[str, float | None]
         }
         columns[f"System {system}"] = {language: s["test_overall_f1"] for language, s in scores["system"].items()}
     return columns
+
+
+def published_language_f1(languages: list[str]) -> dict[str, dict[str, float]]:
+    """The mBERT checkpoint's published test F1 of each of ``languages``, in [0, 1], under its legend entry."""
+    return {PUBLISHED_LABEL: {language: MBERT_LANGUAGE_F1[language] / 100 for language in languages}}
 
 
 def main() -> None:
@@ -142,7 +151,12 @@ def main() -> None:
     columns = language_f1(by_system)
     languages = list(by_system[systems[0]]["system"])
     save(
-        plot_language_f1(columns, languages, "Overall test F1 per language, before and after fine-tuning"),
+        plot_language_f1(
+            columns,
+            languages,
+            "Overall test F1 per language, before and after fine-tuning",
+            published_language_f1(languages),
+        ),
         FIGURES_DIR / "language_f1.png",
     )
     for system in systems:
