@@ -7,8 +7,10 @@ Usage, from the repository root::
 
 Every headline score (precision, recall and F1 of each system, each baseline with scores, each int8 graph and
 each comparison in ``reports/metrics/``) of the workspace is judged against the 95% bootstrap interval of the same
-score in the revision's ``reports/scores/intervals.json``, read from git alone. A table gives each score; then one line
-for each score not inside (``outside:``, or ``missing:`` when one side lacks it) and a ``verdict:`` line.
+score in the revision's ``reports/scores/intervals.json``, read from git alone; where the revision trained several
+seeds, a system's or comparison's score (a mean over seeds) is judged against the revision's seed spread instead,
+its mean ± :data:`SEED_BAND` sample standard deviations: what another training run could move it by. A table gives
+each score; then one line for each score not inside (``outside:``, or ``missing:`` when one side lacks it) and a ``verdict:`` line.
 Exit status 0: every score inside; 1: some score not inside; 2: the revision cannot be read (one line on
 stderr). A command, not a stage: it reads git, which no stage may (``tests/test_dvc_contract.py``).
 """
@@ -28,6 +30,9 @@ from pipeline.tagging.metrics import HEADLINE_KEYS as METRICS
 
 TOLERANCE = 1e-9
 """Slack of the interval test, so that a score equal to a bound (in its last bits) is inside."""
+SEED_BAND = 2.0
+"""Half-width, in standard deviations over the revision's seeds, of the band a score over several seeds is judged
+against (about 95% of a normal spread)."""
 ORDER = tuple(INTERVAL_SECTIONS)
 """The kinds of result judged, in the table's order: systems, baselines, int8 graphs, comparisons."""
 
@@ -142,7 +147,15 @@ def headline_scores(files: dict[str, bytes]) -> dict[Result, dict[str, float]]:
 
 def interval_of(intervals: dict, result: Result, metric: str) -> tuple[float, float] | None:
     """``result``'s interval of ``metric`` in ``intervals`` (an ``intervals.json``) as ``(lo, hi)``, or ``None`` if
-    absent."""
+    absent: for a system or comparison of several seeds, the seed band (mean ± :data:`SEED_BAND` standard
+    deviations over seeds, ``intervals["seeds"]``), else the 95% bootstrap interval."""
+    spread = intervals.get("seeds", {}).get(result.name) if result.kind in ("system", "comparison") else None
+    if isinstance(spread, dict) and len(spread.get("seeds", [])) > 1:
+        try:
+            mean, std = float(spread[metric]["mean"]), float(spread[metric]["std"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return mean - SEED_BAND * std, mean + SEED_BAND * std
     section, key = result.interval_key
     try:
         low, high = intervals[section][key]["overall"][metric]["interval"]
@@ -217,11 +230,11 @@ def findings(rows: list[Row], rev: str, identical: bool) -> list[str]:
     if bad:
         return lines + [
             f"verdict: outside — {len(bad)} of {len(rows)} headline scores of the workspace are not "
-            f"inside {rev}'s 95% bootstrap intervals"
+            f"inside {rev}'s 95% bootstrap intervals (seed bands where it trained several seeds)"
         ]
     return [
         f"verdict: inside — {'identical results; ' if identical else ''}every headline score of the workspace "
-        f"lies inside {rev}'s 95% bootstrap intervals ({len(rows)} scores)"
+        f"lies inside {rev}'s 95% bootstrap intervals (seed bands where it trained several seeds; {len(rows)} scores)"
     ]
 
 
