@@ -10,7 +10,8 @@ each comparison in ``reports/metrics/``) of the workspace is judged against the 
 score in the revision's ``reports/scores/intervals.json``, read from git alone; where the revision trained several
 seeds, a system's or comparison's score (a mean over seeds) is judged against the revision's seed spread instead,
 its mean ± :data:`SEED_BAND` sample standard deviations: what another training run could move it by. A table gives
-each score; then one line for each score not inside (``outside:``, or ``missing:`` when one side lacks it) and a ``verdict:`` line.
+each score; then one line for each score not inside (``outside:``, or ``missing:`` when one side lacks it)
+and a ``verdict:`` line.
 Exit status 0: every score inside; 1: some score not inside; 2: the revision cannot be read (one line on
 stderr). A command, not a stage: it reads git, which no stage may (``tests/test_dvc_contract.py``).
 """
