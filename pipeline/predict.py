@@ -7,9 +7,10 @@ Usage, from the repository root:
     python -m pipeline.predict --model path/to/span_marker_model --jsonl test_en.jsonl
     cat sentences.txt | python -m pipeline.predict --file -
 
---model SYSTEM, a system of params.yaml (default: its first system), loads models/SYSTEM; any other value is
-a model folder. --runtime onnx (or onnx-int8) runs the model's ONNX graph, model.onnx (model_int8.onnx) of the
-export stage's graphs/SYSTEM/ for a system, of FOLDER/onnx/ for a model folder, with ONNX Runtime on the CPU: the
+--model SYSTEM, a system of params.yaml (default: its first system), loads its reference run,
+models/SYSTEM/seed-SEED with the first seed of train.seeds; any other value is a model folder. --runtime onnx (or
+onnx-int8) runs the model's ONNX graph, model.onnx (model_int8.onnx) of the export stage's graphs/SYSTEM/seed-SEED/
+for a system, of FOLDER/onnx/ for a model folder, with ONNX Runtime on the CPU: the
 same entities as PyTorch (int8: close to them, and faster on a CPU); the graph
 must have been exported from the folder's weights.
 The input is exactly one of:
@@ -53,8 +54,8 @@ from span_marker import SpanMarkerModel
 
 from pipeline.core.atomic import atomic_path
 from pipeline.core.exceptions import DataError, ParamError
-from pipeline.core.params import RUNTIMES, read_params, system_names
-from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PARAMS_FILE
+from pipeline.core.params import RUNTIMES, TrainParams, read_params, system_names
+from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PARAMS_FILE, run_folder
 from pipeline.core.stage import run_stage
 from pipeline.data.words import split_words
 from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, runtime_logits
@@ -112,8 +113,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--model",
-        help="a system of params.yaml, for models/SYSTEM, or the path of a SpanMarker "
-        "model folder (default: the first system of params.yaml)",
+        help="a system of params.yaml, for models/SYSTEM/seed-SEED (the first of train.seeds), or the path of a "
+        "SpanMarker model folder (default: the first system of params.yaml)",
     )
     parser.add_argument("--output", metavar="PATH", help="write the JSON lines to this file instead of stdout")
     parser.add_argument(
@@ -230,11 +231,13 @@ def read_sentences(args: argparse.Namespace) -> list[Sentence]:
 
 
 def model_path(name: str | None) -> tuple[Path, Path]:
-    """The model folder and the graph folder of ``name``: ``models/<name>`` and ``graphs/<name>`` for a system of
-    ``params.yaml`` (in the working directory; also when ``name`` is the path ``models/<system>``), else ``name`` as
-    a path and its ``onnx/`` sub-folder; without a name, the first system's. Raises :class:`ParamError` for no name
-    and no systems."""
-    systems = system_names(read_params()) if PARAMS_FILE.is_file() else []
+    """The model folder and the graph folder of ``name``: for a system of ``params.yaml`` (in the working directory;
+    also when ``name`` is the path ``models/<system>``), its reference run's, ``models/<name>/seed-<seed>`` and
+    ``graphs/<name>/seed-<seed>`` with the first seed of ``train.seeds``; else ``name`` as a path and its ``onnx/``
+    sub-folder; without a name, the first system's. Raises :class:`ParamError` for no name and no systems, or a bad
+    ``train.seeds``."""
+    params = read_params() if PARAMS_FILE.is_file() else {}
+    systems = system_names(params) if params else []
     if name is None:
         if not systems:
             raise ParamError(
@@ -244,7 +247,8 @@ def model_path(name: str | None) -> tuple[Path, Path]:
     if Path(name).parent == MODELS_DIR and Path(name).name in systems:  # models/<system> given as a path
         name = Path(name).name
     if name in systems:
-        return MODELS_DIR / name, GRAPHS_DIR / name
+        run = run_folder(name, TrainParams.read(params, "seeds").seeds[0])
+        return MODELS_DIR / run, GRAPHS_DIR / run
     return Path(name), Path(name) / MODEL_GRAPH_FOLDER
 
 
@@ -257,8 +261,8 @@ def load_model(path: Path, place: bool = True) -> SpanMarkerModel:
     """The SpanMarker model saved in folder ``path``, on the GPU if there is one and ``place`` is true."""
     if not path.exists():
         raise FileNotFoundError(
-            f"model folder {path} not found (`dvc repro` trains models/<system> for every "
-            "system of params.yaml, `dvc pull` downloads them)"
+            f"model folder {path} not found (`dvc repro` trains models/<system>/seed-<seed> for every "
+            "system of params.yaml and seed of train.seeds, `dvc pull` downloads them)"
         )
     try:
         is_span_marker = path.is_dir() and (path / "config.json").is_file() and is_span_marker_model(str(path))
