@@ -231,11 +231,11 @@ def findings(rows: list[Row], rev: str, identical: bool) -> list[str]:
     if bad:
         return lines + [
             f"verdict: outside — {len(bad)} of {len(rows)} headline scores of the workspace are not "
-            f"inside {rev}'s 95% bootstrap intervals (seed bands where it trained several seeds)"
+            f"inside {rev}'s 95% bootstrap intervals"
         ]
     return [
         f"verdict: inside — {'identical results; ' if identical else ''}every headline score of the workspace "
-        f"lies inside {rev}'s 95% bootstrap intervals (seed bands where it trained several seeds; {len(rows)} scores)"
+        f"lies inside {rev}'s 95% bootstrap intervals ({len(rows)} scores)"
     ]
 
 

@@ -99,10 +99,10 @@ def trained_workdir(tmp_path, monkeypatch, tiny_encoder):
         ),
         labels,
     )
-    model.save_pretrained(tmp_path / "models" / "B")
-    (tmp_path / "models" / "B" / "train_results.json").write_text(json.dumps({"epoch": 1.0}))
+    model.save_pretrained(tmp_path / "models" / "B" / "seed-42")
+    (tmp_path / "models" / "B" / "seed-42" / "train_results.json").write_text(json.dumps({"epoch": 1.0}))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["evaluate", "B"])
+    monkeypatch.setattr(sys, "argv", ["evaluate", "B", "42"])
     return tmp_path
 
 
@@ -112,7 +112,7 @@ def test_evaluate_places_the_model_on_the_gpu_in_bf16(trained_workdir, monkeypat
     evaluate.main()
     expected = Placement(CUDA, torch.bfloat16, True)
     assert calls == [("place", expected), ("autocast", expected)]
-    assert json.loads((trained_workdir / "reports/scores/B.json").read_text())["epoch"] == 1.0
+    assert json.loads((trained_workdir / "reports/scores/B/seed-42.json").read_text())["epoch"] == 1.0
 
 
 def test_evaluate_on_the_cpu_is_unchanged(trained_workdir, monkeypatch):

@@ -19,23 +19,26 @@ GIT_READER = "pipeline.verdict"
 
 
 def resolve(node, context: dict):
-    """``node`` with every ``${name.path}`` filled in from ``context`` (``key``, ``item`` and params.yaml)."""
+    """``node`` with every ``${name.path}`` (``${name.list[0]}`` too) filled in from ``context`` (``key``, ``item``
+    and params.yaml)."""
 
     def value(match: re.Match) -> str:
         found = context
-        for part in match.group(1).split("."):
-            found = found[part]
+        for part in re.findall(r"[^.\[\]]+", match.group(1)):
+            found = found[int(part)] if isinstance(found, list) else found[part]
         return str(found)
 
     if isinstance(node, dict):
         return {resolve(key, context): resolve(entry, context) for key, entry in node.items()}
     if isinstance(node, list):
         return [resolve(entry, context) for entry in node]
-    return re.sub(r"\$\{([A-Za-z0-9_.-]+)\}", value, node) if isinstance(node, str) else node
+    return re.sub(r"\$\{([A-Za-z0-9_.\[\]-]+)\}", value, node) if isinstance(node, str) else node
 
 
 FOREACH = ("${systems}", "${external.local}", "${external.hub}")
 """What a ``foreach`` stage iterates over: the systems, or one kind of external test set."""
+MATRIX = {"system": "${systems}", "seed": "${train.seeds}"}
+"""What a ``matrix`` stage iterates over: every system with every training seed (one run each)."""
 
 
 def full_run_params() -> dict:
@@ -50,13 +53,22 @@ def full_run_params() -> dict:
 def dvc_stages(root: Path = REPO_ROOT, params: dict | None = None) -> dict[str, dict]:
     """Every stage of ``dvc.yaml`` as DVC resolves it with ``params`` (default: ``root``'s params.yaml): a
     ``foreach`` over one of :data:`FOREACH` expanded into ``<stage>@<key>`` with ``${key}`` (the system or set) and
-    ``${item.…}`` (its entry), and ``${…}`` of the parameters filled in."""
+    ``${item.…}`` (its entry), a ``matrix`` (:data:`MATRIX`) into ``<stage>@<system>-<seed>`` with ``${item.system}``
+    and ``${item.seed}``, and ``${…}`` of the parameters filled in."""
     spec = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     if params is None:
         params = yaml.safe_load((root / "params.yaml").read_text())
     stages = {}
     for name, stage in spec.items():
-        if "foreach" in stage:
+        if "matrix" in stage:
+            assert stage["matrix"] == MATRIX, f"{name}: a matrix over {stage['matrix']}"
+            body = {key: entry for key, entry in stage.items() if key != "matrix"}
+            stages |= {
+                f"{name}@{system}-{seed}": resolve(body, {**params, "item": {"system": system, "seed": seed}})
+                for system in params["systems"]
+                for seed in params["train"]["seeds"]
+            }
+        elif "foreach" in stage:
             assert stage["foreach"] in FOREACH, f"{name}: iterates over {stage['foreach']}"
             entries = params
             for part in stage["foreach"][2:-1].split("."):
@@ -214,8 +226,8 @@ def test_no_pipeline_module_runs_git():
 
 
 def test_every_system_is_a_model_of_the_registry():
-    """``artifacts:`` of ``dvc.yaml`` (DVC's model registry) holds one model per system of params.yaml: its folder,
-    a description naming its types and starting model, and labels."""
+    """``artifacts:`` of ``dvc.yaml`` (DVC's model registry) holds one model per system of params.yaml: the folder of
+    its reference run (the first seed), a description naming its types and starting model, and labels."""
     from dvc.repo import Repo
 
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
@@ -223,7 +235,8 @@ def test_every_system_is_a_model_of_the_registry():
         artifacts = repo.artifacts.read()["dvc.yaml"]
     assert set(artifacts) == set(params["systems"])
     for system, artifact in artifacts.items():
-        assert (artifact.path, artifact.type) == (f"models/{system}", "model")
+        reference = params["train"]["seeds"][0]  # the reference run's model
+        assert (artifact.path, artifact.type) == (f"models/{system}/seed-{reference}", "model")
         named = set(re.findall(r"\b[A-Z]{3,5}\b", artifact.desc))
         assert named >= set(params["systems"][system]["types"]), (system, artifact.desc)
         assert named - {"NER"} <= set(params["systems"][system]["types"]) | {"O"}, (system, artifact.desc)

@@ -105,7 +105,7 @@ def scored(tmp_path: Path, tiny_encoder: Path, tmp_path_factory, monkeypatch) ->
     """System B (a checkpoint tagging every word PER) and a starting SpanMarker checkpoint (every word FOOD) scored
     on the hand-written CoNLL file of tests/test_conll.py, and on a set sharing no type with B."""
     (tmp_path / "hand.conll").write_text(CONLL_2003_STYLE, encoding="utf-8")
-    forced_checkpoint(tiny_encoder, tmp_path / "models" / "B", "PER", labels_for_types(B_TYPES))
+    forced_checkpoint(tiny_encoder, tmp_path / "models" / "B" / "seed-42", "PER", labels_for_types(B_TYPES))
     start = forced_checkpoint(tiny_encoder, tmp_path_factory.mktemp("start"), "FOOD")
     prepared = tmp_path / "data" / "prepared" / "B"
     prepared.mkdir(parents=True)
@@ -123,7 +123,7 @@ def scored(tmp_path: Path, tiny_encoder: Path, tmp_path_factory, monkeypatch) ->
     write_params(tmp_path, local, {}, name=str(start))
     monkeypatch.chdir(tmp_path)
     run_main(external_local, monkeypatch, "hand")
-    run_main(external, monkeypatch, "B")
+    run_main(external, monkeypatch, "B", "42")
     return tmp_path
 
 

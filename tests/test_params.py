@@ -17,6 +17,7 @@ from pipeline.core.params import (
     PrepareParams,
     Published,
     SystemParams,
+    TrainParams,
     all_systems,
     external_sets,
     read_params,
@@ -70,7 +71,13 @@ def test_default_params_are_the_embedded_run():
     assert (starting.name, starting.revision) == (model.name, None)
     for system in ("A", "B"):
         hp = declared_settings(params, system)
-        assert (hp.epochs, hp.learning_rate, hp.batch_size, hp.lr_scheduler_type, hp.seed) == (2, 3e-4, 8, "linear", 42)
+        assert (hp.epochs, hp.learning_rate, hp.batch_size, hp.lr_scheduler_type, hp.seeds) == (
+            2,
+            3e-4,
+            8,
+            "linear",
+            (42,),
+        )
         assert not (hp.bf16 or hp.fp16 or hp.tf32)
     assert EvaluateParams.read(params).batch_size == 16
 
@@ -101,11 +108,11 @@ def test_the_real_run_is_the_defaults_with_the_override_file_applied_by_dvc(tmp_
             hp.adam_beta2,
             hp.adam_epsilon,
             hp.weight_decay,
-            hp.seed,
+            hp.seeds,
             hp.epochs,
             hp.bf16,
             hp.fp16,
-        ) == (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, 42, 3, True, False)
+        ) == (5e-5, 16, 2, 0.1, "linear", 0.9, 0.999, 1e-8, 0.01, (42,), 3, True, False)
     download = DownloadParams.read(full)
     assert download.source == "hub" and download.hub_revision == "2814b78e7af4b5a1f1886fe7ad49632de4d9dd25"
     assert SystemParams.read(full, "B").types == ("PER", "ORG", "LOC", "ANIM", "DIS")
@@ -191,7 +198,14 @@ READERS = {
         (("train", "learning_rate"), -1e-5, "train.learning_rate: got -1e-05; allowed: a number in \\(0.0, 1.0\\]"),
         (("train", "lr_scheduler_type"), "linaer", "train.lr_scheduler_type: got 'linaer'; allowed: linear, cosine"),
         (("train", "epochs"), 1.5, "train.epochs: got 1.5; allowed: an integer >= 1"),
-        (("train", "seed"), True, "train.seed: got True; allowed: an integer >= 0"),
+        (
+            ("train", "seeds"),
+            [42, 42],
+            "train.seeds: got \\[42, 42\\]; allowed: a non-empty list without repeats of integers",
+        ),
+        (("train", "seeds"), [], "train.seeds: got \\[\\]; allowed: a non-empty list"),
+        (("train", "seeds"), [True], "train.seeds: got \\[True\\]; allowed: a non-empty list"),
+        (("systems", "B", "train"), {"seeds": [1]}, "systems.B.train.seeds: a system cannot have seeds of its own"),
         (("model", "entity_max_length"), 0, "model.entity_max_length: got 0; allowed: an integer >= 1"),
         (("model", "revision"), 3, "model.revision: got 3; allowed: a string or null"),
         (("systems", "B", "types"), ["PER", "CITY"], "systems.B.types: got \\['PER', 'CITY'\\]; allowed: a non-empty"),
@@ -220,11 +234,23 @@ def test_bad_parameter_is_named_with_allowed_values(path, value, message):
 
 def test_missing_key_and_missing_file_are_named(tmp_path):
     params = load("params.yaml")
-    del params["train"]["seed"]
-    with pytest.raises(ParamError, match="train.seed: missing from params.yaml"):
+    del params["train"]["seeds"]
+    with pytest.raises(ParamError, match="train.seeds: missing from params.yaml"):
         declared_settings(params, "A")
     with pytest.raises(ParamError, match="parameter file not found"):
         read_params(tmp_path / "params.yaml")
+
+
+def test_a_run_reads_every_train_key_but_the_seed_list():
+    """One run's settings are the block with its own seed: adding a seed to ``train.seeds`` changes no key an
+    existing run reads (so DVC reruns no existing run)."""
+    from tests.param_recorder import RecordedMapping
+
+    reads: set[str] = set()
+    params = RecordedMapping(load("params.yaml"), "", reads)
+    hp = TrainParams.for_run(params, "A", {"learning_rate": 1e-3}, 7)
+    assert (hp.seeds, hp.learning_rate, hp.epochs) == ((7,), 1e-3, 2)
+    assert "train.seeds" not in reads and "train" not in reads and "train.epochs" in reads
 
 
 def test_numbers_as_dvc_writes_them_are_numbers(tmp_path):

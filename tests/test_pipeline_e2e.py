@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 TYPES_B = {"PER", "ORG", "LOC", "DIS", "ANIM"}
 GIT_AS_TEST_USER = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
-TRAINING = {"train@A", "train@B"}
+TRAINING = {"train@A-42", "train@B-42"}
 
 
 def run(command: list[str], cwd: Path, **environment: str) -> str:
@@ -87,12 +87,19 @@ PER_SYSTEM = [
     for name, stage in yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"].items()
     if stage.get("foreach") == "${systems}"
 ]
-"""The stages that run once per system (``prepare``, ``train``, ...)."""
+"""The stages that run once per system (``prepare``, ``seeds``, ...)."""
+PER_RUN = [
+    name for name, stage in yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"].items() if "matrix" in stage
+]
+"""The stages that run once per system and seed (``train``, ``export``, ``evaluate``)."""
+SEED = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())["train"]["seeds"][0]
+"""The one seed of the committed parameters."""
 
 
 def of_system(system: str) -> set[str]:
-    """The per-system stages of ``system``: what adding it to ``systems`` runs before the stages of all systems."""
-    return {f"{stage}@{system}" for stage in PER_SYSTEM}
+    """The per-system stages of ``system`` and of its run: what adding it to ``systems`` runs before the stages of all
+    systems."""
+    return {f"{stage}@{system}" for stage in PER_SYSTEM} | {f"{stage}@{system}-{SEED}" for stage in PER_RUN}
 
 
 def readers(key: str) -> set[str]:
@@ -148,9 +155,9 @@ def test_models_load_with_stock_span_marker(repo: Path, monkeypatch: pytest.Monk
 
     monkeypatch.chdir(repo)  # a model folder names its encoder files from the repository root
     for system, types in (("A", 15), ("B", 5)):
-        config = json.loads((repo / "models" / system / "config.json").read_text())
-        assert config["encoder"]["_name_or_path"] == f"models/{system}/encoder"
-        model = SpanMarkerModel.from_pretrained(f"models/{system}")
+        config = json.loads((repo / "models" / system / "seed-42" / "config.json").read_text())
+        assert config["encoder"]["_name_or_path"] == f"models/{system}/seed-42/encoder"
+        model = SpanMarkerModel.from_pretrained(f"models/{system}/seed-42")
         assert len(model.config.id2label) == types + 1  # entity types plus O
         assert isinstance(model.predict(["Anna", "lives", "in", "Oslo", "."]), list)
 
@@ -228,15 +235,15 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 
 def test_training_curves_are_per_step_against_the_optimizer_step(repo: Path):
     for system in ("A", "B"):
-        steps = json.loads((repo / "models" / system / "train_results.json").read_text())["global_step"]
-        curves = repo / "reports" / "training" / system / "plots" / "metrics"
+        steps = json.loads((repo / "models" / system / "seed-42" / "train_results.json").read_text())["global_step"]
+        curves = repo / "reports" / "training" / system / "seed-42" / "plots" / "metrics"
         loss = read_tsv(curves / "train" / "loss.tsv")
         assert [int(row["step"]) for row in loss] == list(range(LOGGING_STEPS, steps + 1, LOGGING_STEPS))
         assert all(float(row["loss"]) > 0 for row in loss)
         assert set(loss[0]) == {"step", "loss"}  # no timestamps
         f1 = read_tsv(curves / "validation" / "f1.tsv")
         assert [int(row["step"]) for row in f1] == [steps]  # one evaluation per epoch, one epoch
-        training = json.loads((repo / "reports" / "training" / system / "metrics.json").read_text())
+        training = json.loads((repo / "reports" / "training" / system / "seed-42" / "metrics.json").read_text())
         assert training["step"] == steps and training["validation"]["f1"] == float(f1[-1]["f1"])
 
 
@@ -246,15 +253,22 @@ def test_plots_show_renders_exactly_the_declared_plots(repo: Path):
         *(
             f"reports/plots/{name}/{system}.csv"
             for system in ("A", "B")
-            for name in ("training_loss", "validation_f1", "per_type_f1", "language_f1")
+            for name in ("per_type_f1", "seed_f1", "language_f1")
+        ),
+        *(
+            f"reports/plots/{name}/{system}/seed-42.csv"
+            for system in ("A", "B")
+            for name in ("training_loss", "validation_f1")
         ),
         "Label distribution (train)",
         "Label distribution (validation)",
         "Label distribution (test)",
     }
     for system in ("A", "B"):  # each system's curve holds its dvclive series, step by step
-        values = shown["data"][f"reports/plots/training_loss/{system}.csv"][0]["content"]["data"]["values"]
-        logged = read_tsv(repo / "reports" / "training" / system / "plots" / "metrics" / "train" / "loss.tsv")
+        values = shown["data"][f"reports/plots/training_loss/{system}/seed-42.csv"][0]["content"]["data"]["values"]
+        logged = read_tsv(
+            repo / "reports" / "training" / system / "seed-42" / "plots" / "metrics" / "train" / "loss.tsv"
+        )
         assert [(int(v["step"]), float(v["loss"])) for v in values] == [
             (int(r["step"]), float(r["loss"])) for r in logged
         ]
@@ -262,8 +276,9 @@ def test_plots_show_renders_exactly_the_declared_plots(repo: Path):
 
 def test_model_cards_carry_the_validation_scores(repo: Path):
     for system in ("A", "B"):
-        card = (repo / "models" / system / "README.md").read_text()
-        validation = json.loads((repo / "reports" / "training" / system / "metrics.json").read_text())["validation"]
+        card = (repo / "models" / system / "seed-42" / "README.md").read_text()
+        training = repo / "reports" / "training" / system / "seed-42"
+        validation = json.loads((training / "metrics.json").read_text())["validation"]
         row = " | ".join(f"{100 * validation[key]:.2f}%" for key in ("precision", "recall", "f1", "accuracy"))
         assert f"| {row} |" in card
         assert "a local copy of MultiNERD" in card and "library_name: span-marker" in card
@@ -293,14 +308,17 @@ def test_figures_and_plot_data(repo: Path):
 def test_same_seed_gives_identical_outputs(repo: Path):
     names = [
         "reports/metrics/B.json",
-        "data/predictions/B.parquet",
-        "reports/training/B/metrics.json",
-        "reports/training/B/plots/metrics/train/loss.tsv",
+        "data/predictions/B/seed-42.parquet",
+        "reports/training/B/seed-42/metrics.json",
+        "reports/training/B/seed-42/plots/metrics/train/loss.tsv",
         *(str(path.relative_to(repo)) for path in sorted((repo / "models" / "B").rglob("*")) if path.is_file()),
     ]
-    assert {"models/B/train_results.json", "models/B/training_args.bin", "models/B/encoder/config.json"} <= set(names)
+    run_files = {
+        f"models/B/seed-42/{name}" for name in ("train_results.json", "training_args.bin", "encoder/config.json")
+    }
+    assert run_files <= set(names)
     before = {name: (repo / name).read_bytes() for name in names}
-    assert stages_run(run(["dvc", "repro", "--force", "--single-item", "train@B"], repo)) == {"train@B"}
+    assert stages_run(run(["dvc", "repro", "--force", "--single-item", "train@B-42"], repo)) == {"train@B-42"}
     for name, content in before.items():
         assert (repo / name).read_bytes() == content, f"{name} changed between two runs with the same seed"
     assert changed_stages(repo) == set()  # the retrained model is the committed one: nothing after it reruns
@@ -312,7 +330,7 @@ def test_a_change_of_b_reruns_only_b_and_the_verdict_finds_only_b_outside(repo: 
     # System B trained with a learning rate that moves no weight: as broken as a model trained for no step.
     set_params(repo, systems__B__train={"learning_rate": 1.0e-9})
     ran = stages_run(run(["dvc", "repro"], repo))
-    assert {"prepare@B", "train@B", "evaluate@B"} <= ran  # prepare@B records B's overrides for train@B
+    assert {"prepare@B", "train@B-42", "evaluate@B-42"} <= ran  # prepare@B records B's overrides for train@B
     # Nothing of System A, nothing upstream of prepare and no stage that reads only B's test data and labels
     # (baseline@B) runs again.
     assert ran <= of_system("B") - {"baseline@B"} | {"plots", "analyze", "report"}
@@ -333,8 +351,8 @@ def test_an_evaluation_parameter_retrains_nothing(repo: Path):
     assert changed_stages(repo) == readers("evaluate.batch_size") and not TRAINING & readers("evaluate.batch_size")
     set_params(repo, evaluate__batch_size=16, evaluate__runtime="onnx")  # scored by the graph: still no training
     assert changed_stages(repo) == {
-        "evaluate@A",
-        "evaluate@B",
+        "evaluate@A-42",
+        "evaluate@B-42",
         "languages@A",
         "languages@B",
         "external@A",
@@ -348,7 +366,9 @@ def edit_code(repo: Path, module: str) -> None:
         handle.write("# edited\n")
 
 
-SCORING = {f"{stage}@{system}" for stage in ("evaluate", "int8", "languages", "external") for system in ("A", "B")}
+SCORING = {f"evaluate@{system}-42" for system in ("A", "B")} | {
+    f"{stage}@{system}" for stage in ("int8", "languages", "external") for system in ("A", "B")
+}
 
 
 def test_edits_outside_the_training_path_retrain_nothing(repo: Path):
@@ -357,11 +377,11 @@ def test_edits_outside_the_training_path_retrain_nothing(repo: Path):
     edit_code(repo, "pipeline/verdict.py")
     assert changed_stages(repo) == {"plots", "analyze", "report"}
     edit_code(repo, "pipeline/graphs/onnx_graph.py")  # the export, and an error message of the ONNX sessions
-    assert changed_stages(repo) == {"export@A", "export@B", *SCORING, "plots", "analyze", "report"}
+    assert changed_stages(repo) == {"export@A-42", "export@B-42", *SCORING, "plots", "analyze", "report"}
     run(["git", "checkout", "--", "pipeline"], repo)
     set_params(repo, onnx__check_sentences=5)  # the export's check: reruns the export, whose graphs stay the same
-    assert changed_stages(repo) == {"export@A", "export@B"}
-    assert stages_run(run(["dvc", "repro"], repo)) == {"export@A", "export@B"}
+    assert changed_stages(repo) == {"export@A-42", "export@B-42"}
+    assert stages_run(run(["dvc", "repro"], repo)) == {"export@A-42", "export@B-42"}
     edit_code(repo, "pipeline/model/inference.py")  # the training path itself
     assert changed_stages(repo) >= TRAINING
 
@@ -398,8 +418,8 @@ def test_training_languages_rerun_what_depends_on_them(repo: Path):
     assert stages_run(run(["dvc", "repro", "--single-item", "prepare@A"], repo)) == {"prepare@A"}
     assert json.loads((repo / "data" / "prepared" / "A" / "labels.json").read_text())["languages"] == ["en", "de"]
     # what A's new data feeds, down to the report, and nothing of B's but its prepare
-    assert {"train@A", "evaluate@A", "languages@A", "prepare@B"} <= changed_stages(repo)
-    assert not {"train@B", "evaluate@B", "download"} & changed_stages(repo)
+    assert {"train@A-42", "evaluate@A-42", "languages@A", "prepare@B"} <= changed_stages(repo)
+    assert not {"train@B-42", "evaluate@B-42", "download"} & changed_stages(repo)
 
 
 def test_external_sets_rerun_only_the_external_stages_and_a_bad_one_stops_in_one_line(repo: Path):
@@ -541,7 +561,9 @@ def test_seen_and_unseen_mentions_of_the_run(repo: Path):
     assert set(found) == {"A", "B"}
     for system in ("A", "B"):
         scores = json.loads((repo / "reports" / "scores" / f"{system}.json").read_text())
-        gold = sum(value["number"] for key, value in scores.items() if isinstance(value, dict))
+        gold = sum(
+            value["number"] for key, value in scores.items() if key.startswith("test_") and isinstance(value, dict)
+        )
         assert found[system]["seen"]["gold"] + found[system]["unseen"]["gold"] == gold
         true_positives = found[system]["seen"]["true_positives"] + found[system]["unseen"]["true_positives"]
         assert true_positives / gold == pytest.approx(scores["test_overall_recall"])
@@ -549,6 +571,35 @@ def test_seen_and_unseen_mentions_of_the_run(repo: Path):
     report = (repo / "reports" / "README.md").read_text()
     assert "## Seen and unseen entities" in report
     assert "## Data audit" in report and "`prepare.deduplicate` is off" in report
+
+
+def test_a_second_seed_runs_only_its_own_runs_and_the_report_gives_the_spread_and_the_aso_decision(repo: Path):
+    """``train.seeds`` from [42] to [42, 7]: the existing runs stay, each system trains, exports and scores seed 7,
+    its metrics become the mean over both seeds, and the report judges B vs A on B's types by Almost Stochastic
+    Order over the seeds."""
+    before = (repo / "models" / "B" / "seed-42" / "model.safetensors").read_bytes()
+    set_params(repo, train__seeds=[42, 7])
+    ran = stages_run(run(["dvc", "repro"], repo))
+    runs = {f"{stage}@{system}-7" for stage in PER_RUN for system in ("A", "B")}
+    assert runs <= ran and not {f"{stage}@{system}-42" for stage in PER_RUN for system in ("A", "B")} & ran
+    assert ran <= runs | {"seeds@A", "seeds@B", "plots", "analyze", "report"}  # the reference runs' stages stay
+    assert (repo / "models" / "B" / "seed-42" / "model.safetensors").read_bytes() == before
+    for system in ("A", "B"):
+        per_seed = [
+            json.loads((repo / "reports" / "scores" / system / f"seed-{seed}.json").read_text())["test_overall_f1"]
+            for seed in (42, 7)
+        ]
+        metrics = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
+        assert metrics["f1"] == pytest.approx(sum(per_seed) / 2)
+        spread = json.loads((repo / "reports" / "scores" / f"{system}.json").read_text())["seeds"]
+        assert spread["seeds"] == [42, 7] and spread["overall"]["f1"]["min"] == min(per_seed)
+    intervals = json.loads((repo / "reports" / "scores" / "intervals.json").read_text())
+    test = intervals["tests"]["B − A on B's types"]
+    assert test["test"] == "aso" and test["seeds"] == [2, 2] and 0.0 <= test["epsilon_min"] <= 1.0
+    assert set(intervals["runs"]["A"]) == {"42", "7"}
+    report = (repo / "reports" / "README.md").read_text()
+    assert "## Training seeds" in report and "Almost Stochastic Order (α = 0.05, τ = 0.2) | 2 vs 2 seed(s)" in report
+    assert (repo / "reports" / "plots" / "training_loss" / "B" / "seed-7.csv").is_file()
 
 
 def test_new_systems_are_entries_of_params_and_removing_one_leaves_a_working_pipeline(repo: Path):
@@ -584,7 +635,14 @@ def test_new_systems_are_entries_of_params_and_removing_one_leaves_a_working_pip
     info = json.loads((repo / "data" / "prepared" / "C" / "labels.json").read_text())
     assert info["labels"] == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     c_scores = json.loads((repo / "reports" / "scores" / "C.json").read_text())
-    assert {key[5:] for key, value in c_scores.items() if isinstance(value, dict)} <= {"PER", "LOC"}
+    assert {key[5:] for key in c_scores if key.startswith("test_")} <= {
+        "PER",
+        "LOC",
+        "overall_precision",
+        "overall_recall",
+        "overall_f1",
+        "overall_accuracy",
+    }
     c_metrics = json.loads((repo / "reports" / "metrics" / "C.json").read_text())
     added = {
         f"reports/metrics/{name}.json"
@@ -644,9 +702,9 @@ def test_every_stage_reads_exactly_the_params_it_declares(built: Path):
 
 
 SHARED_OUTPUTS = (
-    "models/A/model.safetensors",
-    "models/B/model.safetensors",
-    "data/predictions/A.parquet",
+    "models/A/seed-42/model.safetensors",
+    "models/B/seed-42/model.safetensors",
+    "data/predictions/A/seed-42.parquet",
     "reports/metrics/B.json",
     "data/prepared/B/test.parquet",
     "reports/figures/per_type_f1.png",
@@ -680,7 +738,9 @@ def test_team_remote_round_trip(repo: Path, tmp_path: Path):
     pulled = tmp_path / "registry" / "B"
     pulled.parent.mkdir()
     run(["dvc", "artifacts", "get", str(repo), "B", "-o", str(pulled)], pulled.parent)
-    assert (pulled / "model.safetensors").read_bytes() == (repo / "models" / "B" / "model.safetensors").read_bytes()
+    assert (pulled / "model.safetensors").read_bytes() == (
+        repo / "models" / "B" / "seed-42" / "model.safetensors"
+    ).read_bytes()
     from pipeline.model.model_folder import load_model
 
     model = load_model(pulled)

@@ -336,14 +336,17 @@ def test_expected_errors_are_one_line(case, model_dir, tiny_encoder, tmp_path, c
     assert tmp.is_dir() and sorted(path.name for path in tmp.iterdir()) == sorted(files)  # nothing written
 
 
-def test_a_system_of_the_parameters_means_its_models_folder(tmp_path, monkeypatch, capsys):
+def test_a_system_of_the_parameters_means_its_reference_runs_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     status, _, err = run_cli(["--model", "B", "Hi"], capsys)
     assert status == 1 and "model folder B not found" in err  # no params.yaml here: B is a path
     status, _, err = run_cli(["Hi"], capsys)
     assert status == 1 and "--model: no params.yaml here to name a system" in err
-    (tmp_path / "params.yaml").write_text("systems:\n  PL-only: {types: [PER, LOC]}\n  all: {types: [PER]}\n")
-    for args, folder in ((["--model", "all"], "models/all"), ([], "models/PL-only"), (["--model", "B"], "B")):
+    (tmp_path / "params.yaml").write_text(
+        "systems:\n  PL-only: {types: [PER, LOC]}\n  all: {types: [PER]}\ntrain: {seeds: [7, 42]}\n"
+    )
+    runs = ((["--model", "all"], "models/all/seed-7"), ([], "models/PL-only/seed-7"), (["--model", "B"], "B"))
+    for args, folder in runs:
         status, _, err = run_cli([*args, "Hi"], capsys)
         assert status == 1 and f"model folder {folder} not found" in err, (args, err)
 

@@ -6,13 +6,15 @@ import yaml
 
 from pipeline.core.params import ModelParams
 from pipeline.data.labels import labels_for_types
+from pipeline.evaluation.seeds import summarise
 from pipeline.stages import report
 from tests.conftest import declared_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def scores(f1: float, **types: float) -> dict:
+def run_scores(f1: float, **types: float) -> dict:
+    """One run's scores file, as the evaluate stage writes it."""
     per_type = {
         f"test_{name}": {"precision": value, "recall": value, "f1": value, "number": 10}
         for name, value in types.items()
@@ -24,7 +26,13 @@ def scores(f1: float, **types: float) -> dict:
         "test_overall_f1": f1,
         "test_overall_accuracy": 0.9,
         "epoch": 2.0,
+        "runtime": "torch",
     }
+
+
+def scores(f1: float, **types: float) -> dict:
+    """A system's scores file of one seed, as the seeds stage writes it."""
+    return summarise({42: run_scores(f1, **types)})
 
 
 def info(types: list[str]) -> dict:
@@ -242,19 +250,80 @@ def test_trust_section_gives_intervals_and_marks_significant_differences():
 
 
 def test_int8_section_gives_both_f1_and_the_interval_of_the_difference():
-    scores = {
-        "A": {"test_overall_f1": 0.8161},
+    found = {
+        "A": summarise({7: run_scores(0.8161), 8: run_scores(0.9)}),  # the reference run (seed 7) is int8's
         "int8_A": {"test_overall_f1": 0.7989},
-        "B": {"test_overall_f1": 0.9},
+        "B": scores(0.9),
         "int8_B": {"available": False, "reason": "onnx.export is false"},
     }
     intervals = {
         "differences": {"A int8 − A": {"difference": -0.0172, "interval": [-0.035, -0.002], "significant": True}}
     }
-    lines = report.int8_section(["A", "B"], scores, intervals)
+    lines = report.int8_section(["A", "B"], found, intervals)
     assert "| System A | 81.61% | 79.89% | -1.72 | [-3.50, -0.20] | **yes** |" in lines
     assert "- System B: onnx.export is false." in lines
     assert not any(line.startswith("| System B") for line in lines)
+
+
+def seed_intervals(f1: dict[str, list[float]], tests: dict) -> dict:
+    """An ``intervals.json`` of the seed view: per-seed F1 and its spread, each run's interval, the tests."""
+    from pipeline.evaluation.seeds import headline_spread
+
+    seeds = [1, 2, 3][: len(next(iter(f1.values())))]
+    spreads = {
+        name: headline_spread(
+            {seed: {"precision": v, "recall": v, "f1": v} for seed, v in zip(seeds, values, strict=True)}
+        )
+        for name, values in f1.items()
+    }
+    entry = {"score": 0.9, "interval": [0.85, 0.95]}
+    runs = {
+        name: {str(seed): {key: entry for key in ("precision", "recall", "f1")} for seed in seeds}
+        for name in f1
+        if "_on_" not in name
+    }
+    differences = {name: {"difference": 0.05, "interval": [0.01, 0.09], "significant": True} for name in tests}
+    return {"seeds": spreads, "runs": runs, "tests": tests, "differences": differences}
+
+
+def test_seeds_section_gives_the_spread_each_run_and_the_aso_decision():
+    aso = {
+        "test": "aso",
+        "epsilon_min": 0.0,
+        "epsilon_min_reverse": 1.0,
+        "alpha": 0.05,
+        "threshold": 0.2,
+        "decision": "better",
+        "seeds": [3, 3],
+    }
+    intervals = seed_intervals(
+        {"A": [0.80, 0.82, 0.84], "B": [0.90, 0.91, 0.92], "A_on_B_types": [0.85, 0.86, 0.87]},
+        {"B − A on B's types": aso},
+    )
+    runs = {
+        system: {s: run_scores(f, PER=f) for s, f in zip([1, 2, 3], v, strict=True)}
+        for system, v in (("A", [0.80, 0.82, 0.84]), ("B", [0.90, 0.91, 0.92]))
+    }
+    text = "\n".join(report.seeds_section(["A", "B"], {s: summarise(r) for s, r in runs.items()}, intervals))
+    assert "trained once per seed of `train.seeds` (1, 2, 3)" in text
+    assert "| A | 3 | 82.00 ± 2.00 [80.00, 84.00] | 82.00 ± 2.00 [80.00, 84.00] | 82.00 ± 2.00 [80.00, 84.00] |" in text
+    assert "| System B | 2 | 90.00% [85.00, 95.00] |" in text
+    assert "| PER | 82.00 ± 2.00 [80.00, 84.00] | 91.00 ± 1.00 [90.00, 92.00] |" in text
+    assert (
+        "| B − A on B's types | Almost Stochastic Order (α = 0.05, τ = 0.2) | 3 vs 3 seed(s) | "
+        "ε_min 0.000 (reverse 1.000): **B better** |"
+    ) in text
+
+
+def test_seeds_section_with_one_seed_says_the_bootstrap_judges_and_why():
+    intervals = seed_intervals({"B": [0.9]}, {"B − baseline": {"test": "paired bootstrap", "seeds": [1, 1]}})
+    text = "\n".join(report.seeds_section(["B"], {"B": scores(0.9)}, intervals))
+    assert "Each system was trained once, with seed 1 (`train.seeds`)" in text
+    assert "not on another training run" in text and "train.seeds=[1,2,3]" in text
+    assert (
+        "| B − baseline | paired bootstrap over test sentences | one seed on each side | **+5.00 [+1.00, +9.00]** |"
+        in text
+    )
 
 
 def test_seen_unseen_section_reads_its_numbers():
