@@ -287,6 +287,23 @@ def test_compare_makes_one_row_per_score_and_judges_it():
     assert rows[8] == Row("A_on_P_types", "f1", None, 0.5, None)
 
 
+def test_a_score_over_several_seeds_is_judged_by_the_seed_band_not_the_bootstrap():
+    """Where the revision trained several seeds, a system's score (their mean) is judged against the revision's mean
+    ± 2 standard deviations over seeds; a baseline, untrained, keeps its bootstrap interval."""
+    from pipeline.evaluation.seeds import headline_spread
+
+    spread = headline_spread(
+        {seed: {"precision": f1, "recall": f1, "f1": f1} for seed, f1 in ((1, 0.7), (2, 0.8), (3, 0.9))}
+    )
+    intervals = {**INTERVALS, "seeds": {"A": spread}}
+    a = results.system("A")
+    rows = compare({a: scores(0.8, 0.8, 0.8)}, {a: scores(0.65, 0.97, 0.8)}, intervals)
+    assert [row.interval for row in rows] == [pytest.approx((0.6, 1.0))] * 3  # 0.8 ± 2 × 0.1, not the bootstrap's
+    assert [row.inside for row in rows] == [True, True, True]  # 0.65 and 0.97 lie outside the bootstrap's ±0.06
+    single = {**INTERVALS, "seeds": {"A": headline_spread({42: {"precision": 0.8, "recall": 0.8, "f1": 0.8}})}}
+    assert compare({a: scores(0.8, 0.8, 0.8)}, {a: scores(0.65, 0.8, 0.8)}, single)[0].interval == (0.74, 0.86)
+
+
 def test_identical_values_are_inside_even_off_their_interval():
     assert Row("A", "f1", 0.5, 0.5, (0.6, 0.7)).inside
     assert Row("A", "f1", 1.0, 1.0, (1.0, 1.0)).inside
