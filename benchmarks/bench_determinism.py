@@ -26,9 +26,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_real_text import REPO_ROOT, cut_train_split, run_stage, write_params
+from benchmarks.bench_real_text import REPO_ROOT, cut_train_split, run_stage, stage_arguments, write_params
 from pipeline.core.params import read_params
-from pipeline.core.paths import MODELS_DIR, TRAIN_RESULTS_FILE
+from pipeline.core.paths import MODELS_DIR, TRAIN_RESULTS_FILE, run_folder
 
 OTHER_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_CBWR": "COMPATIBLE"}
 """An environment that asks every library for its oldest kernels, as a machine without AVX2 would run."""
@@ -64,8 +64,8 @@ def prepare_work(work: Path, system: str, train_sentences: int) -> dict[str, Any
     params = read_params(REPO_ROOT / "params.yaml")
     params["download"].update(source="local", path=str(data.resolve()))
     write_params(work, params)
-    run_stage("download", None, work, work / "stages.log")
-    run_stage("prepare", system, work, work / "stages.log")
+    run_stage("download", [], work, work / "stages.log")
+    run_stage("prepare", [system], work, work / "stages.log")
     return params
 
 
@@ -74,8 +74,9 @@ def run_setting(
 ) -> dict[str, Any]:
     """Train ``system`` in ``work`` under one setting; its seconds, optimizer steps and model folder digest."""
     write_params(work, {**params, "compute": compute})
-    seconds = run_stage("train", system, work, work / "stages.log", environment)
-    folder = work / MODELS_DIR / system
+    seed = params["train"]["seeds"][0]
+    seconds = run_stage("train", stage_arguments("train", system, seed), work, work / "stages.log", environment)
+    folder = work / MODELS_DIR / run_folder(system, seed)
     steps = json.loads((folder / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))["global_step"]
     return {"seconds": seconds, "steps": steps, "digest": folder_digest(folder)}
 

@@ -12,7 +12,7 @@ is WikiNEuRal), predicted at one batch size with the model in float32 on the CPU
 - ``onnx``: the same path with the span logits from the system's float32 ONNX graph in ONNX Runtime;
 - ``onnx-int8``: the same with the int8 graph (ONNX Runtime's dynamic quantisation).
 
-The graphs are the ones the export stage writes into ``graphs/<system>/`` of the work folder (run here after
+The graphs are the ones the export stage writes into ``graphs/<system>/seed-<seed>/`` of the work folder (run here after
 ``bench_real_text`` has trained the model). Each column is timed over
 the whole test split after a warm-up on its first sentences; peak memory is the process's resident memory above
 its level at the start of the prediction (sampled every 10 ms, as :mod:`benchmarks.bench_equal_work` does); F1 is
@@ -56,7 +56,8 @@ from benchmarks.bench_equal_work import peak_memory
 from benchmarks.bench_real_text import main as build_work_folder
 from benchmarks.bench_real_text import parse_override, run_stage
 from benchmarks.quiet import quiet_libraries
-from pipeline.core.params import ComputeParams
+from pipeline.core.params import ComputeParams, read_params
+from pipeline.core.paths import run_folder
 from pipeline.graphs.onnx_graph import load_session
 from pipeline.model.compute import pin_compute
 from pipeline.model.inference import model_words, predict_entities
@@ -149,9 +150,14 @@ def bench_column(
     return result, entities
 
 
+def reference_run(work: Path, system: str) -> Path:
+    """``<system>/seed-<seed>``, the work folder's run of ``system`` with the first of its ``train.seeds``."""
+    return run_folder(system, read_params(work / "params.yaml")["train"]["seeds"][0])
+
+
 def run(work: Path, system: str, batch_size: int, threads: int) -> dict[str, Any]:
-    """Every column on the work folder's test split; the report."""
-    folder = work / "models" / system
+    """Every column on the work folder's test split (the reference run's model and graphs); the report."""
+    folder = work / "models" / reference_run(work, system)
     prepared = work / "data" / "prepared" / system
     table = pq.read_table(prepared / "test.parquet", columns=["tokens", "ner_tags"])
     labels = json.loads((prepared / "labels.json").read_text(encoding="utf-8"))["labels"]
@@ -159,7 +165,7 @@ def run(work: Path, system: str, batch_size: int, threads: int) -> dict[str, Any
     gold = gold_tags(table["ner_tags"].to_pylist(), labels)
     model = load_model(folder).eval()
     stock = load_model(folder, model_class=SpanMarkerModel).eval()
-    graphs = work / "graphs" / system
+    graphs = work / "graphs" / reference_run(work, system)
     sessions = {runtime: load_session(model, graphs, runtime, threads) for runtime in ("onnx", "onnx-int8")}
     predictors = {
         "stock": lambda found: stock_predict(stock, found, batch_size),
@@ -315,8 +321,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 *(item for override in args.overrides for item in ("--set", override)),
             ]
         )
-    if not (work / "graphs" / args.system).is_dir():  # the export stage, on the work folder's model
-        run_stage("export", args.system, work, work / "stages.log")
+    reference = reference_run(work, args.system)
+    if not (work / "graphs" / reference).is_dir():  # the export stage, on the work folder's model
+        run_stage("export", [args.system, reference.name.removeprefix("seed-")], work, work / "stages.log")
     pin_compute(ComputeParams(threads=args.threads, cpu_isa="avx2"))
     report = run(work, args.system, args.batch_size, args.threads)
     report.update(work=str(work), load_average_end=os.getloadavg(), torch=torch.__version__)

@@ -5,9 +5,9 @@ The data is a folder laid out like MultiNERD on the Hub (``train/``, ``val/``, `
 copies ``params.yaml`` into a work folder with ``download.source: local``, ``download.path`` and
 ``train.epochs: 1`` (plus any ``--set KEY=VALUE``); with ``--train-sentences N`` the source is a copy in the work
 folder whose train files keep their first N lines (validation and test stay whole). It then runs
-``python -m pipeline.stages.download``, ``prepare``, ``train`` and ``evaluate`` there, one process each, and prints the
-wall time of each stage and the test precision, recall and F1 per entity type
-(``reports/scores/<system>.json``)
+``python -m pipeline.stages.download``, ``prepare``, ``train``, ``evaluate`` and ``seeds`` there (one run: the first
+seed of ``train.seeds``), one process each, and prints the wall time of each stage and the test precision, recall
+and F1 per entity type (``reports/scores/<system>.json``)
 and overall (``reports/metrics/<system>.json``). With ``--external NAME=PATH`` (repeatable) the work folder's
 ``external`` block declares each CoNLL file as a local external test set (columns ``--external-columns``, PER, ORG
 and LOC kept, every other type ``O``; the parameter file's own sets are left out), and the script also runs
@@ -44,7 +44,9 @@ from pipeline.core.params import read_params
 from pipeline.evaluation import results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("download", "prepare", "train", "evaluate")
+STAGES = ("download", "prepare", "train", "evaluate", "seeds")
+RUN_STAGES = ("train", "export", "evaluate", "int8", "languages", "external")
+"""The stages whose command line names a run, ``SYSTEM SEED`` (the others take a system, a set or nothing)."""
 EXTERNAL_TYPES = {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}
 """The type map of every ``--external`` set: the types the MultiNERD paper keeps on other sets; MISC becomes O."""
 
@@ -130,15 +132,23 @@ def write_params(work: Path, params: dict[str, Any]) -> None:
     (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
+def stage_arguments(stage: str, name: str, seed: int) -> list[str]:
+    """The command-line arguments of ``stage`` for the system (or set) ``name`` and the training seed ``seed``: none
+    for ``download``, ``SYSTEM SEED`` for the stages of one run (:data:`RUN_STAGES`), else ``name``."""
+    if stage == "download":
+        return []
+    return [name, str(seed)] if stage in RUN_STAGES else [name]
+
+
 def run_stage(
-    stage: str, argument: str | None, work: Path, log: Path, environment: dict[str, str] | None = None
+    stage: str, arguments: list[str], work: Path, log: Path, environment: dict[str, str] | None = None
 ) -> float:
-    """Run ``python -m pipeline.stages.<stage> [ARGUMENT]`` (a system or a set; none for ``download``) in ``work``,
-    appending its output to ``log``; the wall seconds. ``environment`` adds variables to the stage's environment.
+    """Run ``python -m pipeline.stages.<stage> ARGUMENTS...`` (:func:`stage_arguments`) in ``work``, appending its
+    output to ``log``; the wall seconds. ``environment`` adds variables to the stage's environment.
 
     Raises ``SystemExit`` with the stage's last output lines when it fails.
     """
-    command = [sys.executable, "-m", f"pipeline.stages.{stage}"] + ([argument] if argument else [])
+    command = [sys.executable, "-m", f"pipeline.stages.{stage}", *arguments]
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
@@ -277,15 +287,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     write_params(work, params)
     log = work / "stages.log"
     print(f"work folder {work}; stage output in {log}", flush=True)
-    seconds = {stage: run_stage(stage, None if stage == "download" else args.system, work, log) for stage in STAGES}
+    seed = params["train"]["seeds"][0]  # the run scored: the system's reference run
+    seconds = {stage: run_stage(stage, stage_arguments(stage, args.system, seed), work, log) for stage in STAGES}
     metrics = json.loads((work / results.system(args.system).metrics_file).read_text(encoding="utf-8"))
     scores = json.loads((work / results.system(args.system).scores_file).read_text(encoding="utf-8"))
     print_report(args.system, seconds, scores, metrics)
     found = None
     if args.external:
         for name, _ in args.external:
-            seconds[f"external_local {name}"] = run_stage("external_local", name, work, log)
-        seconds["external"] = run_stage("external", args.system, work, log)
+            seconds[f"external_local {name}"] = run_stage("external_local", [name], work, log)
+        seconds["external"] = run_stage("external", stage_arguments("external", args.system, seed), work, log)
         found = json.loads((work / results.external(args.system).scores_file).read_text(encoding="utf-8"))
         print_external(args.system, found)
         print(f"external stages: {sum(v for k, v in seconds.items() if k.startswith('external')):.0f} s")

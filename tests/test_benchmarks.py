@@ -241,7 +241,8 @@ def test_bench_real_text_runs_the_stages_in_its_work_folder(tmp_path, tiny_encod
             f"ood={BENCHMARKS.parent / 'data' / 'sample' / 'ood' / 'test_en.conll'}",
         ]
     )
-    assert list(result["seconds"]) == ["download", "prepare", "train", "evaluate", "external_local ood", "external"]
+    stages = ["download", "prepare", "train", "evaluate", "seeds", "external_local ood", "external"]
+    assert list(result["seconds"]) == stages
     ood = result["external"]["sets"]["ood"]
     assert ood["sentences"] == 60 and ood["types"] == ["PER", "ORG", "LOC"]
     assert json.loads((work / "reports" / "metrics" / "external_B" / "ood.json").read_text())["f1"] == pytest.approx(
@@ -249,7 +250,7 @@ def test_bench_real_text_runs_the_stages_in_its_work_folder(tmp_path, tiny_encod
     )
     assert json.loads((work / "reports" / "metrics" / "B.json").read_text()) == result["metrics"]
     assert json.loads((work / "reports" / "scores" / "B.json").read_text()) == result["scores"]
-    assert (work / "models" / "B" / "config.json").is_file()
+    assert (work / "models" / "B" / "seed-42" / "config.json").is_file()
     out = capsys.readouterr().out
     assert "overall" in out and "precision" in out and f"{result['metrics']['f1']:.4f}" in out
     assert "System B on other test sets" in out and "ood" in out

@@ -20,11 +20,11 @@ def test_two_process_training(tmp_path: Path, tiny_encoder: Path, monkeypatch: p
     params = yaml.safe_load((workdir / "params.yaml").read_text())
     params["compute"]["threads"] = 1  # one thread per process: two processes share the machine's cores
     (workdir / "params.yaml").write_text(yaml.safe_dump(params))
-    output = finish(start_stage(["pipeline.stages.train", "B"], workdir))
+    output = finish(start_stage(["pipeline.stages.train", "B", "42"], workdir))
     assert "launching 2 training processes" in output
-    results = json.loads((workdir / "models" / "B" / "train_results.json").read_text())
+    results = json.loads((workdir / "models" / "B" / "seed-42" / "train_results.json").read_text())
     assert results["processes"] == 2
     assert results["epoch"] == 1.0
     monkeypatch.chdir(workdir)  # stock SpanMarker finds the folder's encoder files from the run folder's root
-    model = SpanMarkerModel.from_pretrained("models/B")
+    model = SpanMarkerModel.from_pretrained("models/B/seed-42")
     assert set(model.config.label2id) == {"O", "PER", "ORG", "LOC", "ANIM", "DIS"}

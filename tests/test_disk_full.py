@@ -268,7 +268,7 @@ def test_training_on_a_full_disk_ends_in_one_line(tmp_path, tiny_encoder, tiny_f
         params = yaml.safe_load((workdir / "params.yaml").read_text())
         params["train"]["checkpoint_steps"] = 0
         (workdir / "params.yaml").write_text(yaml.safe_dump(params))
-    process = start_stage(["pipeline.stages.train", "B"], workdir)
+    process = start_stage(["pipeline.stages.train", "B", "42"], workdir)
     output, _ = process.communicate(timeout=600)
     assert process.returncode == 1, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
@@ -277,5 +277,7 @@ def test_training_on_a_full_disk_ends_in_one_line(tmp_path, tiny_encoder, tiny_f
         assert line.startswith("error: cannot write under checkpoints: the disk is full ("), line
         assert line.endswith(" free on that file system)") and "GiB" not in line, line
     else:
-        assert line.startswith("error: cannot write models/B: the disk is full (no space left on device); "), line
-        assert list((workdir / "models").iterdir()) == []  # no half-written model, no temporary
+        assert line.startswith("error: cannot write models/B/seed-42: the disk is full (no space left on device); "), (
+            line
+        )
+        assert list((workdir / "models").rglob("*.*")) == []  # no half-written model, no temporary

@@ -120,7 +120,7 @@ def test_the_train_stage_saves_the_same_folder_from_two_encoder_copies(tmp_path:
     for site in sites:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(site)]), "HF_HUB_OFFLINE": "1"}
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.stages.train", "B"],
+            [sys.executable, "-m", "pipeline.stages.train", "B", "42"],
             cwd=workdir,
             env=env,
             stdout=subprocess.PIPE,
@@ -128,9 +128,9 @@ def test_the_train_stage_saves_the_same_folder_from_two_encoder_copies(tmp_path:
             text=True,
         )
         finish(process)
-        folders.append(folder_bytes(workdir / "models" / "B"))
+        folders.append(folder_bytes(workdir / "models" / "B" / "seed-42"))
     assert folders[0] == folders[1]
-    assert_no_machine_path(workdir / "models" / "B", tmp_path, REPO_ROOT, Path(sys.prefix))
+    assert_no_machine_path(workdir / "models" / "B" / "seed-42", tmp_path, REPO_ROOT, Path(sys.prefix))
 
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1"}
     # What the model makes of the test split, loaded with stock SpanMarker from the run folder: its entities,
@@ -138,7 +138,7 @@ def test_the_train_stage_saves_the_same_folder_from_two_encoder_copies(tmp_path:
     stock = (
         "import json, torch; import pyarrow.parquet as pq; from span_marker import SpanMarkerModel; "
         "sentences = pq.read_table('data/prepared/B/test.parquet')['tokens'].to_pylist(); "
-        "model = SpanMarkerModel.from_pretrained('models/B'); "
+        "model = SpanMarkerModel.from_pretrained('models/B/seed-42'); "
         "ids = model.tokenizer.tokenizer(sentences[0], is_split_into_words=True)['input_ids']; "
         "hidden = model.encoder(torch.tensor([ids])).last_hidden_state; "
         "print(json.dumps({'entities': model.predict(sentences), 'ids': ids, "
@@ -161,7 +161,10 @@ def test_the_train_stage_saves_the_same_folder_from_two_encoder_copies(tmp_path:
     )
     sentence.write_text(json.dumps({"tokens": tokens}) + "\n")
     output = finish(
-        start_stage(["pipeline.predict", "--model", str(workdir / "models" / "B"), "--jsonl", str(sentence)], tmp_path)
+        start_stage(
+            ["pipeline.predict", "--model", str(workdir / "models" / "B" / "seed-42"), "--jsonl", str(sentence)],
+            tmp_path,
+        )
     )  # another working directory: the project's loader
     [record] = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert [(entity["word_start"], entity["word_end"], entity["type"]) for entity in record["entities"]] == [

@@ -31,6 +31,7 @@ from pipeline.graphs.onnx_graph import (
 from pipeline.model.collator import PaddedCollator
 from pipeline.model.inference import encode, predict_entities
 from pipeline.model.model_folder import load_model
+from pipeline.tagging.metrics import headline
 from tests.test_batching import LABELS, sample_sentences, tiny_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +178,7 @@ def test_the_export_stage_writes_the_graphs_of_the_trained_model_and_none_when_o
     from pipeline.stages import export
 
     folder, tokens = exported
-    shutil.copytree(folder, tmp_path / "models" / "B", ignore=shutil.ignore_patterns(MODEL_GRAPH_FOLDER))
+    shutil.copytree(folder, tmp_path / "models" / "B" / "seed-42", ignore=shutil.ignore_patterns(MODEL_GRAPH_FOLDER))
     prepared = tmp_path / "data" / "prepared" / "B"
     prepared.mkdir(parents=True)
     pq.write_table(
@@ -186,16 +187,16 @@ def test_the_export_stage_writes_the_graphs_of_the_trained_model_and_none_when_o
     )
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["export", "B"])
+    monkeypatch.setattr(sys, "argv", ["export", "B", "42"])
     for exporting in (True, False):
         params["onnx"]["export"] = exporting
         Path("params.yaml").write_text(yaml.safe_dump(params))
         export.main()
-        written = sorted(path.name for path in Path("graphs/B").iterdir())
+        written = sorted(path.name for path in Path("graphs/B/seed-42").iterdir())
         assert written == (["model.onnx", "model_int8.onnx"] if exporting else []), written
         for runtime in ("onnx", "onnx-int8") if exporting else ():  # the bytes of an export from the model in memory
             assert (
-                graph_path(Path("graphs/B"), runtime).read_bytes()
+                graph_path(Path("graphs/B/seed-42"), runtime).read_bytes()
                 == graph_path(folder / MODEL_GRAPH_FOLDER, runtime).read_bytes()
             ), runtime
 
@@ -207,9 +208,10 @@ def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage
 
     folder, _ = exported
     tokens, tags = sample_sentences(40)
-    shutil.copytree(folder, tmp_path / "models" / "B", ignore=shutil.ignore_patterns(MODEL_GRAPH_FOLDER))
-    shutil.copytree(folder / MODEL_GRAPH_FOLDER, tmp_path / "graphs" / "B")
-    (tmp_path / "models" / "B" / "train_results.json").write_text(json.dumps({"epoch": 1.0}))
+    run = Path("B") / "seed-42"
+    shutil.copytree(folder, tmp_path / "models" / run, ignore=shutil.ignore_patterns(MODEL_GRAPH_FOLDER))
+    shutil.copytree(folder / MODEL_GRAPH_FOLDER, tmp_path / "graphs" / run)
+    (tmp_path / "models" / run / "train_results.json").write_text(json.dumps({"epoch": 1.0}))
     prepared = tmp_path / "data" / "prepared" / "B"
     prepared.mkdir(parents=True)
     (prepared / "labels.json").write_text(json.dumps({"labels": LABELS, "types": ["PER", "LOC"]}))
@@ -221,13 +223,16 @@ def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage
         for block, values in blocks.items():
             params[block].update(values)
         Path("params.yaml").write_text(yaml.safe_dump(params))
-        monkeypatch.setattr(sys, "argv", [stage.__name__, "B"])
+        monkeypatch.setattr(sys, "argv", [stage.__name__, "B", "42"])
         stage.main()
-        name = "B" if stage is evaluate else "int8_B"
+        name = "B/seed-42" if stage is evaluate else "int8_B"
+        scores = json.loads(Path(f"reports/scores/{name}.json").read_text())
         return (
             pq.read_table(f"data/predictions/{name}.parquet"),
-            json.loads(Path(f"reports/scores/{name}.json").read_text()),
-            json.loads(Path(f"reports/metrics/{name}.json").read_text()),
+            scores,
+            headline(scores, "test_")
+            if stage is evaluate
+            else json.loads(Path(f"reports/metrics/{name}.json").read_text()),
         )
 
     torch_run = run(evaluate, evaluate={"runtime": "torch"})
@@ -238,7 +243,7 @@ def test_the_evaluate_stage_scores_the_float_graph_as_pytorch_and_the_int8_stage
     predictions, scores, metrics = run(int8, evaluate={"runtime": "torch"})
     assert predictions.num_rows == 40 and scores["runtime"] == "onnx-int8"
     assert metrics["f1"] == scores["test_overall_f1"]
-    shutil.rmtree("graphs/B")  # what the export stage leaves with onnx.export false: no graph
-    Path("graphs/B").mkdir()
+    shutil.rmtree("graphs/B/seed-42")  # what the export stage leaves with onnx.export false: no graph
+    Path("graphs/B/seed-42").mkdir()
     predictions, scores, metrics = run(int8)
     assert predictions.num_rows == 0 and metrics == {} and scores["available"] is False

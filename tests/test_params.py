@@ -299,15 +299,29 @@ def test_a_stage_names_the_systems_it_accepts(monkeypatch):
     from pipeline.core.stage import system_argument
 
     params = load("params.yaml")
-    monkeypatch.setattr("sys.argv", ["train", "B"])
-    assert system_argument("train", params) == "B"
-    monkeypatch.setattr("sys.argv", ["train", "C"])
+    monkeypatch.setattr("sys.argv", ["seeds", "B"])
+    assert system_argument("seeds", params) == "B"
+    monkeypatch.setattr("sys.argv", ["seeds", "C"])
     with pytest.raises(
         ParamError,
-        match=r"usage: python -m pipeline.stages.train SYSTEM \(got 'C'; SYSTEM is one of "
+        match=r"usage: python -m pipeline.stages.seeds SYSTEM \(got 'C'; SYSTEM is one of "
         r"the systems of params.yaml: A, B\)",
     ):
-        system_argument("train", params)
+        system_argument("seeds", params)
+
+
+@pytest.mark.parametrize("arguments", [["B"], ["C", "42"], ["B", "-1"], ["B", "4x"], ["B", "42", "7"]])
+def test_a_run_stage_names_a_system_and_a_seed(monkeypatch, arguments):
+    from pipeline.core.stage import run_arguments
+
+    params = load("params.yaml")
+    monkeypatch.setattr("sys.argv", ["train", "B", "42"])
+    assert run_arguments("train", params) == ("B", 42)
+    monkeypatch.setattr("sys.argv", ["train", *arguments])
+    with pytest.raises(
+        ParamError, match=r"usage: python -m pipeline.stages.train SYSTEM SEED \(got '.*'; SYSTEM is one"
+    ):
+        run_arguments("train", params)
 
 
 @pytest.mark.parametrize("stage", ["download", "audit", "plots", "analyze", "report"])

@@ -218,7 +218,9 @@ def test_per_type_scores_keep_the_original_layout(repo: Path):
         assert scores["epoch"] == pytest.approx(1.0)
         summary = json.loads((repo / "reports" / "metrics" / f"{system}.json").read_text())
         assert summary["f1"] == scores["test_overall_f1"]
-        per_type = {key[5:]: value for key, value in scores.items() if isinstance(value, dict)}
+        per_type = {
+            key[5:]: value for key, value in scores.items() if key.startswith("test_") and isinstance(value, dict)
+        }
         for values in per_type.values():
             assert set(values) == {"precision", "recall", "f1", "number"}
         gold_types = {name for name, values in per_type.items() if values["number"] > 0}
