@@ -118,7 +118,7 @@ def stage(main, *args: str) -> None:
 
 def predict_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> list[dict]:
     capsys.readouterr()
-    stage(lambda: predict.main(["--model", "models/B", *args]))
+    stage(lambda: predict.main(["--model", "B", *args]))  # the system: its reference run
     return [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
 
 
@@ -131,13 +131,14 @@ def check_records(records: list[dict], texts: list[str]) -> None:
 
 
 def run_all_stages(rows: dict[str, list[dict]], capsys: pytest.CaptureFixture[str]) -> None:
-    """download, prepare B, train B, export B, evaluate B, then predict on the raw tokens (--jsonl) and as text."""
+    """download, prepare B, then train, export and evaluate B's run (seed 42), then predict on the raw tokens (--jsonl)
+    and as text."""
     stage(download.main)
     stage(prepare.main, "B")
-    stage(train.main, "B")
-    stage(export.main, "B")
-    stage(evaluate.main, "B")
-    assert json.loads(Path("reports/metrics/B.json").read_text())["f1"] >= 0
+    stage(train.main, "B", "42")
+    stage(export.main, "B", "42")
+    stage(evaluate.main, "B", "42")
+    assert json.loads(Path("reports/scores/B/seed-42.json").read_text())["test_overall_f1"] >= 0
     sentences = [row["tokens"] for split_rows in rows.values() for row in split_rows]
     Path("in.jsonl").write_text("".join(json.dumps({"tokens": tokens}) + "\n" for tokens in sentences))
     records = predict_cli(["--jsonl", "in.jsonl"], capsys)
