@@ -13,6 +13,7 @@ from pipeline.core.params import (
     ParamError,
     PrepareParams,
     SystemParams,
+    TrainParams,
     all_systems,
     read_params,
     system_names,
@@ -288,3 +289,54 @@ def test_a_stage_of_every_system_takes_no_argument_and_runs_nothing_when_given_o
     with pytest.raises(ParamError, match=f"usage: python -m pipeline.stages.{stage} \\(no arguments; got '--help'\\)"):
         importlib.import_module(f"pipeline.stages.{stage}").main()
     assert not any(tmp_path.iterdir())
+
+
+def test_the_checkpoint_selection_keys_are_optional_and_default_to_the_last_weights():
+    params = load("params.yaml")
+    assert not {"keep", "eval_steps", "early_stopping_patience"} & set(params["train"])  # the reference run's block
+    hp = declared_settings(params, "B")
+    assert (hp.keep, hp.eval_steps, hp.early_stopping_patience) == ("last", 0, 0)
+    assert list(hp.listed()) == [name for name in TrainParams.model_fields if name not in TrainParams.SELECTION_KEYS]
+    params["systems"]["B"]["train"] = {"keep": "best", "eval_steps": 50, "early_stopping_patience": 3}
+    best = declared_settings(params, "B")
+    assert (best.keep, best.eval_steps, best.early_stopping_patience) == ("best", 50, 3)
+    assert list(best.listed()) == list(TrainParams.model_fields)  # set: every key is listed
+    assert declared_settings(params, "A").keep == "last"
+
+
+@pytest.mark.parametrize(
+    "train, message",
+    [
+        ({"keep": "first"}, "train.keep: got 'first'; allowed: last, best"),
+        ({"eval_steps": -1}, "train.eval_steps: got -1; allowed: an integer >= 0"),
+        ({"eval_steps": 2.5}, "train.eval_steps: got 2.5; allowed: an integer >= 0"),
+        ({"early_stopping_patience": True}, "train.early_stopping_patience: got True; allowed: an integer >= 0"),
+        (
+            {"early_stopping_patience": 3},
+            "train.early_stopping_patience: got 3; allowed: 0 when train.keep is last",
+        ),
+        ({"keep": "best", "epochs": 1}, "train.keep: got 'best'; allowed: last when training evaluates once"),
+    ],
+)
+def test_contradictory_checkpoint_selection_is_named(train, message):
+    params = load("params.yaml")
+    params["train"].update(train)
+    with pytest.raises(ParamError, match=message) as raised:
+        declared_settings(params, "B")
+    assert "\n" not in str(raised.value)
+
+
+def test_checkpoint_selection_errors_name_a_systems_override():
+    params = load("params.yaml")
+    params["systems"]["B"]["train"] = {"early_stopping_patience": 2}
+    with pytest.raises(ParamError, match="systems.B.train.early_stopping_patience: got 2; allowed: 0 when"):
+        declared_settings(params, "B")
+    params["systems"]["B"]["train"] = {"keep": "best", "epochs": 1}
+    with pytest.raises(ParamError, match="systems.B.train.keep: got 'best'"):
+        declared_settings(params, "B")
+    params["systems"]["B"]["train"] = {"keep": "best", "epochs": 1, "eval_steps": 10}  # several evaluations
+    assert declared_settings(params, "B").keep == "best"
+    params["train"]["epochs"] = 1
+    params["systems"]["B"]["train"] = {"keep": "best", "early_stopping_patience": 2}  # epochs 1 from the block
+    with pytest.raises(ParamError, match="systems.B.train.keep: got 'best'; allowed: last when"):
+        declared_settings(params, "B")

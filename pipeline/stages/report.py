@@ -40,7 +40,8 @@ TAIL_TYPES = 5
 def provenance(
     info: dict[str, Any], model: ModelParams, hp: dict[str, TrainParams], scores: dict[str, dict]
 ) -> list[str]:
-    """Data, starting model and each system's hyperparameters (one column per system of ``hp``)."""
+    """Data, starting model and each system's hyperparameters (one column per system of ``hp``; the keys that
+    choose the kept checkpoint only when a system sets one, :meth:`pipeline.core.params.TrainParams.listed`)."""
     systems = list(hp)
     lines = [
         "## Provenance",
@@ -51,7 +52,9 @@ def provenance(
         "- Code, data and models: the content hashes of every input and output of this run are in `dvc.lock` "
         "of the commit that holds this report.",
     ]
-    rows = [[name, *(getattr(hp[system], name) for system in systems)] for name in TrainParams.model_fields]
+    listed = [hp[system].listed() for system in systems]
+    names = [name for name in TrainParams.model_fields if any(name in settings for settings in listed)]
+    rows = [[name, *(getattr(hp[system], name) for system in systems)] for name in names]
     ran = ", ".join(f"{system} {scores[system]['epoch']}" for system in systems)
     lines += [
         "",
