@@ -1,5 +1,5 @@
 """Interrupted training resumes from its last loadable checkpoint, with the curves and weights of an uninterrupted
-run, and leaves no half-written model behind."""
+run (the best evaluation's, with ``train.keep: best``), and leaves no half-written model behind."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import finish, prepared_workdir, start_stage
+from tests.test_train import SELECTION, SENTENCES, scripted_f1
 
 pytestmark = pytest.mark.slow
 
@@ -21,6 +22,11 @@ def curve_files(workdir: Path) -> dict[str, str]:
     """Every file dvclive wrote for System B (the curves' TSV files and the summary), by relative path."""
     folder = workdir / "reports" / "training" / "B"
     return {str(path.relative_to(folder)): path.read_text() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def folder_files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path, as bytes."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def complete_checkpoint_steps(checkpoints: Path) -> list[int]:
@@ -84,3 +90,38 @@ def test_checkpoints_of_another_run_are_not_resumed(tmp_path: Path, tiny_encoder
     output = finish(start_stage(["pipeline.stages.train", "B"], workdir))
     assert "resuming" not in output
     assert json.loads((workdir / "models" / "B" / "train_results.json").read_text())["resumed_from_step"] == 0
+
+
+def test_a_run_keeping_the_best_killed_and_resumed_keeps_the_same_step_and_weights(
+    tmp_path: Path, tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SCRIPTED_F1", scripted_f1(8))
+    uninterrupted = prepared_workdir(tmp_path / "uninterrupted", tiny_encoder, train_sentences=SENTENCES, **SELECTION)
+    finish(start_stage(["tests.scripted_train", "B"], uninterrupted))
+
+    workdir = prepared_workdir(tmp_path / "interrupted", tiny_encoder, train_sentences=SENTENCES, **SELECTION)
+    monkeypatch.setenv("KILL_AT_STEP", "16")  # killed after the evaluation at step 16, before its checkpoint
+    process = start_stage(["tests.scripted_train", "B"], workdir)
+    process.communicate(timeout=900)
+    assert process.returncode == -signal.SIGKILL
+    checkpoints = workdir / "checkpoints" / "B"
+    assert complete_checkpoint_steps(checkpoints) == [8, 12]
+    assert [path.name for path in (checkpoints / "best").iterdir()] == ["step-8.safetensors"]
+    assert not (workdir / "models" / "B").exists()
+
+    monkeypatch.delenv("KILL_AT_STEP")
+    output = finish(start_stage(["tests.scripted_train", "B"], workdir))
+    assert "resuming the interrupted run from checkpoints/B/checkpoint-12" in output
+    got, expected = folder_files(workdir / "models" / "B"), folder_files(uninterrupted / "models" / "B")
+    results, expected_results = (
+        json.loads(got.pop("train_results.json")),
+        json.loads(expected.pop("train_results.json")),
+    )
+    assert (results.pop("resumed_from_step"), expected_results.pop("resumed_from_step")) == (12, 0)
+    assert (results["kept_step"], results["stopped"], results["global_step"]) == (8, "early_stopping", 20)
+    for summary in (results, expected_results):  # the Trainer averages the loss of the resumed steps alone
+        summary.pop("train_loss")
+    assert results == expected_results
+    assert got == expected and "model.safetensors" in got  # weights, card and settings: byte for byte
+    assert curve_files(workdir) == curve_files(uninterrupted)
+    assert not checkpoints.exists()
