@@ -92,13 +92,19 @@ def finish(process) -> str:
     return output
 
 
-def prepared_workdir(directory: Path, encoder: Path, **train: object) -> Path:
-    """A run folder with the sample, params (``encoder``, ``train`` overrides) and System B's prepared data."""
+def prepared_workdir(directory: Path, encoder: Path, train_sentences: int = 0, **train: object) -> Path:
+    """A run folder with the sample (its train files cut to their first ``train_sentences`` sentences unless 0),
+    params (``encoder``, ``train`` overrides) and System B's prepared data."""
     import shutil
 
     import yaml
 
-    shutil.copytree(REPO_ROOT / "data" / "sample", directory / "data" / "sample")
+    from benchmarks.bench_real_text import cut_train_split
+
+    if train_sentences:
+        cut_train_split(REPO_ROOT / "data" / "sample", directory / "data" / "sample", train_sentences)
+    else:
+        shutil.copytree(REPO_ROOT / "data" / "sample", directory / "data" / "sample")
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     params["model"]["name"] = str(encoder)
     params["train"].update(train)

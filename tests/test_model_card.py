@@ -81,3 +81,52 @@ def test_card_names_every_training_language():
     )
     assert "language:\n- en\n- de\n" in card and "in `en` and `de` text for persons." in card
     assert "MultiNERD (en, de)" in card and "rows with `lang` in en, de." in card
+
+
+def test_a_card_of_the_last_weights_lists_no_checkpoint_selection():
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    card = render_card(
+        "B",
+        info(["PER"], ["en"], {"source": "sample"}),
+        ModelParams.read(params),
+        declared_settings(params, "B"),
+        VALIDATION,
+        2.0,
+    )
+    assert "| oversample_cap | 4 |\n\n## Validation results" in card  # the last row, as before the keys existed
+    assert not any(key in card for key in ("keep", "eval_steps", "early_stopping_patience", "Kept weights"))
+    assert "of the last evaluation during training, on the validation split." in card
+
+
+def test_a_card_of_the_best_weights_names_the_kept_step_and_why_training_stopped():
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    params["train"].update(keep="best", eval_steps=4, early_stopping_patience=3)
+    selection = {"kept": "best", "kept_step": 8, "kept_f1": 2 / 3, "stopped": "early_stopping", "planned_steps": 40}
+    card = render_card(
+        "B",
+        info(["PER"], ["en"], {"source": "sample"}),
+        ModelParams.read(params),
+        declared_settings(params, "B"),
+        VALIDATION,
+        0.5,
+        selection,
+    )
+    assert "| keep | best |\n| eval_steps | 4 |\n| early_stopping_patience | 3 |" in card
+    assert (
+        "- Kept weights: those of the evaluation at optimizer step 8, the highest validation micro F1 (66.67%" in card
+    )
+    assert (
+        "- Training stopped: early stopping, after 3 evaluations without a higher validation micro F1, before the 40 "
+        in card
+    )
+    assert "of the evaluation kept (step 8) during training, on the validation split." in card
+    card = render_card(
+        "B",
+        info(["PER"], ["en"], {"source": "sample"}),
+        ModelParams.read(params),
+        declared_settings(params, "B"),
+        VALIDATION,
+        2.0,
+        {**selection, "stopped": "epochs"},
+    )
+    assert "- Training stopped: the planned epochs (40 optimizer steps)." in card

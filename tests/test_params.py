@@ -363,3 +363,51 @@ def test_the_docs_table_of_published_keys_is_the_constant():
     text = (REPO_ROOT / "docs" / "external.md").read_text()
     rows = re.findall(r"^\| `([a-z0-9-]+)` \| [^|]+ \| ([0-9.]+) \|$", text, flags=re.MULTILINE)
     assert {key: float(value) for key, value in rows} == PUBLISHED_F1
+
+
+def test_the_reference_run_keeps_the_last_weights_and_a_system_may_keep_its_best():
+    params = load("params.yaml")
+    hp = declared_settings(params, "B")
+    assert (hp.keep, hp.eval_steps, hp.early_stopping_patience) == ("last", 0, 0)
+    params["systems"]["B"]["train"] = {"keep": "best", "eval_steps": 50, "early_stopping_patience": 3}
+    best = declared_settings(params, "B")
+    assert (best.keep, best.eval_steps, best.early_stopping_patience) == ("best", 50, 3)
+    assert declared_settings(params, "A").keep == "last"
+
+
+@pytest.mark.parametrize(
+    "train, message",
+    [
+        ({"keep": "first"}, "train.keep: got 'first'; allowed: last, best"),
+        ({"eval_steps": -1}, "train.eval_steps: got -1; allowed: an integer >= 0"),
+        ({"eval_steps": 2.5}, "train.eval_steps: got 2.5; allowed: an integer >= 0"),
+        ({"early_stopping_patience": True}, "train.early_stopping_patience: got True; allowed: an integer >= 0"),
+        (
+            {"early_stopping_patience": 3},
+            "train.early_stopping_patience: got 3; allowed: 0 when train.keep is last",
+        ),
+        ({"keep": "best", "epochs": 1}, "train.keep: got 'best'; allowed: last when training evaluates once"),
+    ],
+)
+def test_contradictory_checkpoint_selection_is_named(train, message):
+    params = load("params.yaml")
+    params["train"].update(train)
+    with pytest.raises(ParamError, match=message) as raised:
+        declared_settings(params, "B")
+    assert "\n" not in str(raised.value)
+
+
+def test_checkpoint_selection_errors_name_a_systems_override():
+    params = load("params.yaml")
+    params["systems"]["B"]["train"] = {"early_stopping_patience": 2}
+    with pytest.raises(ParamError, match="systems.B.train.early_stopping_patience: got 2; allowed: 0 when"):
+        declared_settings(params, "B")
+    params["systems"]["B"]["train"] = {"keep": "best", "epochs": 1}
+    with pytest.raises(ParamError, match="systems.B.train.keep: got 'best'"):
+        declared_settings(params, "B")
+    params["systems"]["B"]["train"] = {"keep": "best", "epochs": 1, "eval_steps": 10}  # several evaluations
+    assert declared_settings(params, "B").keep == "best"
+    params["train"]["epochs"] = 1
+    params["systems"]["B"]["train"] = {"keep": "best", "early_stopping_patience": 2}  # epochs 1 from the block
+    with pytest.raises(ParamError, match="systems.B.train.keep: got 'best'; allowed: last when"):
+        declared_settings(params, "B")

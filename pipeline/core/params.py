@@ -276,12 +276,22 @@ class TrainParams(Block):
     repeated by the largest factor of its types, rounded, at most ``oversample_cap`` times. 0: off."""
     oversample_cap: int = Field(ge=1)
     """Most copies of one training sentence that oversampling makes (1: no repeats)."""
+    keep: Literal["last", "best"]
+    """Which weights the model folder holds: ``last``, those after the last optimizer step; ``best``, those of the
+    evaluation with the highest validation micro F1, the earliest of equal ones (:mod:`pipeline.model.selection`)."""
+    eval_steps: int = Field(ge=0)
+    """Optimizer steps between two evaluations on the validation split, which is also scored after the last step;
+    0: once per epoch, at its end."""
+    early_stopping_patience: int = Field(ge=0)
+    """Stop training after this many evaluations in a row without a higher validation micro F1 than the best so
+    far; 0: off. Requires ``keep: best``."""
 
     @classmethod
     def for_system(cls, params: dict[str, Any], system: str, overrides: dict[str, Any]) -> TrainParams:
         """The shared ``train`` block with ``overrides`` (``systems.<system>.train``, as ``prepare`` recorded it)
         applied: the settings ``system`` is trained with. Errors name the key's origin; raises
-        :class:`ParamError` for a bad value, ``bf16`` with ``fp16``, or checkpoints off the logging grid."""
+        :class:`ParamError` for a bad value, ``bf16`` with ``fp16``, checkpoints off the logging grid, early
+        stopping without ``keep: best``, or ``keep: best`` with a single evaluation to choose from."""
         shared = params.get(cls.BLOCK)
         if not isinstance(shared, dict):
             raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
@@ -314,6 +324,17 @@ class TrainParams(Block):
                 f"{where.get('checkpoint_steps', 'train.checkpoint_steps')}: got {hp.checkpoint_steps}; "
                 f"allowed: 0 or a multiple of train.logging_steps ({hp.logging_steps}), so that a "
                 "resumed run logs the same loss curve as an uninterrupted one"
+            )
+        if hp.early_stopping_patience and hp.keep != "best":
+            raise ParamError(
+                f"{where.get('early_stopping_patience', 'train.early_stopping_patience')}: got "
+                f"{hp.early_stopping_patience}; allowed: 0 when train.keep is last (early stopping keeps the best "
+                "evaluation: set keep: best)"
+            )
+        if hp.keep == "best" and hp.epochs == 1 and not hp.eval_steps:
+            raise ParamError(
+                f"{where.get('keep', 'train.keep')}: got 'best'; allowed: last when training evaluates once "
+                "(epochs 1, eval_steps 0): set eval_steps to evaluate every N optimizer steps"
             )
         return hp
 

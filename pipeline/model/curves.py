@@ -2,9 +2,11 @@
 
 Written under ``reports/training/<system>/``: ``plots/metrics/train/loss.tsv`` (one row per logging step,
 ``step`` = optimizer step, ``loss`` = mean training loss over the last ``train.logging_steps`` steps) and
-``plots/metrics/validation/{precision,recall,f1,accuracy,epoch}.tsv`` (one row per evaluation, i.e. per
-epoch), and ``metrics.json`` with the last value of each and the last step. Nothing timed is logged, so two
-runs with the same seed write identical files.
+``plots/metrics/validation/{precision,recall,f1,accuracy,epoch}.tsv`` (one row per evaluation: per epoch, or every
+``train.eval_steps`` steps and after the last), and ``metrics.json`` with the last value of each and the last step;
+with ``train.keep: best`` also ``kept``: the kept evaluation's ``step`` and validation micro ``f1``, and why
+training stopped (``stopped``: ``epochs`` or ``early_stopping``; :func:`pipeline.model.selection.selection_record`).
+Nothing timed is logged, so two runs with the same seed write identical files.
 
 A run resumed from a checkpoint starts the folder afresh and first logs again what the checkpoint's trainer
 state holds (every log up to the checkpoint's step), then goes on: its curves equal those of an uninterrupted
@@ -22,18 +24,21 @@ from typing import Any
 from dvclive import Live
 from transformers import TrainerCallback
 
+from pipeline.model.selection import selection_record
 from pipeline.tagging.metrics import OVERALL_KEYS
 
 
 class TrainingCurves(TrainerCallback):
-    """Log a Trainer's loss and validation scores to ``live`` at the optimizer step they belong to.
+    """Log a Trainer's loss and validation scores to ``live`` at the optimizer step they belong to, and with
+    ``keep_best`` (``train.keep: best``) the kept evaluation at the end.
 
     ``live`` must start empty (``Live(..., resume=False)``); a resumed run's earlier logs come from its trainer
     state at the start of training.
     """
 
-    def __init__(self, live: Live) -> None:
+    def __init__(self, live: Live, keep_best: bool = False) -> None:
         self.live = live
+        self.keep_best = keep_best
 
     def log_loss(self, step: int, logs: dict[str, Any]) -> None:
         """One Trainer log of the training loss (``"loss"``; the final summary's ``"train_loss"`` is not one)."""
@@ -69,5 +74,13 @@ class TrainingCurves(TrainerCallback):
             self.log_validation(state.global_step, state.epoch, metrics)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if state.is_world_process_zero:
-            self.live.end()
+        if not state.is_world_process_zero:
+            return
+        if self.keep_best:
+            record = selection_record(state)
+            self.live.summary["kept"] = {
+                "step": record["kept_step"],
+                "f1": record["kept_f1"],
+                "stopped": record["stopped"],
+            }
+        self.live.end()

@@ -74,6 +74,30 @@ def hyperparameters(hp: TrainParams) -> list[list[Any]]:
     return [["seed", hp.seeds[0]] if name == "seeds" else [name, value] for name, value in hp.model_dump().items()]
 
 
+def kept_lines(selection: dict[str, Any] | None, patience: int) -> list[str]:
+    """The card's lines on the kept weights and the end of training, for ``train.keep: best`` (none otherwise);
+    ``patience`` is ``train.early_stopping_patience``."""
+    if selection is None:
+        return []
+    if selection["stopped"] == "early_stopping":
+        stopped = (
+            f"early stopping, after {patience} evaluations without a higher validation micro F1, before the "
+            f"{selection['planned_steps']} planned optimizer steps"
+        )
+    else:
+        stopped = f"the planned epochs ({selection['planned_steps']} optimizer steps)"
+    return [
+        f"- Kept weights: those of the evaluation at optimizer step {selection['kept_step']}, the highest validation "
+        f"micro F1 ({percent(selection['kept_f1'])}; of equal scores, the earliest).",
+        f"- Training stopped: {stopped}.",
+    ]
+
+
+def kept_evaluation(selection: dict[str, Any] | None) -> str:
+    """Which evaluation the card's validation scores are: the last one, or the kept one of ``selection``."""
+    return "last evaluation" if selection is None else f"evaluation kept (step {selection['kept_step']})"
+
+
 def render_card(
     system: str,
     info: dict[str, Any],
@@ -81,12 +105,15 @@ def render_card(
     hp: TrainParams,
     validation: dict[str, float],
     epochs_run: float,
+    selection: dict[str, Any] | None = None,
 ) -> str:
     """Markdown model card with its Hub metadata (front matter written by ``huggingface_hub``'s
     :class:`~huggingface_hub.ModelCardData`).
 
-    ``info`` is the prepared data's ``labels.json`` (labels, types, languages, source); ``validation`` the last
-    evaluation's ``precision``/``recall``/``f1``/``accuracy`` on the validation split.
+    ``info`` is the prepared data's ``labels.json`` (labels, types, languages, source); ``validation`` the kept
+    evaluation's ``precision``/``recall``/``f1``/``accuracy`` on the validation split: the last one, or with
+    ``selection`` (``train.keep: best``: :func:`pipeline.model.selection.selection_record`) the best one, whose
+    step and the reason training stopped the card then states.
     """
     types, languages, source = info["types"], info["languages"], info["source"]
     codes = ", ".join(languages)
@@ -121,6 +148,7 @@ def render_card(
         "",
         f"- Starting model: {starting_model(model)}.",
         f"- Epochs that ran: {epochs_run}.",
+        *kept_lines(selection, hp.early_stopping_patience),
         "",
         *table(["Hyperparameter", "Value"], hyperparameters(hp)),
         "",
@@ -128,7 +156,8 @@ def render_card(
         "",
         *table(["Precision", "Recall", "F1", "Accuracy"], [[percent(validation[key]) for key in OVERALL_KEYS]], "rrrr"),
         "",
-        "Entity-level micro scores (`seqeval`) of the last evaluation during training, on the validation split. "
+        f"Entity-level micro scores (`seqeval`) of the {kept_evaluation(selection)} during training, on the "
+        "validation split. "
         "Test scores are computed by the pipeline's `evaluate` stage (`reports/scores/` and `reports/README.md`).",
         "",
         "## Usage",

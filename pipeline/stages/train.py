@@ -7,7 +7,9 @@ Usage: ``python -m pipeline.stages.train SYSTEM SEED``, a system of ``params.yam
 ``train.checkpoint_steps`` optimizer steps a checkpoint is written to ``checkpoints/<system>/seed-<seed>/``; a run
 interrupted (killed, preempted) resumes from the last complete checkpoint when started
 again with the same parameters and data. Checkpoints of other parameters or data are discarded, and all are removed once
-the model is saved.
+the model is saved. The model folder holds the weights after the last step, or with ``train.keep: best`` those of the
+best evaluation on the validation split, kept beside the checkpoints while training runs
+(:mod:`pipeline.model.selection`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import torch
 from datasets import Dataset
 from dvclive import Live
-from transformers import TrainingArguments, set_seed
+from transformers import TrainerCallback, TrainingArguments, set_seed
 
 from pipeline.core.atomic import atomic_path, remove, write_json
 from pipeline.core.params import ComputeParams, ModelParams, TrainParams, read_params
@@ -44,6 +46,7 @@ from pipeline.model.curves import TrainingCurves
 from pipeline.model.model_card import render_card
 from pipeline.model.model_folder import prepare_for_saving, write_encoder
 from pipeline.model.modeling import build_model
+from pipeline.model.selection import CheckpointSelection, restore_best, selection_record
 from pipeline.model.span_trainer import SpanTrainer
 from pipeline.tagging.metrics import OVERALL_KEYS
 
@@ -54,7 +57,9 @@ same seed retrains the same weights (DVC would see a new model and rerun everyth
 
 
 def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
-    """Hugging Face training arguments from the ``train`` parameters."""
+    """Hugging Face training arguments from the ``train`` parameters (saved in the model folder as
+    ``training_args.bin``): an evaluation every ``eval_steps`` optimizer steps, or at the end of every epoch when it
+    is 0."""
     return TrainingArguments(
         output_dir=str(output_dir),
         logging_dir=str(output_dir / "logs"),  # the default holds the start time, saved in training_args.bin
@@ -77,7 +82,8 @@ def training_arguments(hp: TrainParams, output_dir: Path) -> TrainingArguments:
         fp16=hp.fp16,
         tf32=True if hp.tf32 else None,
         dataloader_num_workers=hp.dataloader_num_workers,
-        eval_strategy="epoch",
+        eval_strategy="steps" if hp.eval_steps else "epoch",
+        eval_steps=hp.eval_steps or None,  # None, the default, with "epoch"
         save_strategy="steps" if hp.checkpoint_steps else "no",
         save_steps=hp.checkpoint_steps or 500,
         save_total_limit=2,
@@ -181,10 +187,14 @@ def launch_workers(system: str, seed: int, processes: int) -> None:
         raise SystemExit(completed.returncode)
 
 
+def validation_scores(evaluation: dict[str, Any]) -> dict[str, float]:
+    """``precision``/``recall``/``f1``/``accuracy`` of one evaluation's entry in a Trainer's log history."""
+    return {key: evaluation[f"eval_overall_{key}"] for key in OVERALL_KEYS}
+
+
 def last_validation(log_history: list[dict[str, Any]]) -> dict[str, float]:
     """``precision``/``recall``/``f1``/``accuracy`` of the last evaluation in a Trainer's log history."""
-    last = next(entry for entry in reversed(log_history) if "eval_overall_f1" in entry)
-    return {key: last[f"eval_overall_{key}"] for key in OVERALL_KEYS}
+    return validation_scores(next(entry for entry in reversed(log_history) if "eval_overall_f1" in entry))
 
 
 def training_split(system: str, labels: list[str], hp: TrainParams) -> Dataset:
@@ -215,10 +225,12 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
     model = build_model(model_params, labels)
     checkpoints = CHECKPOINTS_DIR / run
     main_process = int(os.environ.get("RANK", "0")) == 0
-    callbacks = []
+    callbacks: list[TrainerCallback] = []
     if main_process:
         live = Live(dir=str(TRAINING_REPORTS_DIR / run), dvcyaml=None, save_dvc_exp=False, resume=False)
-        callbacks.append(TrainingCurves(live))
+        callbacks.append(TrainingCurves(live, keep_best=hp.keep == "best"))
+    if hp.keep == "best" or hp.eval_steps:
+        callbacks.append(CheckpointSelection(model, hp, checkpoints))
     trainer = SpanTrainer(
         model=model,
         tags=labels,
@@ -241,9 +253,14 @@ def train(system: str, model_params: ModelParams, hp: TrainParams, checkpoint: P
         "processes": trainer.args.world_size,
         "resumed_from_step": int(checkpoint.name.split("-")[-1]) if checkpoint else 0,
     }
-    card = render_card(
-        system, info, model_params, hp, last_validation(trainer.state.log_history), result.metrics["epoch"]
-    )
+    selection = None
+    if hp.keep == "best":
+        validation = validation_scores(restore_best(model, checkpoints, trainer.state.log_history))
+        selection = selection_record(trainer.state)
+        metrics.update(selection)
+    else:
+        validation = last_validation(trainer.state.log_history)
+    card = render_card(system, info, model_params, hp, validation, result.metrics["epoch"], selection)
     prepare_for_saving(model, MODELS_DIR / run, model_params)
     with atomic_path(MODELS_DIR / run) as tmp:
         trainer.save_model(str(tmp))
