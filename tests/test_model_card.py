@@ -83,7 +83,7 @@ def test_card_names_every_training_language():
     assert "MultiNERD (en, de)" in card and "rows with `lang` in en, de." in card
 
 
-def test_a_card_of_the_last_weights_lists_no_checkpoint_selection():
+def test_a_card_of_the_last_weights_says_so_and_names_no_kept_step():
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     card = render_card(
         "B",
@@ -93,8 +93,8 @@ def test_a_card_of_the_last_weights_lists_no_checkpoint_selection():
         VALIDATION,
         2.0,
     )
-    assert "| oversample_cap | 4 |\n\n## Validation results" in card  # the last row, as before the keys existed
-    assert not any(key in card for key in ("keep", "eval_steps", "early_stopping_patience", "Kept weights"))
+    assert "| keep | last |\n| eval_steps | 0 |\n| early_stopping_patience | 0 |\n\n## Validation results" in card
+    assert "| seed | 42 |" in card and "Kept weights" not in card and "Training stopped" not in card
     assert "of the last evaluation during training, on the validation split." in card
 
 

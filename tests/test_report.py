@@ -359,12 +359,12 @@ def test_audit_section_shows_the_training_languages_and_the_deduplication_used()
     assert any("rows dropped: train 131,280, validation 10, test 16,466" in line for line in dropped)
 
 
-def test_provenance_lists_the_checkpoint_selection_only_when_a_system_sets_it():
+def test_provenance_lists_each_systems_checkpoint_selection_and_the_seeds():
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     hp = {system: declared_settings(params, system) for system in ("A", "B")}
     both = {"A": scores(0.5), "B": scores(0.5)}
     text = "\n".join(report.provenance(info(["PER"]), ModelParams.read(params), hp, both))
-    assert "| oversample_cap | 4 | 4 |\n\nEpochs" in text and "keep" not in text  # as before the keys existed
+    assert "| keep | last | last |" in text and "| seeds | 42 | 42 |" in text
     params["systems"]["B"]["train"] = {"keep": "best", "eval_steps": 10}
     hp["B"] = declared_settings(params, "B")
     text = "\n".join(report.provenance(info(["PER"]), ModelParams.read(params), hp, both))
