@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 from ruamel.yaml import YAML
 
-from pipeline.core.params import read_params
+from pipeline.core.params import ParamError, TrainParams, read_params
 from pipeline.evaluation import results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +125,18 @@ def run_params(
             node = node[key]
         node[keys[-1]] = value
     return params
+
+
+def check_training(params: dict[str, Any], system: str) -> None:
+    """Raise ``SystemExit`` (one line) unless the ``train`` block of ``params`` is valid for ``system`` and names one
+    seed: a stage of one run reads its keys by name, so a key that is not one (``train.seed``) would be ignored,
+    and this benchmark trains and scores one run."""
+    try:
+        seeds = TrainParams.for_system(params, system, {}).seeds
+    except ParamError as error:
+        raise SystemExit(f"error: {error}") from None
+    if len(seeds) != 1:
+        raise SystemExit(f"error: train.seeds: got {list(seeds)}; allowed: one seed (this benchmark trains one run)")
 
 
 def write_params(work: Path, params: dict[str, Any]) -> None:
@@ -284,6 +296,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     threads = [(["compute", "threads"], args.threads)] if args.threads is not None else []
     params = run_params(read_params(args.params), data, threads + args.overrides, args.external, args.external_columns)
+    check_training(params, args.system)
     write_params(work, params)
     log = work / "stages.log"
     print(f"work folder {work}; stage output in {log}", flush=True)

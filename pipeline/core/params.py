@@ -449,7 +449,7 @@ class EvaluateParams(Block):
 
 
 class OnnxParams(Block):
-    """Block ``onnx``: the ONNX graphs the export stage writes into ``graphs/<system>/``
+    """Block ``onnx``: the ONNX graphs the export stage writes into ``graphs/<system>/seed-<seed>/``
     (:mod:`pipeline.graphs.onnx_graph`)."""
 
     BLOCK: ClassVar[str] = "onnx"

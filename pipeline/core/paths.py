@@ -27,7 +27,8 @@ LANGUAGE_TESTS_DIR = Path("data/languages")
 """``prepare``: ``<system>/<lang>.parquet``, the test split of every language in the raw data, tags re-indexed to
 the system's label list (whatever the training languages), for the ``languages`` stage."""
 PREDICTIONS_DIR = Path("data/predictions")
-"""``evaluate``: ``<system>.parquet``, tokens with gold and predicted BIO tags of every test sentence;
+"""``evaluate``: ``<system>/seed-<seed>.parquet``, tokens with gold and predicted BIO tags of every test sentence of
+one run;
 ``baseline``: ``baseline_<system>.parquet``, the same for the starting model (no rows without one);
 ``int8``: ``int8_<system>.parquet``, the same for the system's int8 ONNX graph (no rows without one)."""
 
@@ -86,6 +87,6 @@ and on unseen ones."""
 COMPARISONS_FILE = SCORES_DIR / "comparisons.json"
 """``analyze``: per-type detail of every comparison on shared types declared by ``systems.<system>.compare``."""
 PLOT_SERIES = {"training_loss": ("train/loss", "loss"), "validation_f1": ("validation/f1", "f1")}
-"""``plots``: ``reports/plots/<name>/<system>.csv`` (columns ``step`` and the value) from each system's dvclive
-series, so that ``dvc plots show`` draws every system without naming one."""
+"""``plots``: ``reports/plots/<name>/<system>/seed-<seed>.csv`` (columns ``step`` and the value) from each run's
+dvclive series, so that ``dvc plots show`` draws every run without naming one."""
 REPORT_FILE = REPORTS_DIR / "README.md"

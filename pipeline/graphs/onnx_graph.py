@@ -1,7 +1,7 @@
 """ONNX graphs of a trained SpanMarker model: export, int8 quantisation, the check against PyTorch, loading.
 
-The export stage writes two graphs of a trained system's :meth:`VectorisedSpanMarkerModel.span_logits` into
-``graphs/<system>/`` (:data:`GRAPH_FILES`):
+The export stage writes two graphs of a trained run's :meth:`VectorisedSpanMarkerModel.span_logits` into
+``graphs/<system>/seed-<seed>/`` (:data:`GRAPH_FILES`):
 
 - ``model.onnx``: float32, exported with torch's ``torch.export``-based exporter (``torch.onnx.export(...,
   dynamo=True)``), with dynamic batch and length axes. Its inputs are :class:`pipeline.model.collator.PaddedCollator`'s
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 MODEL_GRAPH_FOLDER = "onnx"
 """Where ``predict --model FOLDER`` looks for the graphs of a model folder that is no system of ``params.yaml``:
-``FOLDER/onnx/`` (a system's graphs are the export stage's ``graphs/<system>/``)."""
+``FOLDER/onnx/`` (a system's graphs are the export stage's ``graphs/<system>/seed-<seed>/`` of its reference run)."""
 GRAPH_FILES = {"onnx": "model.onnx", "onnx-int8": "model_int8.onnx"}
 """The graph file of each ONNX runtime, in a graph folder."""
 INPUT_NAMES = ("input_ids", "attention_mask", "position_ids", "start_marker_indices", "num_marker_pairs")

@@ -44,7 +44,8 @@ from pipeline.core.params import TrainParams
 F1_KEY = "eval_overall_f1"
 """The validation micro F1 in a Trainer log entry of an evaluation (:mod:`pipeline.model.span_trainer`)."""
 BEST_FOLDER = "best"
-"""Folder of the best evaluations' weights, inside the Trainer's output folder (``checkpoints/<system>/``)."""
+"""Folder of the best evaluations' weights, inside the Trainer's output folder
+(``checkpoints/<system>/seed-<seed>/``)."""
 
 
 def evaluations(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:

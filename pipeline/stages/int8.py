@@ -2,9 +2,9 @@
 
 Usage: ``python -m pipeline.stages.int8 SYSTEM SEED``, a system of ``params.yaml`` and the first seed of
 ``train.seeds`` (the system's reference run, whose model this stage scores; ``dvc.yaml`` passes it). The graph is
-``graphs/<system>/model_int8.onnx``, written by the export stage (ONNX Runtime's dynamic quantisation of the float
-graph, :mod:`pipeline.graphs.onnx_graph`), run by ONNX Runtime on the CPU with ``compute.threads`` threads. Writes,
-as the evaluate stage does for ``<system>``,
+``graphs/<system>/seed-<seed>/model_int8.onnx``, written by the export stage (ONNX Runtime's dynamic quantisation of
+the float graph, :mod:`pipeline.graphs.onnx_graph`), run by ONNX Runtime on the CPU with ``compute.threads`` threads.
+Writes, as the evaluate stage does for a run,
 
 - ``reports/metrics/int8_<system>.json``: micro precision, recall and F1 (DVC metrics);
 - ``reports/scores/int8_<system>.json``: the per-type detail;

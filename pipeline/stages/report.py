@@ -187,9 +187,10 @@ def seeds_section(systems: list[str], scores: dict[str, dict], intervals: dict[s
     return lines
 
 
-def comparison(detail: dict[str, Any], system_types: list[str]) -> list[str]:
+def comparison(detail: dict[str, Any], system_types: list[str], seeds: int = 1) -> list[str]:
     """One comparison of ``reports/scores/comparisons.json``: the other system beside the declaring one on the
-    types both keep, per type and overall; ``system_types`` are the declaring system's types."""
+    types both keep, per type and overall, in their reference runs; ``system_types`` are the declaring system's
+    types, ``seeds`` the number of training seeds (with several, the table says whose runs it shows)."""
     system, other, types = detail["system"], detail["other"], detail["types"]
     mine, theirs = detail["scores"][system], detail["scores"][other]
     rows = []
@@ -208,7 +209,13 @@ def comparison(detail: dict[str, Any], system_types: list[str]) -> list[str]:
         f"## System {other} vs System {system} on {system}'s types",
         "",
         f"System {other}'s test predictions with every type outside {scope} mapped to `O` (in gold and "
-        f"predictions), beside System {system} on the same gold data (declared by `systems.{system}.compare`).",
+        f"predictions), beside System {system} on the same gold data (declared by `systems.{system}.compare`)."
+        + (
+            " Both sides are their reference runs (the first training seed); *Training seeds* judges them over all "
+            f"{seeds} seeds."
+            if seeds > 1
+            else ""
+        ),
         "",
         *table(["Category", "Number", f"{other} F1", f"{system} F1", f"{system} − {other}"], rows, "lrrrr"),
         "",
@@ -267,6 +274,13 @@ def trust_section(intervals: dict[str, Any]) -> list[str]:
         ]
         for name, entry in intervals["differences"].items()
     ]
+    seeds = next(iter(intervals.get("seeds", {}).values()), {}).get("seeds", [])
+    runs = (
+        f" These are each system's reference run (its first training seed, {seeds[0]}); the spread over all "
+        "seeds is under *Training seeds*."
+        if len(seeds) > 1
+        else ""
+    )
     lines = [
         "## How far to trust these scores",
         "",
@@ -274,7 +288,7 @@ def trust_section(intervals: dict[str, Any]) -> list[str]:
         f"{intervals['seed']}): each resample draws as many sentences as the test split holds, with "
         "replacement, and recomputes every score from its true positives, false positives and false negatives; "
         "systems scored on the same sentences share the draws. Intervals are the 2.5th and 97.5th percentiles, "
-        "in percent.",
+        f"in percent.{runs}",
         "",
         *table(["Scored", "Sentences", "Precision [95% CI]", "Recall [95% CI]", "F1 [95% CI]"], rows, "lrrrr"),
         "",
@@ -701,8 +715,9 @@ def render(
     ]
     for system in systems:
         lines += test_scores(system, info[system]["types"], scores[system])
+    seeds = len(scores[systems[0]]["seeds"]["seeds"])
     for detail in scores.get("comparisons", {}).values():
-        lines += comparison(detail, info[detail["system"]]["types"])
+        lines += comparison(detail, info[detail["system"]]["types"], seeds)
     if "audit" in scores:
         lines += audit_section(scores["audit"], first)
     lines += ["## Before and after fine-tuning", ""]
