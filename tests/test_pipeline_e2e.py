@@ -655,7 +655,7 @@ def test_new_systems_are_entries_of_params_and_removing_one_leaves_a_working_pip
     external_c = json.loads((repo / "reports" / "external" / "C.json").read_text())["sets"]["ood-sample"]
     assert external_c["types"] == ["PER", "LOC"] and set(external_c["intervals"]["system"]["types"]) == {"PER", "LOC"}
     assert {key[5:] for key, value in external_c["system"].items() if isinstance(value, dict)} <= {"PER", "LOC"}
-    assert (repo / "reports" / "training" / "C" / "metrics.json").is_file()
+    assert (repo / "reports" / "training" / "C" / "seed-42" / "metrics.json").is_file()
     per_type = (repo / "reports" / "plots" / "per_type_f1" / "C.csv").read_text().splitlines()
     assert per_type[0] == "type,f1" and {line.split(",")[0] for line in per_type[1:]} <= {"PER", "LOC"}
     assert (repo / "reports" / "figures" / "confusion" / "C.png").read_bytes()[:4] == b"\x89PNG"
@@ -664,7 +664,7 @@ def test_new_systems_are_entries_of_params_and_removing_one_leaves_a_working_pip
     assert f"{100 * c_metrics['f1']:.2f}%" in report and "### System C" in report
     assert "| `ood-sample` | PER, LOC | 60 | System C |" in report
     shown = json.loads(run(["dvc", "plots", "show", "--json"], repo).strip().splitlines()[-1])
-    assert "reports/plots/training_loss/C.csv" in shown["data"]
+    assert "reports/plots/training_loss/C/seed-42.csv" in shown["data"]
     tagged = run([sys.executable, "-m", "pipeline.predict", "--model", "C", "Anna lives in Oslo ."], repo)
     record = json.loads(next(line for line in tagged.splitlines() if line.startswith("{")))  # stdout, not the log
     assert record["text"] == "Anna lives in Oslo ." and {e["type"] for e in record["entities"]} <= {"PER", "LOC"}
