@@ -61,8 +61,8 @@ def test_sigterm_then_rerun_resumes_with_the_curves_of_an_uninterrupted_run(tmp_
     state = checkpoints / f"checkpoint-{torn}" / "trainer_state.json"
     state.write_text(state.read_text()[: state.stat().st_size // 2])
     output = finish(start_stage(["pipeline.stages.train", "B", "42"], workdir))
-    assert f"skipping checkpoint checkpoints/B/checkpoint-{torn}, which cannot be resumed from" in output
-    assert f"resuming the interrupted run from checkpoints/B/checkpoint-{resumed}" in output
+    assert f"skipping checkpoint checkpoints/B/seed-42/checkpoint-{torn}, which cannot be resumed from" in output
+    assert f"resuming the interrupted run from checkpoints/B/seed-42/checkpoint-{resumed}" in output
     results = json.loads((workdir / "models" / "B" / "seed-42" / "train_results.json").read_text())
     assert results["resumed_from_step"] == resumed  # the step counter continued, not restarted
     assert results["global_step"] > results["resumed_from_step"]
@@ -113,7 +113,7 @@ def test_a_run_keeping_the_best_killed_and_resumed_keeps_the_same_step_and_weigh
 
     monkeypatch.delenv("KILL_AT_STEP")
     output = finish(start_stage(["tests.scripted_train", "B", "42"], workdir))
-    assert "resuming the interrupted run from checkpoints/B/checkpoint-12" in output
+    assert "resuming the interrupted run from checkpoints/B/seed-42/checkpoint-12" in output
     got, expected = (
         folder_files(workdir / "models" / "B" / "seed-42"),
         folder_files(uninterrupted / "models" / "B" / "seed-42"),
