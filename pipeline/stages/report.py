@@ -274,7 +274,8 @@ def trust_section(intervals: dict[str, Any]) -> list[str]:
         ]
         for name, entry in intervals["differences"].items()
     ]
-    seeds = next(iter(intervals.get("seeds", {}).values()), {}).get("seeds", [])
+    spreads = intervals.get("seeds") or {}
+    seeds: list[int] = next(iter(spreads.values()))["seeds"] if spreads else []
     runs = (
         f" These are each system's reference run (its first training seed, {seeds[0]}); the spread over all "
         "seeds is under *Training seeds*."
