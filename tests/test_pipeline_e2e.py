@@ -201,7 +201,7 @@ def test_the_dvc_metrics_are_the_headline_scores_in_one_layout(repo: Path):
         assert set(by_language) == set(LANGUAGES) and {row["baseline_f1"] for row in by_language.values()} == {""}
         # The English test split is the systems' own test split: the same score as evaluate's.
         assert float(by_language["en"]["f1"]) == pytest.approx(files[f"reports/metrics/{system}.json"]["f1"])
-        training = json.loads((repo / "reports" / "training" / system / "metrics.json").read_text())
+        training = json.loads((repo / "reports" / "training" / system / "seed-42" / "metrics.json").read_text())
         assert set(training) == {"step", "train", "validation"}
         assert set(training["validation"]) == {"precision", "recall", "f1", "accuracy", "epoch"}
         text = json.dumps(training)
