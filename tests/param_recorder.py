@@ -92,11 +92,12 @@ class _ParamsFinder(importlib.abc.MetaPathFinder):
 
 
 def record_stage(folder: str, stage: str, arguments: list[str]) -> None:
-    """Record the keys of ``params.yaml`` this process reads into ``<folder>/<stage>[@ARGUMENT].json`` when it exits
-    (also when it fails); to be called before the process imports ``pipeline.core.params``."""
+    """Record the keys of ``params.yaml`` this process reads into ``<folder>/<stage>[@ARGUMENTS].json`` (the arguments
+    joined by hyphens: ``train@A-42``) when it exits (also when it fails); to be called before the process imports
+    ``pipeline.core.params``."""
     reads: set[str] = set()
     sys.meta_path.insert(0, _ParamsFinder(reads))
-    name = f"{stage}@{arguments[0]}" if arguments else stage
+    name = f"{stage}@{'-'.join(arguments)}" if arguments else stage
     atexit.register(lambda: (Path(folder) / f"{name}.json").write_text(json.dumps(sorted(reads)), encoding="utf-8"))
 
 
