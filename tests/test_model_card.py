@@ -83,16 +83,21 @@ def test_card_names_every_training_language():
     assert "MultiNERD (en, de)" in card and "rows with `lang` in en, de." in card
 
 
-def test_a_card_of_the_last_weights_says_so_and_names_no_kept_step():
-    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    card = render_card(
+def card_of(params: dict, epochs_run: float, selection: dict | None = None) -> str:
+    """System B's card (PER, English sample) under ``params``, with the validation scores of :data:`VALIDATION`."""
+    return render_card(
         "B",
         info(["PER"], ["en"], {"source": "sample"}),
         ModelParams.read(params),
         declared_settings(params, "B"),
         VALIDATION,
-        2.0,
+        epochs_run,
+        selection,
     )
+
+
+def test_a_card_of_the_last_weights_says_so_and_names_no_kept_step():
+    card = card_of(yaml.safe_load((REPO_ROOT / "params.yaml").read_text()), 2.0)
     assert "| keep | last |\n| eval_steps | 0 |\n| early_stopping_patience | 0 |\n\n## Validation results" in card
     assert "| seed | 42 |" in card and "Kept weights" not in card and "Training stopped" not in card
     assert "of the last evaluation during training, on the validation split." in card
@@ -102,15 +107,7 @@ def test_a_card_of_the_best_weights_names_the_kept_step_and_why_training_stopped
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     params["train"].update(keep="best", eval_steps=4, early_stopping_patience=3)
     selection = {"kept": "best", "kept_step": 8, "kept_f1": 2 / 3, "stopped": "early_stopping", "planned_steps": 40}
-    card = render_card(
-        "B",
-        info(["PER"], ["en"], {"source": "sample"}),
-        ModelParams.read(params),
-        declared_settings(params, "B"),
-        VALIDATION,
-        0.5,
-        selection,
-    )
+    card = card_of(params, 0.5, selection)
     assert "| keep | best |\n| eval_steps | 4 |\n| early_stopping_patience | 3 |" in card
     assert (
         "- Kept weights: those of the evaluation at optimizer step 8, the highest validation micro F1 (66.67%" in card
@@ -120,13 +117,5 @@ def test_a_card_of_the_best_weights_names_the_kept_step_and_why_training_stopped
         in card
     )
     assert "of the evaluation kept (step 8) during training, on the validation split." in card
-    card = render_card(
-        "B",
-        info(["PER"], ["en"], {"source": "sample"}),
-        ModelParams.read(params),
-        declared_settings(params, "B"),
-        VALIDATION,
-        2.0,
-        {**selection, "stopped": "epochs"},
-    )
+    card = card_of(params, 2.0, {**selection, "stopped": "epochs"})
     assert "- Training stopped: the planned epochs (40 optimizer steps)." in card
