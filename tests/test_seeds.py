@@ -89,11 +89,13 @@ def test_seed_sections_give_each_runs_interval_the_spread_and_the_test_of_each_d
     )
     run_tags = {"A": {1: tags(1), 2: tags(2)}, "B": {1: tags(4), 2: tags(4)}}
     compared = {"A_on_B_types": {"system": "B", "other": "A", "types": ["PER"]}}
-    found = seed_sections({"A": ["PER"], "B": ["PER"]}, run_tags, {"A": tags(0)}, compared, bootstrap)
+    given = {"B": {1: {"f1": "as given"}}}
+    found = seed_sections({"A": ["PER"], "B": ["PER"]}, run_tags, {"A": tags(0)}, compared, bootstrap, given)
     assert set(found["runs"]["A"]) == {"1", "2"} and found["runs"]["B"]["2"]["f1"]["score"] == 1.0
+    assert found["runs"]["B"]["1"] == {"f1": "as given"}  # the reference run's intervals are not resampled again
     assert found["seeds"]["A"]["values"]["f1"] == pytest.approx([0.4, 2 / 3])  # 1 and 2 of 4 found
     assert found["seeds"]["A_on_B_types"]["values"]["f1"] == found["seeds"]["A"]["values"]["f1"]
     assert found["tests"]["B − A on B's types"]["decision"] == "better"
     assert found["tests"]["A − baseline"]["test"] == "aso" and found["tests"]["A − baseline"]["seeds"] == [2, 1]
-    single = seed_sections({"A": ["PER"]}, {"A": {1: tags(1)}}, {"A": tags(0)}, {}, bootstrap)
+    single = seed_sections({"A": ["PER"]}, {"A": {1: tags(1)}}, {"A": tags(0)}, {}, bootstrap, {})
     assert single["tests"] == {"A − baseline": {"test": "paired bootstrap", "seeds": [1, 1]}}

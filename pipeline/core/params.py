@@ -292,10 +292,7 @@ class TrainParams(Block):
         applied: the settings ``system`` is trained with. Errors name the key's origin; raises
         :class:`ParamError` for a bad value, ``bf16`` with ``fp16``, checkpoints off the logging grid, early
         stopping without ``keep: best``, or ``keep: best`` with a single evaluation to choose from."""
-        shared = params.get(cls.BLOCK)
-        if not isinstance(shared, dict):
-            raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
-        check_override_keys(overrides, system)
+        shared = cls._shared(params, system, overrides)
         return cls._checked({**shared, **overrides}, {key: f"systems.{system}.train.{key}" for key in overrides})
 
     @classmethod
@@ -304,13 +301,20 @@ class TrainParams(Block):
         seed alone. ``train.seeds`` is not read (each key of the block is taken by name), so that adding a seed
         to the list reruns no existing run; a key of the block that is not a parameter is left to the stages
         that read the whole block. Raises :class:`ParamError` as :meth:`for_system` does."""
+        shared = cls._shared(params, system, overrides)
+        values = {key: shared[key] for key in RUN_KEYS if key in shared}
+        where = {key: f"systems.{system}.train.{key}" for key in overrides}
+        return cls._checked({**values, **overrides, "seeds": [seed]}, where)
+
+    @classmethod
+    def _shared(cls, params: dict[str, Any], system: str, overrides: dict[str, Any]) -> dict[str, Any]:
+        """The shared ``train`` block of ``params``, once ``overrides`` (``system``'s) are checked to name keys of it;
+        raises :class:`ParamError` when the block is missing or an override is not a key of it."""
         shared = params.get(cls.BLOCK)
         if not isinstance(shared, dict):
             raise ParamError(f"{cls.BLOCK}: missing from params.yaml or not a mapping")
         check_override_keys(overrides, system)
-        values = {key: shared[key] for key in RUN_KEYS if key in shared}
-        where = {key: f"systems.{system}.train.{key}" for key in overrides}
-        return cls._checked({**values, **overrides, "seeds": [seed]}, where)
+        return shared
 
     @classmethod
     def _checked(cls, values: dict[str, Any], where: dict[str, str]) -> TrainParams:

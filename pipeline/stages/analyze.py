@@ -145,12 +145,14 @@ def seed_sections(
     baselines: dict[str, Tags],
     compared: dict[str, dict[str, Any]],
     bootstrap: EvaluateParams,
+    known: dict[str, dict[int, dict[str, Any]]],
 ) -> dict[str, Any]:
     """The seed view of ``intervals.json``, from the test tags of every run (``run_tags``: ``{system: {seed: tags}}``,
     seeds in ``train.seeds`` order, the same seeds for every system):
 
     - ``runs``: ``{system: {seed: overall intervals}}``, each run's bootstrap intervals (as ``systems`` holds the
-      reference run's);
+      reference run's); those in ``known`` (``{system: {seed: overall intervals}}``, the reference run's from
+      :func:`intervals`) are taken as given, not resampled again;
     - ``seeds``: ``{name: spread}`` for every system and comparison (:func:`pipeline.evaluation.seeds.headline_spread`
       of its per-seed headline scores; a comparison's are the other system's on the shared types);
     - ``tests``: ``{difference: test}`` for every system − baseline and comparison difference: Almost Stochastic
@@ -170,6 +172,9 @@ def seed_sections(
     for system, types in systems.items():
         runs[system] = {}
         for run_seed, found in run_tags[system].items():
+            if run_seed in known.get(system, {}):
+                runs[system][str(run_seed)] = known[system][run_seed]
+                continue
             counts = sentence_counts(*found, types)
             totals = resampled_totals([counts], resamples, seed)[0]
             runs[system][str(run_seed)] = score_intervals(counts, types, totals)["overall"]
@@ -309,7 +314,18 @@ def main() -> None:
     write_json(COMPARISONS_FILE, compared)
     baselines = {system: load_predictions(results.baseline(system)) for system in systems}
     with_baseline = {system: found for system, found in baselines.items() if found[0]}
-    seed_view = seed_sections(types, run_tags, with_baseline, compared, bootstrap)
+    int8 = {system: load_predictions(results.int8(system)) for system in systems}
+    found = intervals(
+        types,
+        tags,
+        with_baseline,
+        compared,
+        bootstrap.bootstrap_resamples,
+        bootstrap.bootstrap_seed,
+        {system: found for system, found in int8.items() if found[0]},
+    )
+    known = {system: {reference: found["systems"][system]["overall"]} for system in systems}
+    seed_view = seed_sections(types, run_tags, with_baseline, compared, bootstrap, known)
     with atomic_path(results.COMPARISON_METRICS_DIR) as folder:
         folder.mkdir()
         for name, detail in compared.items():
@@ -340,16 +356,6 @@ def main() -> None:
     write_json(
         SEEN_UNSEEN_FILE,
         {system: memorisation(system, types[system], tags[system], reference) for system in systems},
-    )
-    int8 = {system: load_predictions(results.int8(system)) for system in systems}
-    found = intervals(
-        types,
-        tags,
-        with_baseline,
-        compared,
-        bootstrap.bootstrap_resamples,
-        bootstrap.bootstrap_seed,
-        {system: found for system, found in int8.items() if found[0]},
     )
     found["tests"] = seed_view["tests"] | {
         key: {"test": "paired bootstrap", "seeds": [1, 1]}
