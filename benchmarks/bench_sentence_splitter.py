@@ -30,7 +30,7 @@ Candidates (``--splitters``, comma-separated; by default all of them):
 - ``blingfire``: Microsoft's Bling Fire, ``text_to_sentences_and_offsets(text)`` (one model for every language);
 - ``pysbd``: pySBD, ``Segmenter(language=..., clean=False).segment(text)``;
 - ``spacy``: spaCy's rule-based ``sentencizer`` on ``spacy.blank(language)`` (no trained model);
-- ``project``: ``pipeline.data.sentences.split_sentences``, which the project uses.
+- ``project``: ``pipeline.documents.sentences.split_sentences``, which the project uses.
 
 The candidates other than ``project`` are not requirements of the project: install the ones to compare with pip
 (``pip install blingfire spacy``). pySBD also installs a top-level package named ``benchmarks`` that hides this
@@ -38,7 +38,7 @@ folder, so keep it out of the environment: ``pip install --no-deps --target /tmp
 ``/tmp/pysbd/benchmarks``, and run with ``PYTHONPATH=/tmp/pysbd``. A candidate that is not installed is reported as
 missing and left out; one that does not support a language is reported as ``n/a`` for it.
 
-Usage (from the repository root; ``pipeline/data/sentences.py`` gives the measured figures)::
+Usage (from the repository root; ``pipeline/documents/sentences.py`` gives the measured figures)::
 
     python -m benchmarks.bench_sentence_splitter --data /path/to/wikineural [--languages de,en] [--per-paragraph 5] \
         [--splitters sentencex,blingfire,pysbd,spacy,project] [--examples 3] [--json-out FILE]
@@ -145,7 +145,7 @@ def load_spacy(language: str) -> Starts:
 
 
 def load_project(language: str) -> Starts:
-    from pipeline.data.sentences import split_sentences
+    from pipeline.documents.sentences import split_sentences
 
     return lambda text: [start for start, _ in split_sentences(text, language)]
 

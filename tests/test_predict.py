@@ -449,7 +449,7 @@ def test_only_a_word_longer_than_a_window_gives_the_truncation_warning(model_dir
     assert done.returncode == 0, done.stderr
     assert "tagged in" in done.stderr and "are not tagged" not in done.stderr
     assert "indexing errors" not in done.stderr
-    long_word = "".join(f"x{index}y" for index in range(40))  # far more sub-word tokens than the input
+    long_word = "".join(f"q{index % 10}z" for index in range(30))  # 90 sub-word tokens; WordPiece reads 100 characters
     done = run_module(["--model", str(model_dir), f"Paris {long_word} Paris"])
     assert done.returncode == 0, done.stderr
     assert "1 of 3 sentences are longer than the model's input of 30 sub-word tokens" in done.stderr

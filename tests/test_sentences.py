@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.core.paths import LANGUAGES
-from pipeline.data.sentences import split_sentences
+from pipeline.documents.sentences import split_sentences
 
 TWO_SENTENCES = {
     "de": ("Angela Merkel besuchte Paris.", "Sie traf dort den Präsidenten."),
