@@ -1,9 +1,10 @@
-"""Tag new sentences with a trained SpanMarker model and write the entities as JSON lines.
+"""Tag new text with a trained SpanMarker model and write the entities as JSON lines.
 
 Usage, from the repository root:
 
     python -m pipeline.predict "Angela Merkel visited Paris." "Leonardo painted the Mona Lisa."
     python -m pipeline.predict --model B --file sentences.txt --output predictions.jsonl
+    python -m pipeline.predict --model B --documents articles.txt --language de
     python -m pipeline.predict --model path/to/span_marker_model --jsonl test_en.jsonl
     cat sentences.txt | python -m pipeline.predict --file -
 
@@ -17,25 +18,37 @@ The input is exactly one of:
 
 * TEXT arguments, one sentence each, or --file PATH, one sentence per line; blank ones are skipped.
   Such text is normalised to NFC and split into words as the training data is: by the Moses tokenizer
-  (sacremoses, English rules), which keeps abbreviations (U.S., Dr.), numbers (3.5, 1,000) and hyphenated
-  words (two-year) whole, splits off punctuation and a possessive 's, and here also keeps names such as
-  O'Connor whole (see pipeline/data/words.py). Text tokenised otherwise is best given with --jsonl.
-* --jsonl PATH: one JSON object per line with a "tokens" list of strings, tagged as given. Its other keys
-  (an id, gold tags) are copied into the output record; "text" and "entities" are replaced.
+  (sacremoses, the rules of --language), which keeps abbreviations (U.S., Dr.), numbers (3.5, 1,000) and
+  hyphenated words (two-year) whole, splits off punctuation and a possessive 's, and here also keeps names such
+  as O'Connor whole (see pipeline/data/words.py). Text tokenised otherwise is best given with --jsonl.
+* --documents PATH: documents, one per block of lines, blocks separated by blank lines (a block's lines are
+  joined by newlines). Each is split into sentences (pipeline/documents/sentences.py, the rules of
+  --language), then into words as above.
+* --jsonl PATH: one JSON object per line, either with a "tokens" list of strings (one sentence, tagged as
+  given) or with a "text" string (one document). Its other keys (an id, gold tags) are copied into the output
+  record; "text", "sentences" and "entities" are replaced.
 
-PATH - reads standard input. Each sentence gives one output line, on stdout or, with --output PATH,
-written to that file atomically:
+PATH - reads standard input. Each sentence or document gives one output line, on stdout or, with --output PATH,
+written to that file atomically. A sentence's:
 
     {"text": "Angela Merkel visited Paris.", "entities": [{"text": "Angela Merkel", "type": "PER",
      "word_start": 0, "word_end": 2, "char_start": 0, "char_end": 13, "score": 0.98}, ...]}
 
+A document's also lists its sentences' character spans, and each entity the sentence it is in (its word_start
+and word_end index that sentence's words, its char_start and char_end the document):
+
+    {"text": "...", "sentences": [{"char_start": 0, "char_end": 28}, ...],
+     "entities": [{"sentence": 0, "text": "Angela Merkel", "type": "PER", "word_start": 0, ...}, ...]}
+
 word_end and char_end are exclusive; the character offsets index "text": the text as given (before NFC),
-or for --jsonl input the tokens joined by single spaces (the record then also holds "tokens"). Words that
+or for "tokens" input the tokens joined by single spaces (the record then also holds "tokens"). Words that
 the model's tokenizer turns into no token at all ("", whitespace, zero-width or control characters) never
-start or end an entity, and words past the model's maximum input length are not tagged (a warning counts
-the sentences affected). With --output, an existing regular file (or a symbolic link's target) is
-replaced only once every line is written; a FIFO or device (/dev/stdout) is written to directly.
-Expected failures (missing model or input, malformed input) end with one "error: ..." line and status 1.
+start or end an entity. A sentence longer than the model's maximum input is tagged in overlapping windows
+that share --stride words, and their entities merged (pipeline/documents/windows.py); only a single word longer
+than the whole input is cut (a warning counts such cases). With --output, an existing regular file (or a
+symbolic link's target) is replaced only once every line is written; a FIFO or device (/dev/stdout) is written
+to directly. Expected failures (missing model or input, malformed input) end with one "error: ..." line and
+status 1.
 """
 
 from __future__ import annotations
@@ -45,24 +58,19 @@ import codecs
 import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from span_marker import SpanMarkerModel
-
 from pipeline.core.atomic import atomic_path
 from pipeline.core.exceptions import DataError, ParamError
-from pipeline.core.params import RUNTIMES, TrainParams, read_params, system_names
-from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PARAMS_FILE, run_folder
+from pipeline.core.params import RUNTIMES
+from pipeline.core.paths import LANGUAGES
 from pipeline.core.stage import run_stage
-from pipeline.data.words import split_words
-from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, runtime_logits
-from pipeline.model import model_folder
-from pipeline.model.device import choose_placement, place_model
-from pipeline.model.inference import Logits, predict_entities
-from pipeline.model.modeling import is_span_marker_model
+from pipeline.documents.loading import load_tagger
+from pipeline.documents.records import document_of_text, join_tokens, sentence_of_text
+from pipeline.documents.tagger import Item
+from pipeline.documents.windows import DEFAULT_STRIDE
 
 logger = logging.getLogger(__name__)
 PROG = "python -m pipeline.predict"
@@ -72,21 +80,6 @@ SNIPPET_LENGTH = 60
 
 class InputError(DataError):
     """Input sentences that cannot be read or parsed; the message names the source and line."""
-
-
-class ModelError(DataError):
-    """A model folder that does not hold a loadable SpanMarker model."""
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence to tag: its text, its words with their ``(start, end)`` character offsets in the text,
-    and the fields its output record starts with (``--jsonl`` input: the passed-through keys and tokens)."""
-
-    text: str
-    words: list[str]
-    offsets: list[tuple[int, int]]
-    fields: dict[str, Any] = field(default_factory=dict)
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -109,7 +102,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to tag, one per argument")
     parser.add_argument("--file", metavar="PATH", help="UTF-8 text file, one sentence per line (- for stdin)")
     parser.add_argument(
-        "--jsonl", metavar="PATH", help='UTF-8 JSON lines, each an object with a "tokens" list of strings (- for stdin)'
+        "--documents",
+        metavar="PATH",
+        help="UTF-8 text file, one document per block of lines, blocks separated by blank lines (- for stdin)",
+    )
+    parser.add_argument(
+        "--jsonl",
+        metavar="PATH",
+        help='UTF-8 JSON lines, each an object with a "tokens" list of strings (a sentence) or a "text" string '
+        "(a document) (- for stdin)",
+    )
+    parser.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default="en",
+        help="the rules that split text into sentences and words (default: %(default)s)",
     )
     parser.add_argument(
         "--model",
@@ -126,6 +133,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "the model's markers (default: %(default)s)",
     )
     parser.add_argument(
+        "--stride",
+        type=positive_int,
+        default=DEFAULT_STRIDE,
+        metavar="N",
+        help="words shared by two consecutive windows of a sentence longer than the model's input; more than "
+        "the model's entity_max_length (default: %(default)s)",
+    )
+    parser.add_argument(
         "--runtime",
         choices=RUNTIMES,
         default="torch",
@@ -138,12 +153,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         for kind, present in (
             ("TEXT", bool(args.texts)),
             ("--file", args.file is not None),
+            ("--documents", args.documents is not None),
             ("--jsonl", args.jsonl is not None),
         )
         if present
     ]
     if not given:
-        parser.error("no input: give TEXT arguments, --file PATH or --jsonl PATH")
+        parser.error("no input: give TEXT arguments, --file PATH, --documents PATH or --jsonl PATH")
     if len(given) > 1:
         parser.error(f"give only one kind of input, not {' and '.join(given)}")
     if args.output is not None and Path(args.output).is_dir():
@@ -151,27 +167,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def sentence_of_text(text: str) -> Sentence:
-    """The sentence of plain ``text``, split into words by :func:`pipeline.data.words.split_words`."""
-    words = split_words(text)
-    return Sentence(text, [word for word, _, _ in words], [(start, end) for _, start, end in words])
-
-
-def join_tokens(tokens: list[str], fields: dict[str, Any]) -> Sentence:
-    """The sentence of pre-tokenised ``tokens``: its text is the tokens joined by single spaces."""
-    offsets, start = [], 0
-    for token in tokens:
-        offsets.append((start, start + len(token)))
-        start += len(token) + 1
-    return Sentence(" ".join(tokens), list(tokens), offsets, {**fields, "tokens": list(tokens)})
-
-
 def source_name(path: str) -> str:
     return "<stdin>" if path == STDIN else path
 
 
-def read_lines(path: str) -> list[tuple[int, str]]:
-    """The non-blank lines of a UTF-8 file (``-``: standard input) with their 1-based line numbers."""
+def read_lines(path: str, keep_blank: bool = False) -> list[tuple[int, str]]:
+    """The non-blank lines (``keep_blank``: all lines) of a UTF-8 file (``-``: standard input) with their 1-based
+    line numbers."""
     if path != STDIN and not Path(path).exists():
         raise FileNotFoundError(f"{path}: input file not found")
     try:
@@ -187,9 +189,21 @@ def read_lines(path: str) -> list[tuple[int, str]]:
                 f"{source_name(path)}: line {number}: not valid UTF-8 "
                 f"(byte 0x{raw[error.start]:02x} at byte offset {error.start})"
             ) from error
-        if line.strip():
+        if keep_blank or line.strip():
             lines.append((number, line))
     return lines
+
+
+def read_blocks(path: str) -> list[str]:
+    """The documents of a UTF-8 file (``-``: standard input): its blocks of non-blank lines, each joined by
+    newlines."""
+    blocks: list[list[str]] = [[]]
+    for _, line in read_lines(path, keep_blank=True):
+        if line.strip():
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return ["\n".join(block) for block in blocks if block]
 
 
 def snippet(value: Any) -> str:
@@ -198,126 +212,51 @@ def snippet(value: Any) -> str:
     return text if len(text) <= SNIPPET_LENGTH else text[:SNIPPET_LENGTH] + "..."
 
 
-def parse_jsonl_line(line: str, where: str) -> Sentence:
-    """The sentence of one JSON object with a ``tokens`` list of strings; ``where`` names file and line."""
+def parse_jsonl_line(line: str, where: str, language: str) -> Item:
+    """The sentence (a ``tokens`` list of strings) or document (a ``text`` string) of one JSON object; ``where``
+    names file and line."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise InputError(f"{where}: not valid JSON: {error.msg} at column {error.colno}") from error
     if not isinstance(record, dict):
         raise InputError(f"{where}: expected a JSON object, found {snippet(record)}")
-    if "tokens" not in record:
-        raise InputError(f'{where}: the object has no "tokens" list of strings (keys: {snippet(sorted(record))})')
-    tokens = record.pop("tokens")
-    if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
-        raise InputError(f'{where}: "tokens" must be a list of strings, found {snippet(tokens)}')
-    return join_tokens(tokens, record)
+    if "tokens" in record:
+        tokens = record.pop("tokens")
+        if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
+            raise InputError(f'{where}: "tokens" must be a list of strings, found {snippet(tokens)}')
+        return join_tokens(tokens, record)
+    if "text" in record:
+        text = record.pop("text")
+        if not isinstance(text, str):
+            raise InputError(f'{where}: "text" must be a string, found {snippet(text)}')
+        return document_of_text(text, language, record)
+    raise InputError(
+        f'{where}: the object has neither a "tokens" list of strings nor a "text" string '
+        f"(keys: {snippet(sorted(record))})"
+    )
 
 
-def read_sentences(args: argparse.Namespace) -> list[Sentence]:
-    """The sentences of the one input the command line gives; at least one."""
+def read_items(args: argparse.Namespace) -> list[Item]:
+    """The sentences and documents of the one input the command line gives; at least one."""
+    items: list[Item]
     if args.file is not None:
         source = source_name(args.file)
-        sentences = [sentence_of_text(line.strip()) for _, line in read_lines(args.file)]
+        items = [sentence_of_text(line.strip(), args.language) for _, line in read_lines(args.file)]
+    elif args.documents is not None:
+        source = source_name(args.documents)
+        items = [document_of_text(block, args.language) for block in read_blocks(args.documents)]
     elif args.jsonl is not None:
         source = source_name(args.jsonl)
-        sentences = [parse_jsonl_line(line, f"{source}: line {number}") for number, line in read_lines(args.jsonl)]
+        items = [
+            parse_jsonl_line(line, f"{source}: line {number}", args.language) for number, line in read_lines(args.jsonl)
+        ]
     else:
         source = "TEXT arguments"
-        sentences = [sentence_of_text(text.strip()) for text in args.texts if text.strip()]
-    if not sentences:
-        raise InputError(f"{source}: no sentences to tag (the input is empty or blank)")
-    return sentences
-
-
-def model_path(name: str | None) -> tuple[Path, Path]:
-    """The model folder and the graph folder of ``name``: for a system of ``params.yaml`` (in the working directory;
-    also when ``name`` is the path ``models/<system>``), its reference run's, ``models/<name>/seed-<seed>`` and
-    ``graphs/<name>/seed-<seed>`` with the first seed of ``train.seeds``; else ``name`` as a path and its ``onnx/``
-    sub-folder; without a name, the first system's. Raises :class:`ParamError` for no name and no systems, or a bad
-    ``train.seeds``."""
-    params = read_params() if PARAMS_FILE.is_file() else {}
-    systems = system_names(params) if params else []
-    if name is None:
-        if not systems:
-            raise ParamError(
-                f"--model: no {PARAMS_FILE} here to name a system; give a model folder (see {PROG} --help)"
-            )
-        name = systems[0]
-    if Path(name).parent == MODELS_DIR and Path(name).name in systems:  # models/<system> given as a path
-        name = Path(name).name
-    if name in systems:
-        run = run_folder(name, TrainParams.read(params, "seeds").seeds[0])
-        return MODELS_DIR / run, GRAPHS_DIR / run
-    return Path(name), Path(name) / MODEL_GRAPH_FOLDER
-
-
-def first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
-
-
-def load_model(path: Path, place: bool = True) -> SpanMarkerModel:
-    """The SpanMarker model saved in folder ``path``, on the GPU if there is one and ``place`` is true."""
-    if not path.exists():
-        raise FileNotFoundError(
-            f"model folder {path} not found (`dvc repro` trains models/<system>/seed-<seed> for every "
-            "system of params.yaml and seed of train.seeds, `dvc pull` downloads them)"
-        )
-    try:
-        is_span_marker = path.is_dir() and (path / "config.json").is_file() and is_span_marker_model(str(path))
-    except (OSError, ValueError):
-        is_span_marker = False
-    if not is_span_marker:
-        raise ModelError(f"{path} is not a SpanMarker model folder (no config.json of a SpanMarker model)")
-    try:
-        model = model_folder.load_model(path)
-    except (OSError, ValueError) as error:
-        raise ModelError(f"{path}: cannot load the SpanMarker model: {first_line(error)}") from error
-    if place:
-        model = place_model(model, choose_placement())
-    logger.info(
-        "loaded SpanMarker model %s with entity types %s",
-        path,
-        sorted(label for index, label in model.config.id2label.items() if index != model.config.outside_id),
-    )
-    return model
-
-
-def sentence_record(sentence: Sentence, entities: list[dict[str, Any]]) -> dict[str, Any]:
-    """The output record of a sentence and its SpanMarker entities (word indices into ``sentence.words``)."""
-    spans = []
-    for entity in entities:
-        word_start, word_end = entity["word_start_index"], entity["word_end_index"]
-        char_start, char_end = sentence.offsets[word_start][0], sentence.offsets[word_end - 1][1]
-        spans.append(
-            {
-                "text": sentence.text[char_start:char_end],
-                "type": entity["label"],
-                "word_start": word_start,
-                "word_end": word_end,
-                "char_start": char_start,
-                "char_end": char_end,
-                "score": entity["score"],
-            }
-        )
-    return {**sentence.fields, "text": sentence.text, "entities": spans}
-
-
-def predict_records(
-    model: SpanMarkerModel, sentences: list[Sentence], batch_size: int, logits: Logits | None = None
-) -> Iterator[dict[str, Any]]:
-    """The output records of ``sentences``, in order, predicted in batches of ``batch_size`` samples (span logits
-    from ``logits`` when given, e.g. an ONNX graph)."""
-    entities = predict_entities(
-        model,
-        [sentence.words for sentence in sentences],
-        batch_size,
-        show_progress_bar=len(sentences) > batch_size,
-        logits=logits,
-    )
-    for sentence, found in zip(sentences, entities, strict=True):
-        yield sentence_record(sentence, found)
+        items = [sentence_of_text(text.strip(), args.language) for text in args.texts if text.strip()]
+    if not items:
+        raise InputError(f"{source}: nothing to tag (the input is empty or blank)")
+    return items
 
 
 def write_records(records: Iterable[dict[str, Any]], output: str | None) -> int:
@@ -337,13 +276,11 @@ def write_records(records: Iterable[dict[str, Any]], output: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    sentences = read_sentences(args)
-    path, graphs = model_path(args.model)
-    model = load_model(path, place=args.runtime == "torch")
-    logits = runtime_logits(args.runtime, model, graphs, threads=0)
-    count = write_records(predict_records(model, sentences, args.batch_size, logits), args.output)
+    items = read_items(args)
+    tagger, _ = load_tagger(args.model, args.runtime, args.batch_size, args.stride)
+    count = write_records(tagger.records(items, show_progress_bar=len(items) > args.batch_size), args.output)
     logger.info(
-        "tagged %d sentence%s%s", count, "" if count == 1 else "s", f"; wrote {args.output}" if args.output else ""
+        "tagged %d %s%s", count, "input" if count == 1 else "inputs", f"; wrote {args.output}" if args.output else ""
     )
 
 

@@ -146,6 +146,52 @@ def test_bench_words_counts_the_sentences_each_splitter_reproduces(tmp_path, cap
     assert "project" in capsys.readouterr().out
 
 
+def test_bench_sentence_splitter_scores_boundaries_and_names_missing_splitters(tmp_path, capsys, monkeypatch):
+    bench = load_script("bench_sentence_splitter")
+    sentences = [
+        ["Angela", "Merkel", "visited", "Paris", "."],
+        ["She", "met", "Dr.", "Smith", "there", "."],
+        ["He", "served", "in", "the", "U.S.", "Navy", "."],
+        ["Did", "they", "talk", "?"],
+        ["It", "was", "popular", "in", "the", "1990", "s", "."],
+        ["a", "fragment", "that", "starts", "in", "lowercase", "."],
+        ["Yes", "!"],
+    ]
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test" / "test_en.jsonl").write_text(
+        "".join(
+            json.dumps({"tokens": tokens, "ner_tags": [0] * len(tokens), "lang": "en"}) + "\n" for tokens in sentences
+        ),
+        encoding="utf-8",
+    )
+
+    def missing(language):
+        raise ModuleNotFoundError("No module named 'nosuch'")
+
+    monkeypatch.setitem(bench.CANDIDATES, "nosuch", bench.Candidate(missing, "nosuch"))
+    results = bench.main(["--data", str(tmp_path), "--splitters", "project,nosuch", "--per-paragraph", "3"])
+    row = results["project"]["languages"]["en"]
+    assert (row["paragraphs"], row["sentences"]) == (3, 7)
+    # Boundaries 2 + 2 + 0: the one after "1990 s." is missed ("s." is read as an abbreviation); Dr. and U.S.
+    # are not split.
+    assert (row["true_positives"], row["false_positives"], row["false_negatives"]) == (3, 0, 1)
+    assert row["missed_before_lowercase"] == 1 and row["exact"] == 2
+    out = capsys.readouterr().out
+    assert "missing (not installed, left out): nosuch (No module named 'nosuch')" in out
+    assert "| project | en | 3 | 4 | 1.000 | 0.750 | 0.857 | 66.7% | 1 / 0 |" in out
+    with pytest.raises(SystemExit):
+        bench.main(["--data", str(tmp_path), "--splitters", "project,nope"])
+    assert "unknown nope" in capsys.readouterr().err
+
+
+def test_bench_sentence_splitter_aligns_sentences_that_change_whitespace():
+    bench = load_script("bench_sentence_splitter")
+    text = "One.  Two\nthree.\tFour."
+    assert bench.starts_of_pieces(["One.", "Two three.", "Four."], text) == [0, 6, 17]
+    with pytest.raises(ValueError, match="not the text"):
+        bench.starts_of_pieces(["One.", "Two three!", "Four."], text)
+
+
 @pytest.mark.slow
 def test_bench_gpu_runs_the_equal_work_table_at_tiny_sizes(tmp_path, capsys):
     """The GPU benchmark's own command with --tiny (on the CPU here): the real lengths and accumulation, the same

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline import predict
 from pipeline.core.stage import run_stage
+from pipeline.documents import records
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SENTENCES = ["Angela Merkel visited Paris, the French capital.", "Leonardo da Vinci's Mona Lisa hangs in the Louvre."]
@@ -37,7 +38,7 @@ def records_of(jsonl: str) -> list[dict]:
 
 def check_text_record(record: dict) -> None:
     """Each entity of a plain-text record is the text between its character offsets, and its words."""
-    words = predict.sentence_of_text(record["text"]).words
+    words = records.sentence_of_text(record["text"]).words
     for entity in record["entities"]:
         assert record["text"][entity["char_start"] : entity["char_end"]] == entity["text"]
         assert re.sub(r"\s", "", entity["text"]) == "".join(words[entity["word_start"] : entity["word_end"]])
@@ -60,7 +61,7 @@ def check_token_record(record: dict) -> None:
 
 def test_sentence_of_text_keeps_character_offsets():
     text = "Obama's two-year plan cost $3.5 billion (1,000 jobs)."
-    sentence = predict.sentence_of_text(text)
+    sentence = records.sentence_of_text(text)
     assert sentence.words == [
         "Obama",
         "'s",
@@ -94,22 +95,22 @@ def test_detokenized_text_splits_back_into_the_data_tokens(tokens):
     from sacremoses import MosesDetokenizer
 
     text = MosesDetokenizer(lang="en").detokenize(tokens)
-    assert predict.sentence_of_text(text).words == tokens
+    assert records.sentence_of_text(text).words == tokens
 
 
 def test_decomposed_text_is_normalised_and_offsets_index_the_text_as_given():
     nfd = "Zoe\u0308 Schro\u0308der moved from Mu\u0308nchen to Zu\u0308rich."
     nfc = unicodedata.normalize("NFC", nfd)
-    sentence = predict.sentence_of_text(nfd)
+    sentence = records.sentence_of_text(nfd)
     assert (
         sentence.words
-        == predict.sentence_of_text(nfc).words
+        == records.sentence_of_text(nfc).words
         == ["Zo\u00eb", "Schr\u00f6der", "moved", "from", "M\u00fcnchen", "to", "Z\u00fcrich", "."]
     )
     assert [nfd[start:end] for start, end in sentence.offsets] == [
         unicodedata.normalize("NFD", word) for word in sentence.words
     ]
-    record = predict.sentence_record(
+    record = records.sentence_record(
         sentence, [{"label": "LOC", "score": 0.5, "word_start_index": 4, "word_end_index": 5}]
     )
     assert record["text"] == nfd
@@ -117,13 +118,13 @@ def test_decomposed_text_is_normalised_and_offsets_index_the_text_as_given():
 
 
 def test_text_record_offsets_from_word_indices():
-    sentence = predict.sentence_of_text("Dr. Angela  Merkel met Jean-Luc in St. Louis.")
+    sentence = records.sentence_of_text("Dr. Angela  Merkel met Jean-Luc in St. Louis.")
     assert sentence.words == ["Dr.", "Angela", "Merkel", "met", "Jean-Luc", "in", "St.", "Louis", "."]
     entities = [
         {"label": "PER", "score": 0.9, "word_start_index": 1, "word_end_index": 3},
         {"label": "LOC", "score": 0.8, "word_start_index": 6, "word_end_index": 8},
     ]
-    record = predict.sentence_record(sentence, entities)
+    record = records.sentence_record(sentence, entities)
     assert record == {
         "text": "Dr. Angela  Merkel met Jean-Luc in St. Louis.",
         "entities": [
@@ -153,8 +154,10 @@ def test_token_record_offsets_and_passed_through_fields():
     sentence = predict.parse_jsonl_line(
         json.dumps({"id": "s1", "tokens": ["In", "New York", "", "City", "."], "text": "old", "entities": []}),
         "in.jsonl: line 1",
+        "en",
     )
-    record = predict.sentence_record(
+    assert isinstance(sentence, records.Sentence)
+    record = records.sentence_record(
         sentence, [{"label": "LOC", "score": 0.5, "word_start_index": 1, "word_end_index": 4}]
     )
     assert record == {
@@ -244,11 +247,48 @@ def test_stdin_and_batches_give_the_same_records(model_dir, monkeypatch, capsys)
         ]
 
 
-def test_warns_about_sentences_longer_than_the_model_input(model_dir, capsys, caplog):
-    status, out, _ = run_cli(["--model", str(model_dir), " ".join(f"word{index}" for index in range(40))], capsys)
+def test_a_sentence_longer_than_the_model_input_is_tagged_in_windows(model_dir, capsys, caplog):
+    caplog.set_level("INFO")
+    words = [f"word{index}" for index in range(40)]
+    status, out, _ = run_cli(["--model", str(model_dir), " ".join(words)], capsys)
     assert status == 0
-    assert max(entity["word_end"] for entity in records_of(out)[0]["entities"]) < 40
-    assert "1 of 1 sentences are longer than the model's input" in caplog.text
+    assert "1 of 1 sentences are longer than the model's input of 30 sub-word tokens: tagged in" in caplog.text
+    assert "are not tagged" not in caplog.text  # no word is cut
+    check_text_record(records_of(out)[0])
+
+
+def test_documents_give_sentences_and_entities_with_document_offsets(model_dir, tmp_path, capsys):
+    first = "Angela Merkel visited Paris. She met Emmanuel Macron.\nThen she flew home."
+    second = "Leonardo painted the Mona Lisa."
+    path = tmp_path / "documents.txt"
+    path.write_text(f"\n{first}\n\n\n{second}\n", encoding="utf-8")
+    status, out, _ = run_cli(["--model", str(model_dir), "--documents", str(path)], capsys)
+    assert status == 0
+    documents = records_of(out)
+    assert [record["text"] for record in documents] == [first, second]
+    sentences = [first[span["char_start"] : span["char_end"]] for span in documents[0]["sentences"]]
+    assert sentences == ["Angela Merkel visited Paris.", "She met Emmanuel Macron.", "Then she flew home."]
+    alone = records_of(run_cli(["--model", str(model_dir), *sentences], capsys)[1])
+    for index, record in enumerate(alone):  # a document's sentence gets the entities it gets alone
+        start = documents[0]["sentences"][index]["char_start"]
+        in_document = [entity for entity in documents[0]["entities"] if entity["sentence"] == index]
+        assert [
+            {**entity, "char_start": entity["char_start"] - start, "char_end": entity["char_end"] - start}
+            for entity in in_document
+        ] == [{"sentence": index, **entity} for entity in record["entities"]]
+        for entity in in_document:
+            assert first[entity["char_start"] : entity["char_end"]] == entity["text"]
+
+
+def test_jsonl_text_is_a_document_and_tokens_a_sentence(model_dir, tmp_path, capsys):
+    path = tmp_path / "mixed.jsonl"
+    lines = [{"id": 1, "text": "Paris is big. Rome is old."}, {"id": 2, "tokens": ["Rome", "is", "old", "."]}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    status, out, _ = run_cli(["--model", str(model_dir), "--jsonl", str(path)], capsys)
+    document, sentence = records_of(out)
+    assert status == 0
+    assert document["id"] == 1 and len(document["sentences"]) == 2 and "tokens" not in document
+    assert sentence["id"] == 2 and "sentences" not in sentence and sentence["tokens"] == lines[1]["tokens"]
 
 
 # --- expected errors: status 1 and one line on stderr -------------------------------------------------------
@@ -269,9 +309,9 @@ ERROR_CASES = {  # arguments, files to create in {tmp}, parts of the error line;
     "empty folder is no SpanMarker model": (["--model", "{tmp}", "Hi"], {}, ["{tmp} is not a SpanMarker model"]),
     "missing input file": ([*M, "--file", "{tmp}/none.txt"], {}, ["{tmp}/none.txt: input file not found"]),
     "input file is a folder": ([*M, "--jsonl", "{tmp}"], {}, ["{tmp}: cannot read the input"]),
-    "empty file": ([*M, "--file", "{tmp}/e.txt"], {"e.txt": b" \n\n\t\n"}, ["e.txt: no sentences to tag"]),
-    "empty jsonl": ([*M, "--jsonl", "{tmp}/e.jsonl"], {"e.jsonl": b""}, ["e.jsonl: no sentences to tag"]),
-    "blank text arguments": ([*M, " ", ""], {}, ["TEXT arguments: no sentences to tag"]),
+    "empty file": ([*M, "--file", "{tmp}/e.txt"], {"e.txt": b" \n\n\t\n"}, ["e.txt: nothing to tag"]),
+    "empty jsonl": ([*M, "--jsonl", "{tmp}/e.jsonl"], {"e.jsonl": b""}, ["e.jsonl: nothing to tag"]),
+    "blank text arguments": ([*M, " ", ""], {}, ["TEXT arguments: nothing to tag"]),
     "not UTF-8": (
         [*M, "--file", "{tmp}/l.txt"],
         {"l.txt": b"Hi\nCaf\xe9 Paris\n"},
@@ -292,11 +332,23 @@ ERROR_CASES = {  # arguments, files to create in {tmp}, parts of the error line;
         {"o.jsonl": b'["Paris"]\n'},
         ["o.jsonl: line 1: expected a JSON object", '["Paris"]'],
     ),
-    "jsonl line without tokens": (
+    "jsonl line without tokens or text": (
         [*M, "--jsonl", "{tmp}/t.jsonl"],
         {"t.jsonl": b'{"words": ["a"]}\n'},
-        ['t.jsonl: line 1: the object has no "tokens"', "words"],
+        ['t.jsonl: line 1: the object has neither a "tokens" list of strings nor a "text" string', "words"],
     ),
+    "jsonl text not a string": (
+        [*M, "--jsonl", "{tmp}/x.jsonl"],
+        {"x.jsonl": b'{"text": ["a"]}\n'},
+        ['x.jsonl: line 1: "text" must be a string', '["a"]'],
+    ),
+    "documents not UTF-8": (
+        [*M, "--documents", "{tmp}/d.txt"],
+        {"d.txt": b"One.\n\nTwo \xff.\n"},
+        ["d.txt: line 3: not valid UTF-8 (byte 0xff"],
+    ),
+    "blank documents": ([*M, "--documents", "{tmp}/b.txt"], {"b.txt": b"\n  \n"}, ["b.txt: nothing to tag"]),
+    "stride within an entity": ([*M, "--stride", "4", "Hi"], {}, ["stride: got 4; allowed: more than"]),
     "tokens not strings": (
         [*M, "--jsonl", "{tmp}/s.jsonl"],
         {"s.jsonl": b'{"tokens": ["a"]}\n{"tokens": [1]}\n'},
@@ -314,6 +366,8 @@ ERROR_CASES = {  # arguments, files to create in {tmp}, parts of the error line;
         ["only one kind of input", "--file and --jsonl"],
     ),
     "text and file": ([*M, "Hi", "--file", "a.txt"], {}, ["TEXT and --file"]),
+    "file and documents": ([*M, "--file", "a.txt", "--documents", "b.txt"], {}, ["--file and --documents"]),
+    "unknown language": ([*M, "--language", "xx", "Hi"], {}, ["--language", "'xx'"]),
     "batch size 0": ([*M, "--batch-size", "0", "Hi"], {}, ["--batch-size", "'0'"]),
     "output is a folder": ([*M, "--output", "{tmp}", "Hi"], {}, ["--output {tmp} is a folder"]),
 }
@@ -390,11 +444,15 @@ def test_command_line(model_dir, tiny_encoder, tmp_path):
 
 
 @pytest.mark.slow  # a predict process: about 6 s
-def test_a_long_sentence_gives_the_projects_warning_only(model_dir):
+def test_only_a_word_longer_than_a_window_gives_the_truncation_warning(model_dir):
     done = run_module(["--model", str(model_dir), " ".join(["Paris"] * 600)])
     assert done.returncode == 0, done.stderr
-    assert "1 of 1 sentences are longer than the model's input" in done.stderr
+    assert "tagged in" in done.stderr and "are not tagged" not in done.stderr
     assert "indexing errors" not in done.stderr
+    long_word = "".join(f"q{index % 10}z" for index in range(30))  # 90 sub-word tokens; WordPiece reads 100 characters
+    done = run_module(["--model", str(model_dir), f"Paris {long_word} Paris"])
+    assert done.returncode == 0, done.stderr
+    assert "1 of 3 sentences are longer than the model's input of 30 sub-word tokens" in done.stderr
 
 
 @pytest.mark.slow  # a predict process: about 6 s

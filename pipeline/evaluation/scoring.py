@@ -19,9 +19,10 @@ from span_marker import SpanMarkerModel
 
 from pipeline.core.atomic import atomic_path, write_json
 from pipeline.data.labels import restrict_tags
+from pipeline.documents.windows import DEFAULT_STRIDE, predict_windowed
 from pipeline.evaluation.results import Result
 from pipeline.model.device import Placement, autocast, place_model
-from pipeline.model.inference import Logits, predict_entities
+from pipeline.model.inference import Logits
 from pipeline.tagging.metrics import entity_scores, headline
 from pipeline.tagging.tags import gold_tags, tags_from_entities
 
@@ -31,9 +32,10 @@ logger = logging.getLogger(__name__)
 def predict_tags(
     model: SpanMarkerModel, sentences: list[list[str]], batch_size: int, logits: Logits | None = None
 ) -> list[list[str]]:
-    """Predicted BIO tags per sentence, decoded as SpanMarker does (best non-overlapping spans first); ``logits``
-    computes the span logits (default: the model in PyTorch)."""
-    entities = predict_entities(model, sentences, batch_size, show_progress_bar=True, logits=logits)
+    """Predicted BIO tags per sentence, decoded as SpanMarker does (best non-overlapping spans first), a sentence
+    longer than the model's input tagged in windows sharing :data:`~pipeline.documents.windows.DEFAULT_STRIDE`
+    words, as the predict command does; ``logits`` computes the span logits (default: the model in PyTorch)."""
+    entities = predict_windowed(model, sentences, batch_size, DEFAULT_STRIDE, show_progress_bar=True, logits=logits)
     return [tags_from_entities(found, len(words)) for found, words in zip(entities, sentences, strict=True)]
 
 
