@@ -95,18 +95,19 @@ class Server:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         command = [sys.executable, "-m", "pipeline.serve", "--model", model, "--runtime", runtime]
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="serve-")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [*command, "--port", str(port), *options],
             cwd=REPO_ROOT,
             env=environment(),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             text=True,
         )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"error: the server exited: {self.process.communicate()[1][-2000:]}")
+                raise SystemExit(f"error: the server exited: {self.errors()}")
             try:
                 if httpx2.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
@@ -115,10 +116,18 @@ class Server:
         self.process.kill()
         raise SystemExit("error: the server did not answer /health within 180 s")
 
-    def stop(self) -> int:
+    def errors(self) -> str:
+        """The lines of the server's log that are not INFO (warnings, errors, tracebacks), for a failed run."""
+        self.log.seek(0)
+        return "".join(line for line in self.log if " INFO " not in line and not line.startswith("INFO:"))[-4000:]
+
+    def stop(self) -> tuple[int, str]:
+        """Stop the server with SIGTERM; its exit status and :meth:`errors`."""
         self.process.terminate()
-        self.process.communicate(timeout=120)
-        return self.process.returncode
+        self.process.wait(timeout=120)
+        errors = self.errors()
+        self.log.close()
+        return self.process.returncode, errors
 
 
 async def load(url: str, sentences: list[list[str]], concurrency: int, max_seconds: float) -> dict[str, Any]:
@@ -127,6 +136,7 @@ async def load(url: str, sentences: list[list[str]], concurrency: int, max_secon
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     transport_errors = wrong = sent = 0
+    kinds: dict[str, int] = {}
     deadline = time.perf_counter() + max_seconds
     limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
@@ -138,8 +148,9 @@ async def load(url: str, sentences: list[list[str]], concurrency: int, max_secon
             start = time.perf_counter()
             try:
                 answer = await client.post(f"{url}/predict", json={"tokens": [tokens]})
-            except httpx2.TransportError:
+            except httpx2.TransportError as error:
                 transport_errors += 1
+                kinds[type(error).__name__] = kinds.get(type(error).__name__, 0) + 1
                 continue
             latencies.append(time.perf_counter() - start)
             statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
@@ -158,6 +169,7 @@ async def load(url: str, sentences: list[list[str]], concurrency: int, max_secon
         "answered": answered,
         "failed": sum(count for status, count in statuses.items() if status != 200) + transport_errors,
         "wrong": wrong,
+        "errors": {**{str(status): count for status, count in statuses.items() if status != 200}, **kinds},
         "seconds": seconds,
         "sentences_per_s": answered / seconds,
         "p50_ms": float(np.percentile(milliseconds, 50)),
@@ -174,9 +186,9 @@ def server_rows(args: argparse.Namespace, runtime: str, sentences: list[list[str
         levels = args.concurrency if not options else [max(args.concurrency)]
         return [asyncio.run(load(server.url, sentences, level, args.max_seconds)) for level in levels]
     finally:
-        status = server.stop()
-        if status not in (0, -15):
-            print(f"warning: the server exited with status {status}", file=sys.stderr)
+        status, errors = server.stop()
+        if status not in (0, -15) or errors:
+            print(f"server ({runtime} {' '.join(options)}) exited with status {status}; its log:\n{errors}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f} {row['p99_ms']:>7.1f} {row['answered']:>8} "
             f"{row['failed']:>6} {row['wrong']:>5}"
         )
+        if row["errors"]:
+            print(f"{'':<10} failures by kind: {row['errors']}")
     failures = []
     for runtime in args.runtimes:
         cli = next(row for row in rows if row["runtime"] == runtime and row["kind"] == "cli")

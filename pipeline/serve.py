@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
         args.max_batch,
         args.max_wait_ms / 1000,
     )
+    # A note per batch on its long sentences would flood the log of a busy server; warnings still show.
+    logging.getLogger("pipeline.documents.windows").setLevel(logging.WARNING)
     logger.info("serving %s (%s) on http://%s:%d", paths.folder, args.runtime, args.host, args.port)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
 
