@@ -13,7 +13,8 @@ POST /predict takes a JSON object with exactly one of "sentences" (strings), "do
 into sentences) or "tokens" (lists of strings), and optionally "language" (default en), and answers
 {"results": [...]}: one record per text, the same records as python -m pipeline.predict writes for the same
 input (pipeline/documents/records.py). GET /health answers {"status": "ok"}; GET /info the system, model folder,
-entity types, starting model, runtime, the weights' SHA-256, the limits and the batching settings.
+entity types, starting model, runtime, the weights' SHA-256, the limits, the batching settings, the stride and the
+batches tagged so far.
 
 --model and --runtime choose the model as the predict command does. Requests that arrive together are tagged
 together: up to --max-batch sentences, waiting at most --max-wait-ms for a batch to fill. A request holds at most
@@ -112,7 +113,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=positive_int,
         default=DEFAULT_STRIDE,
         metavar="N",
-        help="words shared by the windows of a sentence longer than the model's input (default: %(default)s)",
+        help="words shared by the windows of a sentence longer than the model's input; more than the model's "
+        "entity_max_length (default: %(default)s)",
     )
     args = parser.parse_args(argv)
     if not 0 <= args.max_wait_ms <= 1000:

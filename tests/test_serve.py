@@ -18,9 +18,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipeline import predict
+from pipeline.core.exceptions import ParamError
 from pipeline.core.stage import run_stage
 from pipeline.documents.loading import load_tagger
-from pipeline.documents.records import document_of_text, sentence_of_text
+from pipeline.documents.records import document_of_text, join_tokens, sentence_of_text
 from pipeline.serve import describe
 from pipeline.serving.app import build_app
 from pipeline.serving.requests import Limits
@@ -64,6 +65,19 @@ def test_sentences_and_documents_get_the_records_of_the_predict_path(tagged):
     )
 
 
+def test_a_long_sentence_is_tagged_in_windows_as_predict_tags_it(tagged):
+    tagger, _ = tagged
+    tokens = [f"w{index}" for index in range(40)] + ["Paris", "."]  # past the tiny model's 30 tokens
+    with client_of(tagged) as client:
+        answer = client.post("/predict", json={"tokens": [tokens]})
+    assert answer.json()["results"] == json.loads(json.dumps(tagger.records([join_tokens(tokens, {})])))
+
+
+def test_a_stride_within_an_entity_is_refused_before_serving(model_dir):
+    with pytest.raises(ParamError, match=r"stride: got 4; allowed: more than the model's entity_max_length \(4"):
+        load_tagger(str(model_dir), "torch", 32, 4)
+
+
 def test_concurrent_requests_are_batched_and_answered_as_alone(tagged):
     tagger, _ = tagged
     alone = [tagger.records([sentence_of_text(text)])[0] for text in SENTENCES]
@@ -105,7 +119,9 @@ BAD_REQUESTS = {  # body, status, the error line
     "bad language": (b'{"sentences": ["a"], "language": "xx"}', 422, "language: got 'xx'; allowed: de, en, "),
     "too many texts": (json.dumps({"sentences": ["a"] * 5}).encode(), 413, "sentences: 5 texts; at most 4 a request"),
     "too long a text": (json.dumps({"sentences": ["a" * 201]}).encode(), 413, "sentences[0]: 201 characters; at "),
-    "too large a body": (b" " * 10_000 + b"{}", 413, "the body has 10002 bytes; at most 8896"),
+    "too large a body": (b" " * 20_000 + b"{}", 413, "the body has 20002 bytes; at most 13952"),
+    "a huge number": (b'{"sentences": ' + b"1" * 5000 + b"}", 400, "the body is not JSON this server reads"),
+    "deep nesting": (b"[" * 5000, 400, "the body is not JSON this server reads: RecursionError"),
 }
 
 

@@ -22,8 +22,14 @@ def test_windows_fit_the_input_share_stride_words_and_cover_the_sentence():
     assert found[0][0] == 0 and found[-1][1] == len(tokens)
     for start, end in found:
         assert tokens[start:end].sum() <= 6
-    for (_, end), (start, _) in zip(found, found[1:], strict=False):
-        assert end - start == 2
+    for (previous, end), (start, _) in zip(found, found[1:], strict=False):
+        assert end - start == min(2, (end - previous) // 2)  # the stride, or half a short window
+
+
+def test_windows_of_long_words_move_on_by_half_a_window_at_least():
+    found = windows(np.full(40, 3), max_tokens=9, stride=16)  # 3 words a window, far fewer than the stride
+    assert found[:3] == [(0, 3), (2, 5), (4, 7)] and found[-1][1] == 40
+    assert len(found) == 20
 
 
 def test_a_word_longer_than_the_window_is_a_window_alone():

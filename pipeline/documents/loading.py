@@ -13,6 +13,7 @@ from pipeline.core.exceptions import DataError, ParamError
 from pipeline.core.params import TrainParams, read_params, system_names
 from pipeline.core.paths import GRAPHS_DIR, MODELS_DIR, PARAMS_FILE, run_folder
 from pipeline.documents.tagger import Tagger
+from pipeline.documents.windows import check_stride
 from pipeline.graphs.onnx_graph import MODEL_GRAPH_FOLDER, runtime_logits
 from pipeline.model import model_folder
 from pipeline.model.device import choose_placement, place_model
@@ -92,9 +93,11 @@ def load_model(path: Path, place: bool = True) -> SpanMarkerModel:
 def load_tagger(name: str | None, runtime: str, batch_size: int, stride: int) -> tuple[Tagger, ModelPaths]:
     """The :class:`Tagger` of the model ``name`` names (:func:`model_path`) with ``runtime``'s span logits
     (:func:`pipeline.graphs.onnx_graph.runtime_logits`, all cores), and where the model lies. Raises as
-    :func:`model_path`, :func:`load_model` and the graph's loading do."""
+    :func:`model_path`, :func:`load_model`, :func:`pipeline.documents.windows.check_stride` and the graph's loading
+    do."""
     paths = model_path(name)
     model = load_model(paths.folder, place=runtime == "torch")
+    check_stride(model, stride)
     return Tagger(model, batch_size, stride, runtime_logits(runtime, model, paths.graphs, threads=0)), paths
 
 

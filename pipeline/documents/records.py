@@ -9,7 +9,7 @@ A document record adds the sentences the document was split into, and each entit
 ``word_start``/``word_end`` index that sentence's words, ``char_start``/``char_end`` the document::
 
     {"text": "...", "sentences": [{"char_start": 0, "char_end": 28}, ...],
-     "entities": [{"text": ..., "type": ..., "sentence": 0, "word_start": ..., "word_end": ...,
+     "entities": [{"sentence": 0, "text": ..., "type": ..., "word_start": ..., "word_end": ...,
                    "char_start": ..., "char_end": ..., "score": ...}, ...]}
 
 ``word_end`` and ``char_end`` are exclusive. Character offsets index the text as given (before NFC).

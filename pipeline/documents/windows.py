@@ -8,7 +8,7 @@ windows of all sentences in the same batches, and the windows' entities are merg
 - an entity that touches a window's inner edge (the window's first word, where an earlier window exists, or its
   last, where a later one does) may be cut short there: it is dropped from that window when another window holds
   its words clear of that window's inner edges, as one does whenever ``stride`` exceeds the model's
-  ``entity_max_length`` and the windows are longer than ``stride``;
+  ``entity_max_length`` and the windows hold at least ``2 * stride`` words (shorter windows share half their words);
 - of the rest, SpanMarker's own rule decides: from the highest score down, every entity that overlaps none
   already taken. An entity both windows find is so reported once, with the higher of its two scores.
 
@@ -62,8 +62,9 @@ def word_token_counts(model: SpanMarkerModel, sentences: list[list[str]]) -> lis
 def windows(tokens: np.ndarray, max_tokens: int, stride: int) -> list[Window]:
     """The windows of a sentence whose words have ``tokens`` sub-word tokens each: ``[(0, n)]`` when the sentence
     fits ``max_tokens``; else windows of at most ``max_tokens`` tokens (a single longer word makes a window alone),
-    each starting ``stride`` words before the previous one's end (one word after its start where the previous
-    window holds fewer than ``stride + 1`` words), the last ending at the sentence's end."""
+    each starting ``stride`` words before the previous one's end, or half the previous window's words where it
+    holds fewer than ``2 * stride`` (so that each window moves on by at least half the last one, and a text of long
+    words cannot make one window a word), the last ending at the sentence's end."""
     bounds = np.concatenate([[0], np.cumsum(tokens)])
     words = len(tokens)
     if bounds[-1] <= max_tokens:
@@ -75,7 +76,7 @@ def windows(tokens: np.ndarray, max_tokens: int, stride: int) -> list[Window]:
         found.append((start, min(end, words)))
         if end >= words:
             return found
-        start = max(end - stride, start + 1)
+        start = max(end - min(stride, (end - start) // 2), start + 1)
 
 
 def merge(found: list[tuple[Window, list[dict[str, Any]]]], words: int) -> list[dict[str, Any]]:
@@ -107,6 +108,17 @@ def merge(found: list[tuple[Window, list[dict[str, Any]]]], words: int) -> list[
     return sorted(merged, key=lambda entity: entity["word_start_index"])
 
 
+def check_stride(model: SpanMarkerModel, stride: int) -> None:
+    """Raises :class:`ParamError` when ``stride`` does not exceed the model's ``entity_max_length``, so that no
+    entity at a window's edge could be lost."""
+    longest = model.config.entity_max_length
+    if stride <= longest:
+        raise ParamError(
+            f"stride: got {stride}; allowed: more than the model's entity_max_length ({longest} words), so that "
+            "an entity cut at one window's edge lies whole inside the next"
+        )
+
+
 def predict_windowed(
     model: SpanMarkerModel,
     sentences: list[list[str]],
@@ -117,14 +129,9 @@ def predict_windowed(
 ) -> list[list[dict[str, Any]]]:
     """SpanMarker's entities of each sentence (as :func:`pipeline.model.inference.predict_entities` gives them:
     ``label``, ``score``, ``word_start_index``, exclusive ``word_end_index``), a sentence longer than the model's
-    input tagged in windows sharing ``stride`` words (see the module). Raises :class:`ParamError` when ``stride``
-    does not exceed the model's ``entity_max_length``, so that no entity at a window's edge could be lost."""
-    longest = model.config.entity_max_length
-    if stride <= longest:
-        raise ParamError(
-            f"stride: got {stride}; allowed: more than the model's entity_max_length ({longest} words), so that "
-            "an entity cut at one window's edge lies whole inside the next"
-        )
+    input tagged in windows sharing ``stride`` words (see the module). Raises :class:`ParamError` as
+    :func:`check_stride` does."""
+    check_stride(model, stride)
     if not sentences:
         return []
     max_tokens = input_tokens(model)

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -58,7 +59,8 @@ def build_app(tagger: Tagger, info: dict[str, Any], limits: Limits, max_batch: i
 
     async def predict(request: Request) -> JSONResponse:
         try:
-            items = parse_request(await read_body(request, limits.max_bytes), limits)
+            body = await read_body(request, limits.max_bytes)
+            items = await run_in_threadpool(parse_request, body, limits)  # splitting text is work: off the loop
         except RequestError as refused:
             return error(refused.status, str(refused))
         return JSONResponse({"results": await batcher.tag(items)})

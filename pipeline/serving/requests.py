@@ -44,9 +44,10 @@ class Limits:
 
     @property
     def max_bytes(self) -> int:
-        """The largest body read: every text at its longest, 4 bytes a character in UTF-8, quoted and escaped
-        JSON at worst 6 bytes a character (``\\u0000``), plus 4 KiB for the rest of the object."""
-        return self.max_texts * self.max_chars * 6 + 4096
+        """The largest body read: every text at its longest, in JSON escaped as it may be (12 bytes a character
+        at worst: a surrogate pair ``\\ud83d\\ude00``), plus 64 bytes a text and 4 KiB for the rest of the
+        object (quotes, commas, the indentation of a ``tokens`` list)."""
+        return self.max_texts * (self.max_chars * 12 + 64) + 4096
 
 
 def decode_body(body: bytes) -> dict[str, Any]:
@@ -64,6 +65,8 @@ def decode_body(body: bytes) -> dict[str, Any]:
         raise RequestError(
             400, f"the body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from error
+    except (ValueError, RecursionError) as error:  # an integer past Python's digit limit, nesting past the stack
+        raise RequestError(400, f"the body is not JSON this server reads: {type(error).__name__}") from error
     if not isinstance(value, dict):
         raise RequestError(422, f"the body must be a JSON object with one of {', '.join(KINDS)}")
     return value
