@@ -60,13 +60,14 @@ import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from pipeline.core.atomic import atomic_path
-from pipeline.core.exceptions import DataError, ParamError
+from pipeline.core.exceptions import DataError
 from pipeline.core.params import RUNTIMES
 from pipeline.core.paths import LANGUAGES
 from pipeline.core.stage import run_stage
+from pipeline.documents.arguments import CommandParser, positive_int
 from pipeline.documents.loading import load_tagger
 from pipeline.documents.records import document_of_text, join_tokens, sentence_of_text
 from pipeline.documents.tagger import Item
@@ -82,23 +83,9 @@ class InputError(DataError):
     """Input sentences that cannot be read or parsed; the message names the source and line."""
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one-line ``ParamError``s, reported by ``run_stage``."""
-
-    def error(self, message: str) -> NoReturn:
-        raise ParamError(f"{message} (see {PROG} --help)")
-
-
-def positive_int(value: str) -> int:
-    """``--batch-size``: an integer of at least 1."""
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options, with exactly one kind of input and an ``--output`` that is not a folder."""
-    parser = _ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CommandParser(PROG, __doc__)
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to tag, one per argument")
     parser.add_argument("--file", metavar="PATH", help="UTF-8 text file, one sentence per line (- for stdin)")
     parser.add_argument(

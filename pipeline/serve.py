@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any, NoReturn
+from typing import Any
 
 import uvicorn
 
-from pipeline.core.exceptions import ParamError
 from pipeline.core.params import RUNTIMES
 from pipeline.core.stage import run_stage
+from pipeline.documents.arguments import CommandParser, positive_int
 from pipeline.documents.loading import ModelPaths, load_tagger, weights_digest
 from pipeline.documents.tagger import Tagger
 from pipeline.documents.windows import DEFAULT_STRIDE
@@ -44,20 +44,6 @@ logger = logging.getLogger(__name__)
 PROG = "python -m pipeline.serve"
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one-line ``ParamError``s, reported by ``run_stage``."""
-
-    def error(self, message: str) -> NoReturn:
-        raise ParamError(f"{message} (see {PROG} --help)")
-
-
-def positive_int(value: str) -> int:
-    """An integer of at least 1."""
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def port_number(value: str) -> int:
     """A TCP port, 0 to 65535 (0: any free port, logged once bound)."""
     if not value.isdigit() or int(value) > 65535:
@@ -66,7 +52,7 @@ def port_number(value: str) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = _ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CommandParser(PROG, __doc__)
     parser.add_argument(
         "--model",
         help="a system of params.yaml, for models/SYSTEM/seed-SEED (the first of train.seeds), or the path of a "

@@ -124,10 +124,11 @@ def test_code_deps_are_the_stage_module_and_whole_packages_it_imports(stage: str
 
 
 def test_no_module_imports_a_stage_or_a_command():
-    """Stages and the three commands (``predict``, ``overrides``, ``verdict``) are entry points: nothing imports
-    them, so a stage's code is the closure of its own imports."""
+    """Stages and the four commands (``predict``, ``serve``, ``overrides``, ``verdict``) are entry points: nothing
+    imports them, so a stage's code is the closure of its own imports."""
     entry_points = {f"pipeline.stages.{path.stem}" for path in STAGES_DIR.glob("*.py")} | {
         "pipeline.predict",
+        "pipeline.serve",
         "pipeline.overrides",
         "pipeline.verdict",
     }
